@@ -1,0 +1,48 @@
+"""Stackplan: plan AI infrastructure end to end, from validated performance models to a costed plan.
+
+The public API is what ``__all__`` lists; everything else is private and may change.
+"""
+
+from stackplan.catalog import (
+    CATALOG_VERSION,
+    Accelerator,
+    CatalogModel,
+    get_accelerator,
+    get_model,
+    list_accelerators,
+    list_models,
+)
+from stackplan.errors import (
+    CatalogError,
+    DoesNotFitError,
+    InputError,
+    InputProblem,
+    InvalidInputError,
+    StackplanError,
+    UnknownIdError,
+)
+from stackplan.models import MLA, ModelArchitecture, MoE, resolve_model
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CATALOG_VERSION",
+    "MLA",
+    "Accelerator",
+    "CatalogError",
+    "CatalogModel",
+    "DoesNotFitError",
+    "InputError",
+    "InputProblem",
+    "InvalidInputError",
+    "MoE",
+    "ModelArchitecture",
+    "StackplanError",
+    "UnknownIdError",
+    "__version__",
+    "get_accelerator",
+    "get_model",
+    "list_accelerators",
+    "list_models",
+    "resolve_model",
+]

@@ -1,0 +1,117 @@
+"""``stackplan catalog ...``: list the shipped catalogues with their sources."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from stackplan.catalog import CATALOG_VERSION, list_accelerators, list_models
+from stackplan.cli._common import console, handle_errors, print_json
+
+catalog_app = typer.Typer(help="List the shipped catalogues (dated, with sources).", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _fmt(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+@catalog_app.command("accelerators")
+@handle_errors
+def accelerators(as_json: JsonOpt = False) -> None:
+    """Accelerators: peak TFLOP/s, HBM, interconnect, power and achievable efficiencies."""
+    accs = list_accelerators()
+    if as_json:
+        print_json({"catalog_version": CATALOG_VERSION, "accelerators": [a.__dict__ for a in accs]})
+        return
+    t = Table(title=f"Accelerators (catalogue {CATALOG_VERSION}; dense TFLOP/s, per device)")
+    for col in (
+        "id",
+        "bf16",
+        "fp8",
+        "fp4",
+        "HBM GB",
+        "HBM TB/s",
+        "scale-up GB/s x domain",
+        "scale-out GB/s",
+        "TDP W",
+        "matmul eff.",
+        "mem-bw eff.",
+        "source (date)",
+    ):
+        t.add_column(col, overflow="fold")
+    for a in accs:
+        t.add_row(
+            a.id,
+            _fmt(a.peak_tflops_bf16),
+            _fmt(a.peak_tflops_fp8),
+            _fmt(a.peak_tflops_fp4),
+            _fmt(a.hbm_gb),
+            _fmt(a.hbm_bandwidth_tb_s, 2),
+            f"{a.scaleup_bandwidth_gb_s:,.0f} x {a.scaleup_domain_size} ({a.scaleup_topology})",
+            _fmt(a.scaleout_bandwidth_gb_s),
+            _fmt(a.tdp_w),
+            f"{a.matmul_efficiency:.2f}",
+            f"{a.memory_bandwidth_efficiency:.2f}",
+            f"{a.source} ({a.source_date})",
+        )
+    console.print(t)
+
+
+@catalog_app.command("models")
+@handle_errors
+def models(as_json: JsonOpt = False) -> None:
+    """Models: architecture, parameter counts derived vs published, source."""
+    ms = list_models()
+    if as_json:
+        print_json(
+            {
+                "catalog_version": CATALOG_VERSION,
+                "models": [
+                    {
+                        "id": m.id,
+                        "name": m.architecture.name,
+                        "total_params": m.architecture.total_params,
+                        "active_params": m.architecture.active_params,
+                        "published_total_params": m.published_total_params,
+                        "published_active_params": m.published_active_params,
+                        "source": m.source,
+                        "as_of": m.as_of,
+                    }
+                    for m in ms
+                ],
+            }
+        )
+        return
+    t = Table(title=f"Models (catalogue {CATALOG_VERSION})")
+    for col in (
+        "id",
+        "layers",
+        "hidden",
+        "heads/kv",
+        "attention",
+        "experts (active)",
+        "params B (published)",
+        "active B (published)",
+        "source",
+    ):
+        t.add_column(col, overflow="fold")
+    for m in ms:
+        a = m.architecture
+        attn = "MLA" if a.mla else ("MHA" if a.kv_heads == a.heads else "GQA")
+        moe = f"{a.moe.experts} ({a.moe.active_experts}+{a.moe.shared_experts})" if a.moe else "-"
+        t.add_row(
+            m.id,
+            str(a.layers),
+            str(a.hidden_size),
+            f"{a.heads}/{a.kv_heads}",
+            attn,
+            moe,
+            f"{a.total_params / 1e9:,.2f} ({m.published_total_params / 1e9:,.1f})",
+            f"{a.active_params / 1e9:,.2f} ({m.published_active_params / 1e9:,.1f})",
+            f"{m.source} ({m.as_of})",
+        )
+    console.print(t)

@@ -1,0 +1,126 @@
+"""The one exception hierarchy of Stackplan.
+
+Every error a user can cause derives from :class:`StackplanError`. User errors name the field
+(or option) at fault, the value given and the fix, so that the CLI and the service can print them
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "CatalogError",
+    "DoesNotFitError",
+    "InputError",
+    "InputProblem",
+    "InvalidInputError",
+    "StackplanError",
+    "UnknownIdError",
+    "closest",
+]
+
+
+class StackplanError(Exception):
+    """Base class of every error Stackplan raises on purpose."""
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One problem found in user input.
+
+    Parameters
+    ----------
+    field
+        Where the problem is: an option name (``--tp``) or a dotted path (``workloads.inference[0].model``).
+    message
+        What is wrong, in plain words.
+    value
+        The value given, as text (``None`` when the field was missing).
+    fix
+        What to do about it.
+    """
+
+    field: str
+    message: str
+    value: str | None = None
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.field}: {self.message}"
+        if self.value is not None:
+            text += f" (got {self.value})"
+        if self.fix:
+            text += f". Fix: {self.fix}"
+        return text
+
+
+class InputError(StackplanError):
+    """User input is wrong; carries one or more :class:`InputProblem`."""
+
+    def __init__(self, problems: InputProblem | Sequence[InputProblem]) -> None:
+        self.problems: tuple[InputProblem, ...] = (
+            (problems,) if isinstance(problems, InputProblem) else tuple(problems)
+        )
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class InvalidInputError(InputError):
+    """A number or combination of options is invalid (zero, negative, inconsistent)."""
+
+    def __init__(self, field: str, message: str, value: object = None, fix: str | None = None) -> None:
+        super().__init__(InputProblem(field, message, None if value is None else str(value), fix))
+
+
+class UnknownIdError(InputError):
+    """An id (model, accelerator, provider, region ...) is not in the catalogue."""
+
+    def __init__(self, field: str, kind: str, value: str, known: Iterable[str]) -> None:
+        known = list(known)
+        self.suggestions = closest(value, known)
+        fix = (
+            "did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
+            if self.suggestions
+            else f"use one of: {', '.join(sorted(known)[:20])}"
+        )
+        super().__init__(InputProblem(field, f"unknown {kind} {value!r}", None, fix))
+
+
+class DoesNotFitError(StackplanError):
+    """A model does not fit in the memory of the devices given.
+
+    Carries the memory needed and available per device [GiB] and the smallest device count or
+    parallelism that fits, when one exists.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        needed_gib: float,
+        available_gib: float,
+        suggestion: str | None = None,
+    ) -> None:
+        self.needed_gib = needed_gib
+        self.available_gib = available_gib
+        self.suggestion = suggestion
+        text = f"{message}: needs {needed_gib:,.1f} GiB per device, {available_gib:,.1f} GiB available"
+        if suggestion:
+            text += f". {suggestion}"
+        super().__init__(text)
+
+
+class CatalogError(StackplanError):
+    """A shipped or user-supplied data file is malformed."""
+
+
+def closest(value: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """Return up to ``n`` known ids closest to ``value`` (case-insensitive)."""
+    known = list(known)
+    lower = {k.lower(): k for k in known}
+    hits = difflib.get_close_matches(value.lower(), list(lower), n=n, cutoff=0.5)
+    # substring matches help with ids such as 'h100' -> 'h100-sxm'
+    subs = [k for k in lower if value.lower() in k and k not in hits]
+    return [lower[h] for h in (hits + subs)[:n]]

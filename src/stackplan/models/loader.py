@@ -1,0 +1,248 @@
+"""Loading model architectures: the catalogue, Stackplan model files and Hugging Face configs.
+
+``resolve_model(spec)`` accepts a catalogue id (``llama-3.1-70b``), a path to a Stackplan model
+file (YAML) or a path to a Hugging Face ``config.json`` the user already has. Nothing is ever
+downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from stackplan.errors import (
+    CatalogError,
+    InputError,
+    InputProblem,
+    InvalidInputError,
+    UnknownIdError,
+    closest,
+)
+from stackplan.models.architecture import MLA, ModelArchitecture, MoE
+
+__all__ = [
+    "CatalogModel",
+    "ModelFile",
+    "architecture_from_mapping",
+    "get_model",
+    "list_models",
+    "load_model_file",
+    "model_ids",
+    "resolve_model",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MoESpec(_Strict):
+    experts: int = Field(gt=0)
+    active_experts: int = Field(gt=0)
+    shared_experts: int = Field(default=0, ge=0)
+    expert_ffn_hidden_size: int = Field(gt=0)
+    first_dense_layers: int = Field(default=0, ge=0)
+    layer_interval: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _active_le_experts(self) -> MoESpec:
+        if self.active_experts > self.experts:
+            raise ValueError("active_experts must not exceed experts")
+        return self
+
+
+class MLASpec(_Strict):
+    q_lora_rank: int = Field(ge=0)
+    kv_lora_rank: int = Field(gt=0)
+    qk_nope_head_dim: int = Field(gt=0)
+    qk_rope_head_dim: int = Field(ge=0)
+    v_head_dim: int = Field(gt=0)
+
+
+class ModelFile(_Strict):
+    """The Stackplan model file (YAML). Unknown keys are errors."""
+
+    name: str
+    layers: int = Field(gt=0)
+    hidden_size: int = Field(gt=0)
+    heads: int = Field(gt=0)
+    kv_heads: int | None = Field(default=None, gt=0)
+    head_dim: int | None = Field(default=None, gt=0)
+    ffn_hidden_size: int = Field(gt=0)
+    mlp: Literal["gated", "plain"] = "gated"
+    vocab_size: int = Field(gt=0)
+    tied_embeddings: bool = False
+    moe: MoESpec | None = None
+    mla: MLASpec | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelFile:
+        kv = self.kv_heads or self.heads
+        if self.heads % kv:
+            raise ValueError(f"heads ({self.heads}) must be a multiple of kv_heads ({kv})")
+        if self.moe and self.moe.first_dense_layers >= self.layers:
+            raise ValueError("moe.first_dense_layers must be smaller than layers")
+        return self
+
+    def to_architecture(self, *, source: str = "") -> ModelArchitecture:
+        return ModelArchitecture(
+            name=self.name,
+            layers=self.layers,
+            hidden_size=self.hidden_size,
+            heads=self.heads,
+            kv_heads=self.kv_heads or self.heads,
+            head_dim=self.head_dim or self.hidden_size // self.heads,
+            ffn_hidden_size=self.ffn_hidden_size,
+            mlp=self.mlp,
+            vocab_size=self.vocab_size,
+            tied_embeddings=self.tied_embeddings,
+            moe=MoE(**self.moe.model_dump()) if self.moe else None,
+            mla=MLA(**self.mla.model_dump()) if self.mla else None,
+            source=source,
+        )
+
+
+def _problems_from_validation(err: ValidationError, prefix: str, known_keys: list[str]) -> list[InputProblem]:
+    problems = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        path = f"{prefix}{loc}" if loc else prefix.rstrip(".")
+        if e["type"] == "extra_forbidden":
+            key = str(e["loc"][-1])
+            sugg = closest(key, known_keys)
+            fix = (
+                f"did you mean {sugg[0]!r}?" if sugg else "remove it; allowed keys: " + ", ".join(known_keys)
+            )
+            problems.append(InputProblem(path, "unknown key", None, fix))
+        elif e["type"] == "missing":
+            problems.append(InputProblem(path, "required key is missing", None, "add it"))
+        else:
+            problems.append(InputProblem(path, e["msg"], repr(e.get("input")), None))
+    return problems
+
+
+def architecture_from_mapping(data: Any, *, where: str, source: str = "") -> ModelArchitecture:
+    """Validate a Stackplan model-file mapping and build the architecture.
+
+    Raises :class:`InputError` listing every problem, each with its key path.
+    """
+    if not isinstance(data, dict):
+        raise InvalidInputError(where, "a model file must be a mapping of keys to values")
+    try:
+        spec = ModelFile.model_validate(data)
+    except ValidationError as err:
+        keys = (
+            list(ModelFile.model_fields)
+            + [f"moe.{k}" for k in MoESpec.model_fields]
+            + [f"mla.{k}" for k in MLASpec.model_fields]
+        )
+        known = [k.split(".")[-1] for k in keys]
+        raise InputError(_problems_from_validation(err, f"{where}: ", known)) from None
+    return spec.to_architecture(source=source)
+
+
+def load_model_file(path: Path) -> ModelArchitecture:
+    """Read a Stackplan model file (YAML)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise InvalidInputError("--model", f"cannot read model file: {err.strerror}", str(path)) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InvalidInputError(
+            "--model", f"YAML syntax error{at}", str(path), "fix the YAML syntax"
+        ) from None
+    return architecture_from_mapping(data, where=str(path), source=f"model file {path}")
+
+
+# ---------------------------------------------------------------------------------------------- catalogue
+
+
+@dataclass(frozen=True, kw_only=True)
+class CatalogModel:
+    """A catalogue model: its architecture with the published parameter counts and their source."""
+
+    id: str
+    architecture: ModelArchitecture
+    published_total_params: float
+    published_active_params: float
+    source: str
+    as_of: str
+
+
+@cache
+def _catalog() -> tuple[str, tuple[CatalogModel, ...]]:
+    text = resources.files("stackplan.catalog").joinpath("data", "models.yaml").read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    if not isinstance(doc, dict) or "schema_version" not in doc or "models" not in doc:
+        raise CatalogError("models.yaml: needs 'schema_version' and 'models'")
+    out = []
+    for entry in doc["models"]:
+        try:
+            arch = architecture_from_mapping(
+                entry["architecture"], where=f"models.yaml:{entry['id']}", source=entry["source"]
+            )
+            out.append(
+                CatalogModel(
+                    id=entry["id"],
+                    architecture=arch,
+                    published_total_params=float(entry["published_total_params"]),
+                    published_active_params=float(
+                        entry.get("published_active_params", entry["published_total_params"])
+                    ),
+                    source=entry["source"],
+                    as_of=str(entry["as_of"]),
+                )
+            )
+        except (KeyError, InputError) as err:
+            raise CatalogError(f"models.yaml: bad entry {entry.get('id')!r}: {err}") from None
+    return str(doc.get("as_of", "")), tuple(out)
+
+
+def list_models() -> tuple[CatalogModel, ...]:
+    """All catalogue models."""
+    return _catalog()[1]
+
+
+def model_ids() -> list[str]:
+    return [m.id for m in list_models()]
+
+
+def get_model(model_id: str, *, field: str = "--model") -> CatalogModel:
+    """Look up a catalogue model by id; unknown ids list the closest ones."""
+    for m in list_models():
+        if m.id == model_id:
+            return m
+    raise UnknownIdError(field, "model", model_id, model_ids())
+
+
+def resolve_model(spec: str | ModelArchitecture, *, field: str = "--model") -> ModelArchitecture:
+    """Turn a catalogue id, a model-file path or a Hugging Face ``config.json`` path into an architecture."""
+    if isinstance(spec, ModelArchitecture):
+        return spec
+    path = Path(spec)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        if not path.exists():
+            raise InvalidInputError(field, "model file not found", spec, "check the path")
+        return load_model_file(path)
+    if path.suffix.lower() == ".json":
+        if not path.exists():
+            raise InvalidInputError(field, "config file not found", spec, "check the path")
+        from stackplan.models.hf import load_hf_config
+
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise InvalidInputError(
+                field, f"invalid JSON at line {err.lineno}, column {err.colno}", spec, "fix the JSON syntax"
+            ) from None
+        return load_hf_config(data, where=spec)
+    return get_model(spec, field=field).architecture
