@@ -99,7 +99,10 @@ class DeploymentResult:
 
     @property
     def emissions_tco2e(self) -> dict[str, float]:
-        return {k: sum(e[k] for e in self.emissions_by_year) for k in ("location_based", "market_based", "embodied")}
+        return {
+            k: sum(e[k] for e in self.emissions_by_year)
+            for k in ("location_based", "market_based", "embodied")
+        }
 
     @property
     def water_m3(self) -> float:
@@ -150,7 +153,10 @@ class DeploymentResult:
             "pools": [dict(p) for p in self.pools],
             "staff_fte": {k: list(v) for k, v in self.staff_fte.items()},
             "time_to_capacity_months": self.time_to_capacity_months,
-            "lock_in": {"largest_provider": self.largest_provider, "share_of_compute_spend": self.largest_provider_share},
+            "lock_in": {
+                "largest_provider": self.largest_provider,
+                "share_of_compute_spend": self.largest_provider_share,
+            },
         }
 
 
@@ -236,14 +242,16 @@ def _services(
     """Unit costs per inference/batch service and per training run, with API prices (dual track)."""
     rate: dict[str, float] = {}
     for pool in costs.pools:
-        for w in pool.workloads:
-            rate[w] = pool.usd_per_delivered_hour
-    services, runs = [], []
+        for wid in pool.workloads:
+            rate[wid] = pool.usd_per_delivered_hour
+    services: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
     by_id = {w.id: w for w in scenario.workloads.all()}
+    service_ids = {w.id for w in (*scenario.workloads.inference, *scenario.workloads.batch)}
     for p in costs.placements:
         w = by_id[p.workload_id]
         o = p.option
-        if w in (*scenario.workloads.inference, *scenario.workloads.batch):
+        if w.id in service_ids:
             alt = getattr(w, "api_alternative", None)
             api = inputs.api_offer(alt.api_model, alt.provider) if alt else inputs.api_offer(w.model)
             same_model_api = inputs.api_offer(w.model)
@@ -446,18 +454,25 @@ def recommend(deployments: Sequence[DeploymentResult]) -> Recommendation:
                 kind="value",
                 text=(
                     f"goals yield {_usd(best.value_usd)} over the horizon; NPV {_usd(best.npv_usd)}"
-                    + (f", payback after {best.payback_years:.1f} years" if best.payback_years is not None else ", no payback within the horizon")
+                    + (
+                        f", payback after {best.payback_years:.1f} years"
+                        if best.payback_years is not None
+                        else ", no payback within the horizon"
+                    )
                 ),
-                figures={"value_usd": best.value_usd, "npv_usd": best.npv_usd, "payback_years": best.payback_years},
+                figures={
+                    "value_usd": best.value_usd,
+                    "npv_usd": best.npv_usd,
+                    "payback_years": best.payback_years,
+                },
             )
         )
     ttc = {d.model: d.time_to_capacity_months for d in deployments}
     reasons.append(
         Reason(
             kind="time_to_capacity",
-            text="time to capacity: "
-            + ", ".join(f"{_NAMES[m]} {v:g} months" for m, v in ttc.items()),
-            figures=dict(ttc),
+            text="time to capacity: " + ", ".join(f"{_NAMES[m]} {v:g} months" for m, v in ttc.items()),
+            figures={str(k): v for k, v in ttc.items()},
         )
     )
     if best.largest_provider:

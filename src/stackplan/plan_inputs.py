@@ -126,7 +126,9 @@ class CloudOffer:
 
     def price(self, term: str) -> float:
         """Price for ``on_demand``, ``1y``, ``3y`` or ``spot`` [USD/accelerator-hour]."""
-        return {"on_demand": self.on_demand, "1y": self.commit_1y, "3y": self.commit_3y, "spot": self.spot}[term]
+        return {"on_demand": self.on_demand, "1y": self.commit_1y, "3y": self.commit_3y, "spot": self.spot}[
+            term
+        ]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,7 +203,9 @@ class PlanInputs:
 
     def api_offer(self, model: str, provider: str | None = None) -> ApiOffer | None:
         """The cheapest API offer of ``model`` (blended 3:1 input:output is NOT used: by output price)."""
-        cands = [o for o in self.api_offers if o.model == model and (provider is None or o.provider == provider)]
+        cands = [
+            o for o in self.api_offers if o.model == model and (provider is None or o.provider == provider)
+        ]
         if not cands:
             return None
         return min(cands, key=lambda o: (o.usd_per_million_output, o.usd_per_million_input))
@@ -299,7 +303,11 @@ def inputs_for(scenario: Scenario) -> PlanInputs:
         value = resolved[a.name]
         if isinstance(value, float):
             figures[a.name] = Figure(
-                name=a.name, value=value, unit=a.unit, source=a.source, overridden=a.name in resolved.overridden
+                name=a.name,
+                value=value,
+                unit=a.unit,
+                source=a.source,
+                overridden=a.name in resolved.overridden,
             )
     for name, (value, unit, source) in PLAN_ASSUMPTIONS.items():
         v = float(plan_given.get(name, value))
@@ -418,9 +426,9 @@ def inputs_for(scenario: Scenario) -> PlanInputs:
     storage = {(s.provider, s.tier): s.usd_per_tb_month for s in list_storage_prices()}
     country = scenario.organization.country
     salaries: dict[str, float] = {}
-    for s in list_salaries():
-        if s.country == country or (s.country == "US" and s.role not in salaries):
-            salaries[s.role] = s.usd_per_year
+    for sal in list_salaries():
+        if sal.country == country or (sal.country == "US" and sal.role not in salaries):
+            salaries[sal.role] = sal.usd_per_year
     for member in scenario.people.team:
         if member.salary_usd is not None:
             salaries[member.role] = member.salary_usd / figures["salary_overhead_multiplier"].value
@@ -433,7 +441,9 @@ def inputs_for(scenario: Scenario) -> PlanInputs:
         servers=MappingProxyType(servers),
         site=site,
         cloud_storage_usd_per_tb_month=MappingProxyType(storage),
-        onprem_storage_usd_per_tb=MappingProxyType({s.tier: s.capex_usd_per_tb for s in list_onprem_storage()}),
+        onprem_storage_usd_per_tb=MappingProxyType(
+            {s.tier: s.capex_usd_per_tb for s in list_onprem_storage()}
+        ),
         onprem_storage_w_per_tb=MappingProxyType({s.tier: s.power_w_per_tb for s in list_onprem_storage()}),
         network_usd_per_accelerator=net_usd,
         network_w_per_accelerator=fabric.power_w_per_accelerator,

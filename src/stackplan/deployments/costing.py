@@ -100,7 +100,7 @@ class Placement:
 
     @property
     def served(self) -> bool:
-        return self.api or self.option is not None and (self.owned or self.cloud is not None)
+        return self.api or (self.option is not None and (self.owned or self.cloud is not None))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,7 +256,9 @@ def _commit_term(scenario: Scenario, t: int) -> str:
     return term
 
 
-def _cloud_year_cost(ldc: npt.NDArray[np.float64], offer: CloudOffer, term: str) -> tuple[float, float, float]:
+def _cloud_year_cost(
+    ldc: npt.NDArray[np.float64], offer: CloudOffer, term: str
+) -> tuple[float, float, float]:
     """(total fees, committed level, committed idle hours) of one year of ``ldc`` on ``offer``."""
     if term == "on_demand":
         level = 0.0
@@ -286,19 +288,19 @@ def place_workloads(
             continue
         options = demand.options_for(wid)
         if not options:
-            reasons = "; ".join(f"{u.accelerator}: {u.reason}" for u in demand.unfit_for(wid))
+            unfit = "; ".join(f"{u.accelerator}: {u.reason}" for u in demand.unfit_for(wid))
             out.append(
                 Placement(
                     workload_id=wid,
                     option=None,
                     owned=False,
                     cloud=None,
-                    reason=f"the model fits no allowed accelerator ({reasons or 'none allowed'})",
+                    reason=f"the model fits no allowed accelerator ({unfit or 'none allowed'})",
                 )
             )
             continue
         best: tuple[float, Placement] | None = None
-        reasons: list[str] = []
+        why: list[str] = []
         for o in options:
             offers = cloud_offers_for(scenario, inputs, o) if model in ("cloud_first", "hybrid") else []
             owned_reason = owned_allowed(scenario, inputs, o) if model in ("on_prem", "hybrid") else "n/a"
@@ -309,7 +311,9 @@ def place_workloads(
                 owned = model == "hybrid" and not owned_reason
                 cands.append(
                     (
-                        cost if not owned else min(cost, _workload_cost_estimate(scenario, inputs, o, "owned", None)),
+                        cost
+                        if not owned
+                        else min(cost, _workload_cost_estimate(scenario, inputs, o, "owned", None)),
                         Placement(workload_id=wid, option=o, owned=owned, cloud=offer),
                     )
                 )
@@ -323,7 +327,7 @@ def place_workloads(
             if not cands:
                 if model in ("cloud_first", "hybrid") and not offers:
                     pol = scenario.organization.policy(o.data_class)
-                    reasons.append(
+                    why.append(
                         f"{o.accelerator}: "
                         + (
                             f"data class {o.data_class} may not be processed in a public cloud"
@@ -333,13 +337,13 @@ def place_workloads(
                         )
                     )
                 if model in ("on_prem", "hybrid") and owned_reason:
-                    reasons.append(f"{o.accelerator}: {owned_reason}")
+                    why.append(f"{o.accelerator}: {owned_reason}")
             for c in cands:
                 if best is None or c[0] < best[0]:
                     best = c
         if best is None:
             out.append(
-                Placement(workload_id=wid, option=None, owned=False, cloud=None, reason="; ".join(reasons))
+                Placement(workload_id=wid, option=None, owned=False, cloud=None, reason="; ".join(why))
             )
         else:
             out.append(best[1])
@@ -551,7 +555,9 @@ def cost_deployment(
                     compute_cost[t] += fees
                     delivered[t] += burst_busy[t] * (1 - share)
                     cloud_devices_avg[t] += burst_busy[t] / HOURS_PER_YEAR
-                    _cloud_footprint(inputs, burst_offer, burst_busy[t] * busy_kw, t, it_kwh, fac_kwh, loc_t, mkt_t, water)
+                    _cloud_footprint(
+                        inputs, burst_offer, burst_busy[t] * busy_kw, t, it_kwh, fac_kwh, loc_t, mkt_t, water
+                    )
                     emb_t[t] += _cloud_embodied(inputs, acc, burst_busy[t])
             pools.append(
                 PoolResult(
@@ -628,15 +634,19 @@ def cost_deployment(
             continue
         for t in range(horizon):
             req = w.requests_per_day * (1 + w.yearly_growth) ** t * 365  # type: ignore[attr-defined]
-            fee = req * (
-                w.input_tokens * api.usd_per_million_input + w.output_tokens * api.usd_per_million_output  # type: ignore[attr-defined]
-            ) / 1e6
+            fee = (
+                req
+                * (
+                    w.input_tokens * api.usd_per_million_input + w.output_tokens * api.usd_per_million_output  # type: ignore[attr-defined]
+                )
+                / 1e6
+            )
             led.add("api_fees", t, fee)
 
     # ---- storage and egress
     main_provider = max(spend_by_provider, key=lambda k: spend_by_provider[k], default=None)
     store_owned = model in ("on_prem", "hybrid") and inputs.site is not None
-    installed_tb = {tier: 0.0 for tier in data.tb_by_tier}
+    installed_tb = dict.fromkeys(data.tb_by_tier, 0.0)
     for t in range(horizon):
         for tier, vols in data.tb_by_tier.items():
             tb = vols[t]
@@ -645,7 +655,11 @@ def cost_deployment(
             if store_owned:
                 assert inputs.site is not None
                 if tb > installed_tb[tier]:
-                    led.add("storage_hardware", t, (tb - installed_tb[tier]) * inputs.onprem_storage_usd_per_tb.get(tier, 0.0))
+                    led.add(
+                        "storage_hardware",
+                        t,
+                        (tb - installed_tb[tier]) * inputs.onprem_storage_usd_per_tb.get(tier, 0.0),
+                    )
                     installed_tb[tier] = tb
                 e = installed_tb[tier] * inputs.onprem_storage_w_per_tb.get(tier, 0.0) / 1000 * HOURS_PER_YEAR
                 led.add("power", t, e * a("pue") * inputs.site.electricity_usd_per_kwh)
@@ -662,7 +676,17 @@ def cost_deployment(
             led.add("egress", t, egress_gb * offer.egress_usd_per_gb)
 
     # ---- people
-    staff = _staff(scenario, inputs, model, owned_devices_total, cloud_devices_avg, it_kw_owned, data, spend_by_provider, led)
+    staff = _staff(
+        scenario,
+        inputs,
+        model,
+        owned_devices_total,
+        cloud_devices_avg,
+        it_kw_owned,
+        data,
+        spend_by_provider,
+        led,
+    )
 
     # ---- integration: each served workload once, in its first active year
     for p in placements:
@@ -672,7 +696,9 @@ def cost_deployment(
         if p.option is not None:
             first = next((t for t in range(horizon) if p.option.busy_hours[t] > 0), 0)
         led.add(
-            "integration", first, a("integration_fte_years_per_workload") * inputs.loaded_salary_usd("ml_engineer")
+            "integration",
+            first,
+            a("integration_fte_years_per_workload") * inputs.loaded_salary_usd("ml_engineer"),
         )
 
     lead = _lead_time_months(model, inputs)
@@ -729,14 +755,18 @@ def _cloud_embodied(inputs: PlanInputs, accelerator: str, busy_hours: float) -> 
     server = inputs.servers.get(accelerator)
     if server is None:
         return 0.0
-    life_hours = inputs.a("embodied_life_years") * HOURS_PER_YEAR * inputs.a("hardware_utilisation_for_embodied")
+    life_hours = (
+        inputs.a("embodied_life_years") * HOURS_PER_YEAR * inputs.a("hardware_utilisation_for_embodied")
+    )
     return busy_hours / life_hours * server.embodied_kgco2e_per_accelerator / 1000
 
 
 def _lead_time_months(model: DeploymentModel, inputs: PlanInputs) -> float:
     if model in ("cloud_first", "hybrid") or inputs.site is None:
         return inputs.a("cloud_lead_time_months")
-    return inputs.a("build_lead_time_months" if inputs.site.facility == "build" else "colocation_lead_time_months")
+    return inputs.a(
+        "build_lead_time_months" if inputs.site.facility == "build" else "colocation_lead_time_months"
+    )
 
 
 def _staff(
@@ -756,7 +786,16 @@ def _staff(
     horizon = len(owned)
     cloud_total = sum(spend_by_provider.values())
     cloud_year = [cloud_total / horizon] * horizon
-    fte: dict[str, list[float]] = {r: [0.0] * horizon for r in ("platform_engineer", "finops_analyst", "data_engineer", "security_engineer", "datacenter_technician")}
+    fte: dict[str, list[float]] = {
+        r: [0.0] * horizon
+        for r in (
+            "platform_engineer",
+            "finops_analyst",
+            "data_engineer",
+            "security_engineer",
+            "datacenter_technician",
+        )
+    }
     sensitive = any(w.data_class in ("confidential", "restricted") for w in scenario.workloads.all())
     for t in range(horizon):
         p = 0.0

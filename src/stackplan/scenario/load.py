@@ -255,7 +255,14 @@ def check_scenario(
                         )
                     )
     if not seen:
-        out.append(InputProblem("workloads", "no workloads", None, "add at least one training, fine_tuning, inference or batch workload"))
+        out.append(
+            InputProblem(
+                "workloads",
+                "no workloads",
+                None,
+                "add at least one training, fine_tuning, inference or batch workload",
+            )
+        )
 
     for i, g in enumerate(sc.goals):
         for j, wid in enumerate(g.workloads):
@@ -298,7 +305,9 @@ def load_scenario(source: str | Path, *, known: KnownIds | None = None) -> Scena
             text = path.read_text(encoding="utf-8")
         except OSError as err:
             raise InputError(
-                InputProblem("SCENARIO", f"cannot read scenario file: {err.strerror}", str(path), "check the path")
+                InputProblem(
+                    "SCENARIO", f"cannot read scenario file: {err.strerror}", str(path), "check the path"
+                )
             ) from None
     else:
         text = str(source)
@@ -333,5 +342,3 @@ def _default_known() -> KnownIds:
     from stackplan.plan_inputs import known_ids
 
     return known_ids()
-
-

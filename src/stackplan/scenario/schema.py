@@ -111,7 +111,6 @@ class Organization(_Strict):
         return self.data_classes.get(data_class, DataClassPolicy())
 
 
-
 # ---------------------------------------------------------------------------------------------- goals
 
 

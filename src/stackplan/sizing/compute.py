@@ -157,12 +157,14 @@ def load_duration_curve(
     avg = min(busy_hours / HOURS_PER_YEAR, peak_devices)
     if shape == "step":
         duty = avg / peak_devices
-        return np.clip(duty * points - np.arange(points), 0.0, 1.0) * peak_devices
+        step: npt.NDArray[np.float64] = np.clip(duty * points - np.arange(points), 0.0, 1.0) * peak_devices
+        return step
     if avg >= peak_devices / 2:
         floor = 2 * avg - peak_devices
         return peak_devices - (peak_devices - floor) * q
     frac = 2 * avg / peak_devices
-    return np.clip(peak_devices * (1 - q / frac), 0.0, None)
+    out: npt.NDArray[np.float64] = np.clip(peak_devices * (1 - q / frac), 0.0, None)
+    return out
 
 
 # --------------------------------------------------------------------------- performance-engine adapter
@@ -197,7 +199,10 @@ def _train_run(
     model: str, accelerator: str, tokens: float, seq_len: int, precision: str, deadline_days: float
 ) -> _TrainRun:
     """Smallest cluster (a multiple of the server size, doubling) that meets the deadline."""
-    from stackplan.perf.training import predict_training
+    try:
+        from stackplan.perf.training import predict_training  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # pragma: no cover - until the training engine is merged
+        return _first_order_train_run(model, accelerator, tokens, seq_len, precision, deadline_days)
 
     acc = get_accelerator(accelerator)
     step = min(acc.scaleup_domain_size, 8)
@@ -210,7 +215,9 @@ def _train_run(
     best = None
     while count <= MAX_TRAINING_DEVICES:
         try:
-            pred = predict_training(model, accelerator, count, tokens=tokens, seq_len=seq_len, precision=precision)
+            pred = predict_training(
+                model, accelerator, count, tokens=tokens, seq_len=seq_len, precision=precision
+            )
         except DoesNotFitError as err:
             last_error = err
             count *= 2
@@ -233,39 +240,74 @@ def _train_run(
     )
 
 
+#: Placeholder MFU and goodput of :func:`_first_order_train_run` (used only while the training
+#: engine is absent): 40% MFU, 90% goodput (typical large-run figures, Llama 3 paper sec. 3.3).
+_FALLBACK_MFU, _FALLBACK_GOODPUT = 0.40, 0.90
+
+
+def _first_order_train_run(
+    model: str, accelerator: str, tokens: float, seq_len: int, precision: str, deadline_days: float
+) -> _TrainRun:
+    """``hours = model FLOPs / (peak x MFU) / goodput``; the smallest power-of-two cluster meeting the deadline."""
+    acc = get_accelerator(accelerator)
+    arch = get_model(model).architecture
+    flops = arch.model_flops_per_token_training(seq_len) * tokens
+    device_s = flops / (acc.peak_tflops(precision) * 1e12 * _FALLBACK_MFU) / _FALLBACK_GOODPUT
+    step = min(acc.scaleup_domain_size, 8)
+    count = step
+    while device_s / count / SECONDS_PER_DAY > deadline_days and count < MAX_TRAINING_DEVICES:
+        count *= 2
+    return _TrainRun(
+        devices=count,
+        accelerator_hours=device_s / 3600,
+        wall_clock_days=device_s / count / SECONDS_PER_DAY,
+        lost_goodput_share=1 - _FALLBACK_GOODPUT,
+        mfu=_FALLBACK_MFU,
+        source="first-order 6ND estimate at 40% MFU (training engine not available)",
+    )
+
+
 @cache
 def _serving(
     model: str,
     accelerator: str,
+    requests_per_s: float,
     input_tokens: int,
     output_tokens: int,
     max_ttft_ms: float | None,
     max_tpot_ms: float | None,
     precision: str,
 ) -> _Serving:
-    """Replica size and sustained request rate per replica within the latency targets."""
-    from stackplan.perf.inference import predict_inference
+    """Replica size and sustained request rate per replica within the latency targets, from
+    :func:`stackplan.perf.inference.size_inference_service` at the service's highest peak rate."""
+    from stackplan.perf.inference import size_inference_service
 
-    pred = predict_inference(
+    sizing = size_inference_service(
         model,
-        accelerator,
+        requests_per_s=requests_per_s,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         max_ttft_ms=max_ttft_ms,
         max_tpot_ms=max_tpot_ms,
+        accelerators=[accelerator],
         precision=precision,
     )
-    devices = int(pred.count)
-    rps = float(pred.output_tokens_per_s) / output_tokens
+    opt = sizing.options[0]
+    if opt.devices is None or opt.prediction is None:
+        raise StackplanError(opt.reason or f"{model} cannot be served on {accelerator}")
+    pred = opt.prediction
+    replica = opt.devices // max(opt.replicas, 1)
     ttft, tpot = float(pred.ttft_ms), float(pred.tpot_ms)
-    prefill = ttft / (ttft + tpot * output_tokens)
     return _Serving(
-        replica_devices=devices,
-        requests_per_s_per_replica=rps,
-        prefill_time_share=prefill,
+        replica_devices=replica,
+        requests_per_s_per_replica=float(pred.output_tokens_per_s) / output_tokens,
+        prefill_time_share=ttft / (ttft + tpot * output_tokens),
         ttft_ms=ttft,
         tpot_ms=tpot,
-        source=f"stackplan.perf.inference.predict_inference ({devices} x {accelerator} per replica)",
+        source=(
+            f"stackplan.perf.inference.size_inference_service: {replica} x {accelerator} per replica, "
+            f"batch {pred.batch_size}, TTFT {ttft:,.0f} ms, TPOT {tpot:,.1f} ms"
+        ),
     )
 
 
@@ -276,9 +318,7 @@ def _year_active(years: Sequence[int] | None, t: int) -> bool:
     return years is None or t in years
 
 
-def _training_option(
-    w: TrainingWorkload | FineTuningWorkload, acc: str, horizon: int
-) -> WorkloadOption:
+def _training_option(w: TrainingWorkload | FineTuningWorkload, acc: str, horizon: int) -> WorkloadOption:
     lora = isinstance(w, FineTuningWorkload) and w.method == "lora"
     deadline = w.deadline_days / LORA_TIME_FACTOR if lora else w.deadline_days
     run = _train_run(w.model, acc, w.tokens, w.seq_len, w.precision, deadline)
@@ -311,12 +351,19 @@ def _training_option(
 
 
 def _service_option(w: InferenceWorkload | BatchWorkload, acc: str, horizon: int) -> WorkloadOption:
+    growth = max((1 + w.yearly_growth) ** t for t in range(horizon))
     if isinstance(w, InferenceWorkload):
-        srv = _serving(w.model, acc, w.input_tokens, w.output_tokens, w.max_ttft_ms, w.max_tpot_ms, w.precision)
-        peak_factor, busy_share, shape = w.peak_to_average, 1.0, "ramp"
+        peak_factor, busy_share = w.peak_to_average, 1.0
+        shape: Shape = "ramp"
+        top_rps = w.requests_per_day / SECONDS_PER_DAY * peak_factor * growth
+        srv = _serving(
+            w.model, acc, top_rps, w.input_tokens, w.output_tokens, w.max_ttft_ms, w.max_tpot_ms, w.precision
+        )
     else:
-        srv = _serving(w.model, acc, w.input_tokens, w.output_tokens, None, None, w.precision)
-        peak_factor, busy_share, shape = SECONDS_PER_DAY / (w.window_hours * 3600), w.window_hours / 24, "step"
+        peak_factor, busy_share = SECONDS_PER_DAY / (w.window_hours * 3600), w.window_hours / 24
+        shape = "step"
+        top_rps = w.requests_per_day / SECONDS_PER_DAY * peak_factor * growth
+        srv = _serving(w.model, acc, top_rps, w.input_tokens, w.output_tokens, None, None, w.precision)
     peaks, busy, tin, tout = [], [], [], []
     for t in range(horizon):
         req_day = w.requests_per_day * (1 + w.yearly_growth) ** t

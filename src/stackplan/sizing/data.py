@@ -76,23 +76,35 @@ def size_data(
                 year=years[-1],
             )
         )
-    for v in scenario.data.vector_stores:
-        base = v.vectors_millions * 1e6 * v.dimensions * v.bytes_per_dimension * v.index_overhead * v.replicas / TB
+    for vs in scenario.data.vector_stores:
+        base = (
+            vs.vectors_millions
+            * 1e6
+            * vs.dimensions
+            * vs.bytes_per_dimension
+            * vs.index_overhead
+            * vs.replicas
+            / TB
+        )
         for t in range(horizon):
-            tb["hot"][t] += base * (1 + v.yearly_growth) ** t
+            tb["hot"][t] += base * (1 + vs.yearly_growth) ** t
         qs.append(
             Sized(
-                name=f"vector store {v.id}",
-                value=base * (1 + v.yearly_growth) ** (horizon - 1),
+                name=f"vector store {vs.id}",
+                value=base * (1 + vs.yearly_growth) ** (horizon - 1),
                 unit="TB",
                 source="vectors x dimensions x bytes x index overhead x replicas",
-                scope=v.id,
+                scope=vs.id,
                 year=years[-1],
             )
         )
     tier = scenario.data.checkpoints.tier
     keep = scenario.data.checkpoints.keep_last
-    for w in (*scenario.workloads.training, *scenario.workloads.fine_tuning):
+    runs: tuple[TrainingWorkload | FineTuningWorkload, ...] = (
+        *scenario.workloads.training,
+        *scenario.workloads.fine_tuning,
+    )
+    for w in runs:
         if isinstance(w, FineTuningWorkload) and w.method == "lora":
             continue
         params = get_model(w.model).architecture.total_params

@@ -15,7 +15,9 @@ from stackplan.sizing.quantity import ComponentSizing, Sized
 __all__ = ["size_ecosystem"]
 
 
-def size_ecosystem(services: Sequence[Mapping[str, Any]], *, licence_name: str, licence_source: str) -> ComponentSizing:
+def size_ecosystem(
+    services: Sequence[Mapping[str, Any]], *, licence_name: str, licence_source: str
+) -> ComponentSizing:
     qs: list[Sized] = []
     for s in services:
         for key, label in (
@@ -42,7 +44,5 @@ def size_ecosystem(services: Sequence[Mapping[str, Any]], *, licence_name: str, 
                 scope=str(s["workload"]),
             )
         )
-    notes = tuple(
-        f"{s['workload']}: {'bought from the API' if s.get('uses_api') else 'self-hosted'}" for s in services
-    ) + (f"partner software licence: {licence_name} ({licence_source})",)
+    notes = (*tuple(f"{s['workload']}: {'bought from the API' if s.get('uses_api') else 'self-hosted'}" for s in services), f"partner software licence: {licence_name} ({licence_source})")
     return ComponentSizing(component="ecosystem", quantities=tuple(qs), notes=notes)

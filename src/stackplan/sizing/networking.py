@@ -40,7 +40,10 @@ def size_networking(
             )
         )
         peak = max(
-            (sum(o.peak_devices[t] for o in chosen if o.accelerator == acc) for t in range(len(scenario.years))),
+            (
+                sum(o.peak_devices[t] for o in chosen if o.accelerator == acc)
+                for t in range(len(scenario.years))
+            ),
             default=0.0,
         )
         qs.append(
