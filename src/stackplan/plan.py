@@ -274,9 +274,16 @@ def _services(
                 "source": o.source if o else "",
                 "api_source": api.source if api else "",
             }
+            w_in = float(getattr(w, "input_tokens", 0))
+            w_out = float(getattr(w, "output_tokens", 0))
+            if api is not None:
+                row["api_usd_per_million_tokens_blended"] = (
+                    w_in * api.usd_per_million_input + w_out * api.usd_per_million_output
+                ) / (w_in + w_out)
             if p.api and api is not None:
                 row["usd_per_million_input_tokens"] = api.usd_per_million_input
                 row["usd_per_million_output_tokens"] = api.usd_per_million_output
+                row["usd_per_million_tokens_blended"] = row["api_usd_per_million_tokens_blended"]
             elif o is not None and w.id in rate:
                 cost = sum(h * (1 - o.lost_goodput_share) for h in o.busy_hours) * rate[w.id]
                 tin, tout = sum(o.input_tokens_per_year), sum(o.output_tokens_per_year)
@@ -284,6 +291,7 @@ def _services(
                     row["usd_per_million_input_tokens"] = cost * o.prefill_time_share / (tin / 1e6)
                 if tout > 0:
                     row["usd_per_million_output_tokens"] = cost * (1 - o.prefill_time_share) / (tout / 1e6)
+                row["usd_per_million_tokens_blended"] = cost / ((tin + tout) / 1e6)
                 row["usd_per_year"] = cost / len(o.busy_hours)
                 row["tokens_last_year"] = o.input_tokens_per_year[-1] + o.output_tokens_per_year[-1]
             services.append(row)

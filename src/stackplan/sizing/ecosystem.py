@@ -44,5 +44,11 @@ def size_ecosystem(
                 scope=str(s["workload"]),
             )
         )
-    notes = (*tuple(f"{s['workload']}: {'bought from the API' if s.get('uses_api') else 'self-hosted'}" for s in services), f"partner software licence: {licence_name} ({licence_source})")
+    notes = (
+        *tuple(
+            f"{s['workload']}: {'bought from the API' if s.get('uses_api') else 'self-hosted'}"
+            for s in services
+        ),
+        f"partner software licence: {licence_name} ({licence_source})",
+    )
     return ComponentSizing(component="ecosystem", quantities=tuple(qs), notes=notes)
