@@ -4,7 +4,8 @@ Pure, vectorised functions: every argument may be a numpy array (one element per
 or a scalar, and the result broadcasts. Times follow the alpha-beta model of Thakur, Rabenseifner
 and Gropp (2005), "Optimization of Collective Communication Operations in MPICH", IJHPCA 19(1):
 
-* all-reduce (ring): ``t = 2 (n-1)/n * X / B + 2 (n-1) * alpha``
+* all-reduce (ring): ``t = 2 (n-1)/n * X / B + 2 (n-1) * alpha`` (double binary tree latency
+  ``2 log2(n) alpha`` beyond 8 ranks, as NCCL)
 * reduce-scatter, all-gather (ring): ``t = (n-1)/n * X / B + (n-1) * alpha``
 * all-to-all (pairwise): ``t = (n-1)/n * X / B + (n-1) * alpha``
 * point-to-point: ``t = X / B + alpha``
@@ -70,9 +71,13 @@ def group_bandwidth_bytes_per_s(
     """Achievable bandwidth per device of a communication group [B/s].
 
     ``group_size * stride <= domain_size`` means the whole group is inside one scale-up domain:
-    scale-up bandwidth times :data:`SCALEUP_BANDWIDTH_EFFICIENCY`; otherwise the ring crosses the
-    scale-out network and runs at the per-device NIC bandwidth times
-    :data:`SCALEOUT_BANDWIDTH_EFFICIENCY` (a ring is as fast as its slowest link).
+    scale-up bandwidth times :data:`SCALEUP_BANDWIDTH_EFFICIENCY`. Otherwise the collective
+    crosses the scale-out network. With ``k = max(1, domain_size / stride)`` members of the group
+    in each domain, NCCL runs ``k`` rings (channels) whose domain-crossing hops use different NICs,
+    so each member sees ``k`` NICs' worth of bandwidth, capped by the scale-up link:
+    ``min(k * B_out * eff_out, B_up * eff_up)`` (this is why all-reduce bus bandwidth across DGX
+    nodes approaches the node's aggregate NIC bandwidth per GPU; NVIDIA nccl-tests
+    PERFORMANCE.md, "bus bandwidth").
 
     Parameters
     ----------
@@ -87,13 +92,13 @@ def group_bandwidth_bytes_per_s(
         Per-device bandwidths, one direction [GB/s].
     """
     n = np.asarray(group_size, dtype=np.float64)
-    span = n * np.asarray(stride, dtype=np.float64)
-    inside = span <= domain_size
-    return np.where(
-        inside,
-        scaleup_gb_s * 1e9 * SCALEUP_BANDWIDTH_EFFICIENCY,
-        scaleout_gb_s * 1e9 * SCALEOUT_BANDWIDTH_EFFICIENCY,
-    )
+    st = np.asarray(stride, dtype=np.float64)
+    inside = n * st <= domain_size
+    up = scaleup_gb_s * 1e9 * SCALEUP_BANDWIDTH_EFFICIENCY
+    per_domain = np.clip(domain_size / st, 1.0, n)
+    out = np.minimum(per_domain * scaleout_gb_s * 1e9 * SCALEOUT_BANDWIDTH_EFFICIENCY, up)
+    result: FloatArray = np.where(inside, up, out)
+    return result
 
 
 def group_latency_s(group_size: ArrayLike, stride: ArrayLike, *, domain_size: int) -> FloatArray:
@@ -102,31 +107,36 @@ def group_latency_s(group_size: ArrayLike, stride: ArrayLike, *, domain_size: in
     return np.where(span <= domain_size, SCALEUP_LATENCY_S, SCALEOUT_LATENCY_S)
 
 
-def _steps(n: FloatArray) -> FloatArray:
-    # Rings of up to 8 ranks pay n-1 latency steps; larger groups use NCCL's trees/hierarchical
-    # rings whose latency grows with log2(n) (Thakur et al. 2005, sec. 4).
-    return np.where(n <= 8, n - 1.0, np.log2(np.maximum(n, 1.0)) + 7.0)
+def _ring_steps(n: FloatArray) -> FloatArray:
+    # A ring collective (reduce-scatter, all-gather, all-to-all) takes n-1 steps (Thakur et al.
+    # 2005, sec. 4); NCCL has no tree variant for them.
+    return n - 1.0
+
+
+def _allreduce_steps(n: FloatArray) -> FloatArray:
+    # All-reduce: a ring of n-1 + n-1 steps up to 8 ranks; beyond that NCCL switches to a double
+    # binary tree whose latency grows with 2 log2(n) (Sanders et al. 2009; NCCL 2.4 release notes).
+    return np.where(n <= 8, 2.0 * (n - 1.0), 2.0 * np.log2(np.maximum(n, 1.0)))
 
 
 def all_reduce_time_s(
     bytes_per_device: ArrayLike, group_size: ArrayLike, bandwidth_bytes_per_s: ArrayLike, latency_s: ArrayLike
 ) -> FloatArray:
-    """Ring all-reduce time [s]: ``2 (n-1)/n * X / B + 2 * steps * alpha`` (0 when ``n = 1``)."""
+    """All-reduce time [s]: ``2 (n-1)/n * X / B + steps * alpha`` (ring up to 8 ranks, tree beyond; 0 when ``n = 1``)."""
     n = np.asarray(group_size, dtype=np.float64)
     x = np.asarray(bytes_per_device, dtype=np.float64)
-    t = 2.0 * (n - 1.0) / n * x / np.asarray(bandwidth_bytes_per_s, dtype=np.float64) + 2.0 * _steps(
-        n
-    ) * np.asarray(latency_s, dtype=np.float64)
+    bw = np.asarray(bandwidth_bytes_per_s, dtype=np.float64)
+    t = 2.0 * (n - 1.0) / n * x / bw + _allreduce_steps(n) * np.asarray(latency_s, dtype=np.float64)
     return np.where(n > 1, t, 0.0)
 
 
 def reduce_scatter_time_s(
     bytes_per_device: ArrayLike, group_size: ArrayLike, bandwidth_bytes_per_s: ArrayLike, latency_s: ArrayLike
 ) -> FloatArray:
-    """Ring reduce-scatter time [s]: ``(n-1)/n * X / B + steps * alpha``; ``X`` is the full (unsharded) buffer."""
+    """Ring reduce-scatter time [s]: ``(n-1)/n * X / B + (n-1) alpha``; ``X`` is the full (unsharded) buffer."""
     n = np.asarray(group_size, dtype=np.float64)
     x = np.asarray(bytes_per_device, dtype=np.float64)
-    t = (n - 1.0) / n * x / np.asarray(bandwidth_bytes_per_s, dtype=np.float64) + _steps(n) * np.asarray(
+    t = (n - 1.0) / n * x / np.asarray(bandwidth_bytes_per_s, dtype=np.float64) + _ring_steps(n) * np.asarray(
         latency_s, dtype=np.float64
     )
     return np.where(n > 1, t, 0.0)

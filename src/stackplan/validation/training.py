@@ -27,12 +27,16 @@ from stackplan.catalog.accelerators import Accelerator, get_accelerator
 from stackplan.errors import CatalogError
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import architecture_from_mapping, resolve_model
-from stackplan.perf.prediction import GOODPUT_FACTOR, TrainingPrediction, predict_training
+from stackplan.perf.prediction import ALLOCATION_GOODPUT_FACTOR, TrainingPrediction, predict_training
 from stackplan.validation import ValidationCase, register
 
 __all__ = ["TrainingCase", "predict_case", "training_cases", "training_rows"]
 
 _PKG = "stackplan.validation"
+
+#: Goodput by kind of figure: benchmark throughput (and estimates made from it) has none;
+#: production totals are allocation hours (:data:`ALLOCATION_GOODPUT_FACTOR`).
+KIND_GOODPUT = {"controlled": 1.0, "production": ALLOCATION_GOODPUT_FACTOR}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -117,7 +121,7 @@ def training_rows() -> tuple[TrainingCase, ...]:
                     software=r["software"],
                     fixed=fixed,
                     tokens=float(r["tokens"]) if r["tokens"].strip() else None,
-                    goodput=float(r["goodput"]) if r["goodput"].strip() else GOODPUT_FACTOR,
+                    goodput=KIND_GOODPUT[r["kind"]],
                     metric=r["metric"],
                     published=float(r["published"]),
                     unit=r["unit"],
