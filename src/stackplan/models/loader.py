@@ -7,6 +7,7 @@ downloaded.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +30,7 @@ from stackplan.models.architecture import MLA, ModelArchitecture, MoE
 
 __all__ = [
     "PARAM_COUNT_REL_TOLERANCE",
+    "ArchitectureExtras",
     "CatalogModel",
     "ModelFile",
     "PublishedCount",
@@ -110,6 +112,22 @@ class ModelFile(_Strict):
             mla=MLA(**self.mla.model_dump()) if self.mla else None,
             source=source,
         )
+
+
+class ArchitectureExtras(_Strict):
+    """Architecture details outside the Stackplan model file (catalogue ``extras`` and HF import).
+
+    The model-file keys are fixed (docs/model-file.md); these refine parameter counts of
+    architectures that have biases, LayerNorms, QK-norm or learned positions. Field meanings are
+    those of :class:`ModelArchitecture`.
+    """
+
+    attention_bias: bool = False
+    mlp_bias: bool = False
+    qkv_bias: bool = False
+    qk_norm: bool = False
+    norm_bias: bool = False
+    position_embeddings: int = Field(default=0, ge=0)
 
 
 def _problems_from_validation(err: ValidationError, prefix: str, known_keys: list[str]) -> list[InputProblem]:
@@ -285,6 +303,13 @@ def _catalog_entry(entry: dict[str, Any]) -> CatalogModel:
             f"{where}: published_active_convention {convention!r} must be one of {', '.join(_ACTIVE_CONVENTIONS)}"
         )
     arch = architecture_from_mapping(entry["architecture"], where=where, source=entry["source"])
+    if "extras" in entry:
+        try:
+            extras = ArchitectureExtras.model_validate(entry["extras"])
+        except ValidationError as err:
+            known = list(ArchitectureExtras.model_fields)
+            raise InputError(_problems_from_validation(err, f"{where}: extras.", known)) from None
+        arch = dataclasses.replace(arch, **extras.model_dump())
     total = parse_published_count(entry["published_total_params"], where=where)
     active = (
         parse_published_count(entry["published_active_params"], where=where)
