@@ -252,3 +252,16 @@ def test_catalogue_entry_as_model_file_gives_same_counts(tmp_path: Path) -> None
     }
     m = resolve_model(str(_write(tmp_path, "dsv3.yaml", yaml.safe_dump(data))))
     assert m.total_params == get_model("deepseek-v3").architecture.total_params
+
+
+def test_documented_example_loads_and_matches_catalogue() -> None:
+    doc = Path(__file__).parents[2] / "docs" / "model-file.md"
+    block = doc.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    m = architecture_from_mapping(yaml.safe_load(block), where="docs/model-file.md")
+    catalogue = get_model("deepseek-v3")
+    assert m.total_params == catalogue.architecture.total_params
+    # the figures the document quotes
+    assert round(m.total_params / 1e9, 2) == 671.03
+    assert round(m.active_params / 1e9, 2) == 37.55
+    assert round((m.active_params - m.embedding_params) / 1e9, 2) == 36.63
+    assert m.kv_cache_elements_per_token() == 35_136
