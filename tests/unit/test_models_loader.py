@@ -148,6 +148,12 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+def _resolve_problem(spec: str, field: str = "--model") -> Any:
+    with pytest.raises(InputError) as info:
+        resolve_model(spec, field=field)
+    return info.value.problems[0]
+
+
 def test_model_file_round_trip(tmp_path: Path) -> None:
     path = _write(tmp_path, "m.yaml", yaml.safe_dump(MINIMAL))
     m = load_model_file(path)
@@ -157,9 +163,7 @@ def test_model_file_round_trip(tmp_path: Path) -> None:
 
 def test_yaml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
     path = _write(tmp_path, "bad.yaml", "name: x\nlayers: [1, 2\nheads: 3\n")
-    with pytest.raises(InputError) as info:
-        resolve_model(str(path))
-    p = info.value.problems[0]
+    p = _resolve_problem(str(path))
     assert p.field == "--model"
     assert "YAML syntax error at line 3, column 6" in p.message
     assert p.value == str(path)
@@ -167,38 +171,28 @@ def test_yaml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
 
 def test_empty_model_file(tmp_path: Path) -> None:
     path = _write(tmp_path, "empty.yaml", "")
-    with pytest.raises(InputError) as info:
-        resolve_model(str(path))
-    assert "mapping" in info.value.problems[0].message
+    assert "mapping" in _resolve_problem(str(path)).message
 
 
 def test_model_file_not_found(tmp_path: Path) -> None:
-    with pytest.raises(InputError) as info:
-        resolve_model(str(tmp_path / "nope.yml"), field="workloads[0].model")
-    p = info.value.problems[0]
+    p = _resolve_problem(str(tmp_path / "nope.yml"), field="workloads[0].model")
     assert p.field == "workloads[0].model"
     assert p.message == "model file not found"
 
 
 def test_config_json_not_found(tmp_path: Path) -> None:
-    with pytest.raises(InputError) as info:
-        resolve_model(str(tmp_path / "config.json"))
-    assert info.value.problems[0].message == "config file not found"
+    assert _resolve_problem(str(tmp_path / "config.json")).message == "config file not found"
 
 
 def test_json_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
     path = _write(tmp_path, "config.json", '{\n  "model_type": "llama",\n  "hidden_size": 4096,,\n}')
-    with pytest.raises(InputError) as info:
-        resolve_model(str(path))
     # the second comma of "4096,," is the 23rd character of line 3
-    assert "invalid JSON at line 3, column 23" in info.value.problems[0].message
+    assert "invalid JSON at line 3, column 23" in _resolve_problem(str(path)).message
 
 
 def test_unrecognised_file_suffix(tmp_path: Path) -> None:
     path = _write(tmp_path, "model.txt", "name: x")
-    with pytest.raises(InputError) as info:
-        resolve_model(str(path))
-    assert ".yaml" in info.value.problems[0].message
+    assert ".yaml" in _resolve_problem(str(path)).message
 
 
 # ------------------------------------------------------------------------------------------- dispatch

@@ -150,60 +150,28 @@ def _check_sparse_layout(c: _Config, layers: int, step: int, first_dense: int = 
             )
 
 
+def _dense(c: _Config, **details: Any) -> ModelArchitecture:
+    """A Llama-like decoder: ``_attention`` shape, ``intermediate_size`` FFN, untied unless stated."""
+    return ModelArchitecture(
+        name="",
+        **_attention(c),
+        ffn_hidden_size=c.integer("intermediate_size"),
+        tied_embeddings=c.flag("tie_word_embeddings", False),
+        **details,
+    )
+
+
 def _llama(c: _Config) -> ModelArchitecture:
-    return ModelArchitecture(
-        name="",
-        **_attention(c),
-        ffn_hidden_size=c.integer("intermediate_size"),
-        tied_embeddings=c.flag("tie_word_embeddings", False),
-        attention_bias=c.flag("attention_bias", False),
-        mlp_bias=c.flag("mlp_bias", False),
-    )
-
-
-def _mistral(c: _Config) -> ModelArchitecture:
-    return ModelArchitecture(
-        name="",
-        **_attention(c),
-        ffn_hidden_size=c.integer("intermediate_size"),
-        tied_embeddings=c.flag("tie_word_embeddings", False),
-    )
+    return _dense(c, attention_bias=c.flag("attention_bias", False), mlp_bias=c.flag("mlp_bias", False))
 
 
 def _mixtral(c: _Config) -> ModelArchitecture:
-    ffn = c.integer("intermediate_size")
-    return ModelArchitecture(
-        name="",
-        **_attention(c),
-        ffn_hidden_size=ffn,
-        tied_embeddings=c.flag("tie_word_embeddings", False),
-        moe=MoE(
-            experts=c.integer("num_local_experts"),
-            active_experts=c.integer("num_experts_per_tok"),
-            expert_ffn_hidden_size=ffn,
-        ),
+    moe = MoE(
+        experts=c.integer("num_local_experts"),
+        active_experts=c.integer("num_experts_per_tok"),
+        expert_ffn_hidden_size=c.integer("intermediate_size"),
     )
-
-
-def _qwen2(c: _Config) -> ModelArchitecture:
-    return ModelArchitecture(
-        name="",
-        **_attention(c),
-        ffn_hidden_size=c.integer("intermediate_size"),
-        tied_embeddings=c.flag("tie_word_embeddings", False),
-        qkv_bias=True,
-    )
-
-
-def _qwen3(c: _Config) -> ModelArchitecture:
-    return ModelArchitecture(
-        name="",
-        **_attention(c),
-        ffn_hidden_size=c.integer("intermediate_size"),
-        tied_embeddings=c.flag("tie_word_embeddings", False),
-        attention_bias=c.flag("attention_bias", False),
-        qk_norm=True,
-    )
+    return _dense(c, moe=moe)
 
 
 def _qwen_moe(c: _Config, *, qwen3: bool) -> ModelArchitecture:
@@ -308,26 +276,18 @@ def _gpt2(c: _Config) -> ModelArchitecture:
 
 
 def _gpt_neox(c: _Config) -> ModelArchitecture:
-    shape = _attention(c)
-    return ModelArchitecture(
-        name="",
-        **shape,
-        ffn_hidden_size=c.integer("intermediate_size"),
-        mlp="plain",
-        tied_embeddings=c.flag("tie_word_embeddings", False),
-        attention_bias=c.flag("attention_bias", True),
-        mlp_bias=True,
-        norm_bias=True,
+    return _dense(
+        c, mlp="plain", attention_bias=c.flag("attention_bias", True), mlp_bias=True, norm_bias=True
     )
 
 
 _FAMILIES: dict[str, Callable[[_Config], ModelArchitecture]] = {
     "llama": _llama,
-    "mistral": _mistral,
+    "mistral": _dense,
     "mixtral": _mixtral,
-    "qwen2": _qwen2,
+    "qwen2": lambda c: _dense(c, qkv_bias=True),
     "qwen2_moe": lambda c: _qwen_moe(c, qwen3=False),
-    "qwen3": _qwen3,
+    "qwen3": lambda c: _dense(c, attention_bias=c.flag("attention_bias", False), qk_norm=True),
     "qwen3_moe": lambda c: _qwen_moe(c, qwen3=True),
     "deepseek_v2": _deepseek,
     "deepseek_v3": _deepseek,
