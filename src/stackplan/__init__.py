@@ -22,6 +22,14 @@ from stackplan.errors import (
     UnknownIdError,
 )
 from stackplan.models import MLA, ModelArchitecture, MoE, resolve_model
+from stackplan.perf.inference import (
+    Disaggregation,
+    InferencePrediction,
+    InferenceSizing,
+    SpeculativeDecoding,
+    predict_inference,
+    size_inference_service,
+)
 
 __version__ = "0.1.0"
 
@@ -31,12 +39,16 @@ __all__ = [
     "Accelerator",
     "CatalogError",
     "CatalogModel",
+    "Disaggregation",
     "DoesNotFitError",
+    "InferencePrediction",
+    "InferenceSizing",
     "InputError",
     "InputProblem",
     "InvalidInputError",
     "MoE",
     "ModelArchitecture",
+    "SpeculativeDecoding",
     "StackplanError",
     "UnknownIdError",
     "__version__",
@@ -44,5 +56,7 @@ __all__ = [
     "get_model",
     "list_accelerators",
     "list_models",
+    "predict_inference",
     "resolve_model",
+    "size_inference_service",
 ]

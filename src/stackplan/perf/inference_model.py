@@ -201,7 +201,8 @@ def iteration_time_s(
         t_elem   = n_r act / BW
         t_comm   = N_ar (alpha + 2 (tp-1)/tp n_r h / BW_link) + N_a2a (alpha + n_r a2a / BW_link)
         t_fixed  = L t_layer
-        t_stage  = t_gemm + t_attn + t_elem + t_comm + t_fixed
+        t_p2p    = alpha + n_r h / BW_link                      (pp > 1: hand-off to the next stage)
+        t_stage  = t_gemm + t_attn + t_elem + t_comm + t_fixed + t_p2p
 
     where ``n_r = n / attn_dp`` are the tokens of one data-parallel attention rank and
     ``E_touched`` follows :func:`expected_distinct_experts` over the ``n`` tokens of the stage.
@@ -245,7 +246,13 @@ def iteration_time_s(
     t_stage = (
         t_dense + t_exp + t_attn_d + t_attn_p + t_elem + t_ar + t_a2a + cost.layers * rates.layer_overhead_s
     )
-    return np.asarray(cost.pp * t_stage + rates.iteration_overhead_s, dtype=np.float64)
+    # pipeline hand-off of the micro-batch's hidden states to the next stage
+    t_p2p = (
+        rates.link_latency_s + n_r * cost.allreduce_bytes_per_token / rates.link_bytes_per_s
+        if cost.pp > 1
+        else 0.0
+    )
+    return np.asarray(cost.pp * (t_stage + t_p2p) + rates.iteration_overhead_s, dtype=np.float64)
 
 
 def speculative_tokens_per_step(draft_tokens: int, acceptance_rate: float) -> float:
