@@ -40,8 +40,10 @@ __all__ = [
 ]
 
 PRECISIONS = ("bf16", "fp8", "fp4")
-#: Concurrency grid points per configuration in the search [-].
-BATCH_GRID_POINTS = 40
+#: Every concurrency up to this is tried; beyond it a geometric grid [-].
+DENSE_BATCH_GRID = 256
+#: Geometric concurrency grid points between DENSE_BATCH_GRID and the memory limit [-].
+BATCH_GRID_POINTS = 48
 #: Largest device count tried when suggesting the smallest count that fits [-].
 MAX_SUGGESTED_COUNT = 1024
 
@@ -312,7 +314,9 @@ def _evaluate(
         grid = np.array([min(wanted, float(b_max))])
         queued = wanted / grid[0]
     else:
-        grid = np.unique(np.round(np.geomspace(1, b_max, BATCH_GRID_POINTS)))
+        dense_part = np.arange(1, min(b_max, DENSE_BATCH_GRID) + 1, dtype=np.float64)
+        sparse_part = np.geomspace(min(b_max, DENSE_BATCH_GRID), b_max, BATCH_GRID_POINTS)
+        grid = np.unique(np.round(np.concatenate([dense_part, sparse_part])))
     cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b)
     eff = get_inference_efficiency(acc.id, precision)
     rates = device_rates(acc, eff, get_inference_efficiency(acc.id, "bf16"), fw, precision=precision, par=par)
