@@ -43,7 +43,8 @@ def test_batch_size_and_targets_and_table() -> None:
 def test_does_not_fit_is_a_readable_error() -> None:
     r = runner.invoke(app, [*BASE, "--count", "1", *LENGTHS, "--precision", "bf16"])
     assert r.exit_code == 2
-    assert "GiB" in r.output and "smallest count" in " ".join(r.output.split())
+    assert "GiB" in r.output
+    assert "smallest count" in " ".join(r.output.split())
     assert "Traceback" not in r.output
 
 
@@ -69,11 +70,14 @@ def test_unknown_ids_and_bad_numbers() -> None:
             *LENGTHS,
         ],
     )
-    assert r.exit_code == 2 and "did you mean" in " ".join(r.output.split())
+    assert r.exit_code == 2
+    assert "did you mean" in " ".join(r.output.split())
     r = runner.invoke(app, [*BASE, "--count", "0", *LENGTHS])
-    assert r.exit_code == 2 and "--count" in r.output
+    assert r.exit_code == 2
+    assert "--count" in r.output
     r = runner.invoke(app, [*BASE, "--count", "8", *LENGTHS, "--tp", "3"])
-    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.exit_code == 2
+    assert "Traceback" not in r.output
 
 
 def test_catalog_shows_inference_efficiency() -> None:

@@ -42,7 +42,8 @@ def test_result_is_frozen_and_keeps_inputs() -> None:
 
 def test_batch_size_mode_and_latency_targets() -> None:
     at16 = _p(precision="fp8", batch_size=16)
-    assert at16.mode == "at_batch_size" and at16.batch_size == 16
+    assert at16.mode == "at_batch_size"
+    assert at16.batch_size == 16
     best = _p(precision="fp8", max_tpot_ms=at16.tpot_ms)
     assert best.mode == "latency_targets"
     assert best.tpot_ms <= at16.tpot_ms
@@ -101,7 +102,8 @@ def test_disaggregated_pools() -> None:
         disaggregated=Disaggregation(prefill_devices=4, decode_devices=4),
     )
     assert p.disaggregated is not None
-    assert p.output_tokens_per_s > 0 and p.ttft_ms > 0
+    assert p.output_tokens_per_s > 0
+    assert p.ttft_ms > 0
     assert any("KV transfer" in n for n in p.notes)
     with pytest.raises(InvalidInputError):
         predict_inference(
@@ -133,7 +135,8 @@ def test_sizing_gives_devices_per_accelerator() -> None:
         precision="fp8",
     )
     by_id = {o.accelerator: o for o in s.options}
-    assert by_id["h100-sxm"].devices is not None and by_id["h200"].devices is not None
+    assert by_id["h100-sxm"].devices is not None
+    assert by_id["h200"].devices is not None
     # H200 has more memory and bandwidth: never needs more devices than H100
     assert by_id["h200"].devices <= by_id["h100-sxm"].devices
     assert s.best is not None

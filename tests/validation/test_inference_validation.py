@@ -29,7 +29,8 @@ def test_every_case_has_a_source_and_finite_prediction() -> None:
     assert len(throughput_cases()) >= 12
     for c in cases:
         assert c.source
-        assert c.predicted > 0 and c.predicted == c.predicted
+        assert c.predicted > 0
+        assert c.predicted == c.predicted
 
 
 def test_registered_with_validate() -> None:
