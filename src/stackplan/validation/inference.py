@@ -24,9 +24,9 @@ from functools import cache
 from importlib import resources
 
 from stackplan.models.architecture import ModelArchitecture
+from stackplan.models.loader import resolve_model
 from stackplan.perf.inference import predict_inference
 from stackplan.validation import ValidationCase, register
-from stackplan.validation._models import validation_model
 
 __all__ = [
     "BENCHMARK_REQUESTS_PER_SLOT",
@@ -56,7 +56,7 @@ def _opt_float(v: str) -> float | None:
 
 
 def _arch(model_id: str) -> ModelArchitecture:
-    return validation_model(model_id)
+    return resolve_model(model_id)
 
 
 @cache
