@@ -24,6 +24,14 @@ from stackplan.errors import (
 from stackplan.models import MLA, ModelArchitecture, MoE, resolve_model
 from stackplan.plan import Plan, build_plan
 from stackplan.scenario import Scenario, load_scenario
+from stackplan.perf.inference import (
+    Disaggregation,
+    InferencePrediction,
+    InferenceSizing,
+    SpeculativeDecoding,
+    predict_inference,
+    size_inference_service,
+)
 
 __version__ = "0.1.0"
 
@@ -33,7 +41,10 @@ __all__ = [
     "Accelerator",
     "CatalogError",
     "CatalogModel",
+    "Disaggregation",
     "DoesNotFitError",
+    "InferencePrediction",
+    "InferenceSizing",
     "InputError",
     "InputProblem",
     "InvalidInputError",
@@ -41,6 +52,7 @@ __all__ = [
     "ModelArchitecture",
     "Plan",
     "Scenario",
+    "SpeculativeDecoding",
     "StackplanError",
     "UnknownIdError",
     "__version__",
@@ -50,5 +62,7 @@ __all__ = [
     "list_accelerators",
     "list_models",
     "load_scenario",
+    "predict_inference",
     "resolve_model",
+    "size_inference_service",
 ]

@@ -70,6 +70,9 @@ class DeviceRates:
         Fixed latency per transformer layer per iteration (kernel launches, synchronisation) [s].
     iteration_overhead_s
         CPU scheduling / sampling overhead per iteration [s].
+    expert_matmul_fraction
+        Fraction of ``matmul_flops_per_s`` routed-expert (grouped) GEMMs reach, including token
+        permutation and routing [-].
     """
 
     matmul_flops_per_s: float
@@ -79,6 +82,7 @@ class DeviceRates:
     link_latency_s: float
     layer_overhead_s: float
     iteration_overhead_s: float
+    expert_matmul_fraction: float = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,7 +205,8 @@ def iteration_time_s(
         t_elem   = n_r act / BW
         t_comm   = N_ar (alpha + 2 (tp-1)/tp n_r h / BW_link) + N_a2a (alpha + n_r a2a / BW_link)
         t_fixed  = L t_layer
-        t_stage  = t_gemm + t_attn + t_elem + t_comm + t_fixed
+        t_p2p    = alpha + n_r h / BW_link                      (pp > 1: hand-off to the next stage)
+        t_stage  = t_gemm + t_attn + t_elem + t_comm + t_fixed + t_p2p
 
     where ``n_r = n / attn_dp`` are the tokens of one data-parallel attention rank and
     ``E_touched`` follows :func:`expected_distinct_experts` over the ``n`` tokens of the stage.
@@ -224,7 +229,9 @@ def iteration_time_s(
     if cost.experts > 0 and cost.moe_layers > 0:
         touched = expected_distinct_experts(cost.experts, cost.active_experts, n)
         exp_bytes = touched / cost.experts * cost.expert_bytes_per_layer * cost.moe_layers
-        t_exp = np.maximum(exp_bytes / bw, n * cost.expert_flops_per_token / f_mm)
+        t_exp = np.maximum(
+            exp_bytes / bw, n * cost.expert_flops_per_token / (f_mm * rates.expert_matmul_fraction)
+        )
     else:
         t_exp = np.zeros_like(n)
     t_attn_d = np.maximum(
@@ -245,7 +252,13 @@ def iteration_time_s(
     t_stage = (
         t_dense + t_exp + t_attn_d + t_attn_p + t_elem + t_ar + t_a2a + cost.layers * rates.layer_overhead_s
     )
-    return np.asarray(cost.pp * t_stage + rates.iteration_overhead_s, dtype=np.float64)
+    # pipeline hand-off of the micro-batch's hidden states to the next stage
+    t_p2p = (
+        rates.link_latency_s + n_r * cost.allreduce_bytes_per_token / rates.link_bytes_per_s
+        if cost.pp > 1
+        else 0.0
+    )
+    return np.asarray(cost.pp * (t_stage + t_p2p) + rates.iteration_overhead_s, dtype=np.float64)
 
 
 def speculative_tokens_per_step(draft_tokens: int, acceptance_rate: float) -> float:
@@ -343,7 +356,9 @@ def steady_state(
         TTFT = (n_c + 1) / 2 t_p,    TPOT = t_d / tau + (n_c - 1) / 2 t_p / (O - 1)
 
     When prefill demand exceeds what decode iterations can carry (``n_c > O - 1``) the instance is
-    prefill-bound and the lifetime is ``n_c t_h``; TPOT is then at least ``t_h``.
+    prefill-bound and TPOT is at least ``t_h``. Along a sorted concurrency array, points where more
+    concurrency would lower throughput are served by admission control instead: the extra
+    requests wait ``(B / B' - 1)`` lifetimes for a slot and throughput stays at its best ``B' < B``.
     """
     bsz = np.asarray(concurrency, dtype=np.float64)
     i_p = max(float(input_tokens) * (1.0 - prefix_hit_rate), 1.0)
@@ -410,6 +425,17 @@ def steady_state(
         burst_ttft = ttft
     latency = ttft + o_steps * tpot
     throughput = bsz * float(output_tokens) / latency
+    if bsz.ndim == 1 and bsz.size > 1 and np.all(np.diff(bsz) > 0):
+        # Admission control: where more concurrency no longer adds throughput (prefill-bound),
+        # the extra requests queue for a slot instead (Little's law), so throughput plateaus.
+        best = np.maximum.accumulate(
+            np.where(throughput >= np.maximum.accumulate(throughput), np.arange(bsz.size), 0)
+        )
+        wait = (bsz / bsz[best] - 1.0) * latency[best]
+        throughput, tpot, t_d, t_h = throughput[best], tpot[best], t_d[best], t_h[best]
+        ttft = ttft[best] + wait
+        burst_ttft = burst_ttft[best] + wait
+        latency = ttft + o_steps * tpot
     return SteadyState(
         ttft_s=np.asarray(ttft, dtype=np.float64),
         burst_ttft_s=np.asarray(burst_ttft, dtype=np.float64),

@@ -29,6 +29,8 @@ class ValidationCase:
     published: float
     predicted: float
     source: str
+    #: Optional sub-group for summaries of large groups (e.g. ``qwen3-32b / trtllm``).
+    group: str = ""
 
     @property
     def error(self) -> float:
