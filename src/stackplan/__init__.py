@@ -22,6 +22,7 @@ from stackplan.errors import (
     UnknownIdError,
 )
 from stackplan.models import MLA, ModelArchitecture, MoE, resolve_model
+from stackplan.perf.prediction import TrainingPrediction, predict_training
 
 __version__ = "0.1.0"
 
@@ -38,11 +39,13 @@ __all__ = [
     "MoE",
     "ModelArchitecture",
     "StackplanError",
+    "TrainingPrediction",
     "UnknownIdError",
     "__version__",
     "get_accelerator",
     "get_model",
     "list_accelerators",
     "list_models",
+    "predict_training",
     "resolve_model",
 ]

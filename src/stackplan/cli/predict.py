@@ -5,3 +5,7 @@ from __future__ import annotations
 import typer
 
 predict_app = typer.Typer(help="Predict training and inference performance.", no_args_is_help=True)
+
+from stackplan.cli import predict_training as _predict_training  # noqa: E402
+
+_predict_training.register(predict_app)
