@@ -30,9 +30,9 @@ from stackplan.perf.inference import (
     predict_inference,
     size_inference_service,
 )
+from stackplan.perf.prediction import TrainingPrediction, predict_training
 from stackplan.plan import Plan, build_plan
 from stackplan.scenario import Scenario, load_scenario
-from stackplan.perf.prediction import TrainingPrediction, predict_training
 
 __version__ = "0.1.0"
 

@@ -54,13 +54,17 @@ def _plan_demo(scenario: Path, html: Path) -> None:
     from stackplan.report.terminal import print_plan
 
     if not scenario.exists():
-        raise InvalidInputError("--scenario", "example scenario not found", scenario, "run from the repository root")
+        raise InvalidInputError(
+            "--scenario", "example scenario not found", scenario, "run from the repository root"
+        )
     plan = build_plan(scenario)
     text = plan_html(plan)
     console.rule(f"Plan of the example scenario {scenario}")
     print_plan(plan, console)
     write_atomic(html, text)
-    console.print(f"\nwrote the HTML report to {html} (open it in a browser; it works offline)", highlight=False)
+    console.print(
+        f"\nwrote the HTML report to {html} (open it in a browser; it works offline)", highlight=False
+    )
 
 
 @app.command("demo")
