@@ -38,6 +38,7 @@ from stackplan.scenario.schema import DataClass, DeploymentModel, Scenario
 from stackplan.sizing.compute import ComputeDemand, WorkloadOption, load_duration_curve
 from stackplan.sizing.data import DataDemand
 from stackplan.sustainability.carbon import (
+    embodied_tco2e,
     embodied_tco2e_per_year,
     location_based_tco2e,
     market_based_tco2e,
