@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from stackplan.deployments.hybrid import hybrid_owned_level
 from stackplan.deployments.screening import HOURS_PER_YEAR, hours_split, screening_level
-from stackplan.economics.finance import capital_recovery_factor
+from stackplan.economics.finance import capital_recovery_factor, npv
 from stackplan.plan_inputs import CloudOffer, PlanInputs, ServerOffer
 from stackplan.scenario.schema import DataClass, DeploymentModel, Scenario
 from stackplan.sizing.compute import ComputeDemand, WorkloadOption, load_duration_curve
@@ -126,11 +126,12 @@ class PoolResult:
     break_even_utilisation: float | None
     workloads: tuple[str, ...]
 
-    @property
-    def usd_per_delivered_hour(self) -> float:
-        """Levelised compute cost over the horizon per delivered accelerator-hour [USD/h]."""
-        hours = sum(self.delivered_hours)
-        return sum(self.compute_cost_usd) / hours if hours > 0 else float("nan")
+    def usd_per_delivered_hour(self, discount_rate: float) -> float:
+        """Levelised compute cost per delivered accelerator-hour [USD/h]:
+        ``PV(compute cost) / PV(delivered hours)`` at ``discount_rate`` (the levelised-cost method
+        of NREL's LCOE; with a zero rate, total cost over total hours)."""
+        hours = npv(discount_rate, self.delivered_hours)
+        return npv(discount_rate, self.compute_cost_usd) / hours if hours > 0 else float("nan")
 
 
 @dataclass(frozen=True, kw_only=True)
