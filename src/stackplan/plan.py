@@ -464,9 +464,11 @@ def recommend(deployments: Sequence[DeploymentResult]) -> Recommendation:
                 text=(
                     f"goals yield {_usd(best.value_usd)} over the horizon; NPV {_usd(best.npv_usd)}"
                     + (
-                        f", payback after {best.payback_years:.1f} years"
-                        if best.payback_years is not None
-                        else ", no payback within the horizon"
+                        ", no payback within the horizon"
+                        if best.payback_years is None
+                        else ", payback within the first year"
+                        if best.payback_years < 1
+                        else f", payback after {best.payback_years:.1f} years"
                     )
                 ),
                 figures={

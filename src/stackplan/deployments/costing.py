@@ -360,7 +360,7 @@ def place_workloads(
                     best = c
         if best is None:
             out.append(
-                Placement(workload_id=wid, option=None, owned=False, cloud=None, reason="; ".join(why))
+                Placement(workload_id=wid, option=None, owned=False, cloud=None, reason=_join_reasons(why))
             )
         else:
             out.append(best[1])
@@ -731,7 +731,7 @@ def cost_deployment(
             a("integration_fte_years_per_workload") * inputs.loaded_salary_usd("ml_engineer"),
         )
 
-    lead = _lead_time_months(model, inputs)
+    lead = _lead_time_months(placements, inputs)
     lines = {k: tuple(v) for k, v in led.lines.items()}
     return DeploymentCosts(
         model=model,
@@ -802,12 +802,26 @@ def _cloud_embodied(inputs: PlanInputs, accelerator: str, busy_hours: float) -> 
     )
 
 
-def _lead_time_months(model: DeploymentModel, inputs: PlanInputs) -> float:
-    if model in ("cloud_first", "hybrid") or inputs.site is None:
-        return inputs.a("cloud_lead_time_months")
-    return inputs.a(
+def _lead_time_months(placements: Sequence[Placement], inputs: PlanInputs) -> float:
+    """Months until every served workload has capacity: the cloud lead time for work that can run
+    in a cloud, the site's (colocation or build) for work that can only run on owned capacity."""
+    cloud = inputs.a("cloud_lead_time_months")
+    if inputs.site is None:
+        return cloud
+    site = inputs.a(
         "build_lead_time_months" if inputs.site.facility == "build" else "colocation_lead_time_months"
     )
+    leads = [site if p.owned and p.cloud is None else cloud for p in placements if p.served]
+    return max(leads, default=cloud)
+
+
+def _join_reasons(why: Sequence[str]) -> str:
+    """``acc: reason`` items with the same reason merged: ``a, b: reason``."""
+    by_reason: dict[str, list[str]] = {}
+    for item in why:
+        acc, _, reason = item.partition(": ")
+        by_reason.setdefault(reason, []).append(acc)
+    return "; ".join(f"{', '.join(accs)}: {reason}" for reason, accs in by_reason.items())
 
 
 def _staff(
