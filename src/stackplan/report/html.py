@@ -141,7 +141,7 @@ def _tokens(plan: Plan) -> dict[str, Any] | None:
             "hovertemplate": "%{y:$,.3f} per M output tokens<extra>%{text}</extra>",
         }
     )
-    values = [v for t in traces for v in t["y"] if v]
+    values = [float(v) for t in traces for v in t["y"] if isinstance(v, int | float) and v > 0]
     log = bool(values) and max(values) / min(values) > 50
     return {
         "data": traces,
