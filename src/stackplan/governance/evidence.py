@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stackplan.governance.checks.ai_act import ai_act_class
+from stackplan.governance.checks.ai_act import ai_act_class, exceeds_modification_share
 from stackplan.governance.checks.security import external_providers
 from stackplan.governance.checks.sustainability import EED_REPORTING_THRESHOLD_KW
 from stackplan.governance.data import evidence_catalogue
@@ -54,7 +54,7 @@ def _conditions(facts: GovernanceFacts) -> dict[str, tuple[str, ...]]:
         and m.base_model is not None
         and not m.base_model_is_own
         and m.base_model_training_flop is not None
-        and m.training_flop > m.base_model_training_flop / 3.0
+        and exceeds_modification_share(m.training_flop, m.base_model_training_flop)
     ]
     gpai = any(ai_act_class(m.training_flop) != "below" for m in eu_models) or bool(modified_gpai)
     systemic = any(ai_act_class(m.training_flop) == "systemic" for m in eu_models)

@@ -66,6 +66,17 @@ OPERATORS_BY_KIND: dict[QuantityKind, tuple[Operator, ...]] = {
     "bool": ("==", "!="),
 }
 
+#: Common misspellings, used only to suggest the right operator (never accepted).
+_OPERATOR_HINTS = {
+    "=<": "<=",
+    "=>": ">=",
+    "=": "==",
+    "<>": "!=",
+    "not in": "not_in",
+    "notin": "not_in",
+    "!in": "not_in",
+}
+
 _RULE_KEYS = (
     "id",
     "quantity",
@@ -150,6 +161,8 @@ def holds(operator: Operator, actual: Value, expected: Operand) -> bool:
 # ----------------------------------------------------------------------------------------- parsing
 def _unknown(field: str, kind: str, value: str, known: Sequence[str]) -> InputProblem:
     hint = closest(value, known)
+    if kind == "operator" and value.strip().lower() in _OPERATOR_HINTS:
+        hint = [_OPERATOR_HINTS[value.strip().lower()]]
     fix = (
         f"did you mean {', '.join(repr(h) for h in hint)}? " if hint else ""
     ) + f"valid {kind}s: {', '.join(known)}"

@@ -37,6 +37,7 @@ __all__ = [
     "check_modification",
     "check_technical_documentation",
     "check_training_compute",
+    "exceeds_modification_share",
     "training_compute_6nd_flop",
 ]
 
@@ -48,6 +49,16 @@ SYSTEMIC_RISK_FLOP = 1e25
 NOTIFICATION_DEADLINE_DAYS = 14
 #: Share of the base model's training compute above which a modifier becomes a provider [-].
 MODIFICATION_SHARE = 1.0 / 3.0
+
+
+def exceeds_modification_share(modification_flop: float, base_flop: float) -> bool:
+    """Whether a modification uses more than one third of the base model's compute.
+
+    Compared as ``3 x modification > base`` so that an exact third is not rounded over the line.
+    """
+    return modification_flop * 3.0 > base_flop
+
+
 #: Evidence id that records the Art. 52(1) notification.
 NOTIFICATION_EVIDENCE = "ai_act_art52_notification"
 
@@ -207,7 +218,7 @@ def check_modification(facts: GovernanceFacts) -> list[Finding]:
             Evidence("share of base model compute", share, "-"),
             Evidence("one-third limit", limit, "FLOP"),
         ]
-        if m.training_flop > limit and m.placed_on_eu_market:
+        if exceeds_modification_share(m.training_flop, m.base_model_training_flop) and m.placed_on_eu_market:
             out.append(
                 mk(
                     title=f"{m.name}: modification uses {share:.0%} of the base model's compute (> 1/3)",
@@ -240,7 +251,7 @@ def _documented_class(m: ModelFacts) -> AiActClass:
     if not _is_modification(m):
         return ai_act_class(m.training_flop)
     base = m.base_model_training_flop
-    if m.base_model_is_own or base is None or m.training_flop <= MODIFICATION_SHARE * base:
+    if m.base_model_is_own or base is None or not exceeds_modification_share(m.training_flop, base):
         return "below"
     return "gpai"
 

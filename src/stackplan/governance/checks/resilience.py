@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -32,7 +33,8 @@ def headroom_share(capacity_accelerators: float, peak_demand_accelerators: float
 def check_headroom(facts: GovernanceFacts) -> list[Finding]:
     """Capacity covers the peak with at least ``targets.min_headroom_share`` headroom, every year.
 
-    Fail when capacity < peak; warning when ``peak <= capacity < peak (1 + h)``.
+    Fail when capacity < peak; warning when ``peak <= capacity < peak (1 + h)`` (compared as
+    products, so that a capacity of exactly ``peak (1 + h)`` passes despite rounding).
     """
     h = facts.targets.min_headroom_share
     out = []
@@ -40,7 +42,10 @@ def check_headroom(facts: GovernanceFacts) -> list[Finding]:
         shortfalls = 0
         for y in d.years:
             share = headroom_share(y.capacity_accelerators, y.peak_demand_accelerators)
-            if share >= h:
+            required = y.peak_demand_accelerators * (1.0 + h)
+            if y.capacity_accelerators >= required or math.isclose(
+                y.capacity_accelerators, required, rel_tol=1e-9
+            ):
                 continue
             shortfalls += 1
             ev = (
