@@ -160,7 +160,9 @@ def test_residency_names_the_region_and_accelerators_outside() -> None:
     f = _findings(with_deployment(placements=_placements(p0={"region": "us-east"})), "residency.data_class")[
         0
     ]
-    assert f.severity == "fail" and f.subject == "rag" and "us-east" in f.title
+    assert f.severity == "fail"
+    assert f.subject == "rag"
+    assert "us-east" in f.title
     ev = {e.name: e.value for e in f.evidence}
     assert ev["accelerators outside"] == 8
 
@@ -168,7 +170,9 @@ def test_residency_names_the_region_and_accelerators_outside() -> None:
 def test_residency_unknown_data_class_fails() -> None:
     facts = with_(workloads=_workloads(ft={"data_class": "secret"}))
     f = [x for x in _findings(facts, "residency.data_class") if x.subject == "ft"]
-    assert f and f[0].severity == "fail" and "no rule" in f[0].title
+    assert f
+    assert f[0].severity == "fail"
+    assert "no rule" in f[0].title
 
 
 def test_residency_dr_placement_counts() -> None:

@@ -64,7 +64,9 @@ def test_parse_examples_from_file(tmp_path: Path) -> None:
     path.write_text(EXAMPLES)
     rules = load_policies(path)
     assert [r.id for r in rules] == ["restricted-stays-in-eu", "provider-share", "carbon"]
-    assert rules[0].entity == "workload" and rules[0].severity == "fail" and rules[0].component == "data"
+    assert rules[0].entity == "workload"
+    assert rules[0].severity == "fail"
+    assert rules[0].component == "data"
     assert rules[2].severity == "fail"  # default
 
 
@@ -76,13 +78,15 @@ def test_examples_on_clean_plan() -> None:
     assert by["policy.carbon"].severity == "info"  # 100 tCO2e market-based
     # the clean plan puts 8 of 16 primary rag + 4 ft = own 12/20 = 60 % with one provider
     share = by["policy.provider-share"]
-    assert share.severity == "warning" and share.subject == "hybrid"
+    assert share.severity == "warning"
+    assert share.subject == "hybrid"
     assert "0.6" in share.title
 
 
 def test_unknown_quantity_names_it_suggests_and_lists_valid_names() -> None:
     (msg,) = _problems([_rule(quantity="workload.region", operator="in", value=["eu-west"])])
-    assert "policies[0].quantity" in msg and "unknown quantity 'workload.region'" in msg
+    assert "policies[0].quantity" in msg
+    assert "unknown quantity 'workload.region'" in msg
     assert "did you mean 'workload.regions'" in msg
     for name in QUANTITIES:
         assert name in msg
@@ -90,7 +94,8 @@ def test_unknown_quantity_names_it_suggests_and_lists_valid_names() -> None:
 
 def test_unknown_operator_names_it_and_lists_operators() -> None:
     (msg,) = _problems([_rule(operator="=<")])
-    assert "unknown operator '=<'" in msg and "did you mean '<='" in msg
+    assert "unknown operator '=<'" in msg
+    assert "did you mean '<='" in msg
     for op in ("<", "<=", ">", ">=", "==", "!=", "in", "not_in"):
         assert op in msg
 
@@ -109,10 +114,14 @@ def test_every_problem_at_once() -> None:
     joined = "\n".join(msgs)
     assert "policies[0].quantity" in joined
     assert "policies[1].operator" in joined
-    assert "policies[2].severity" in joined and "unknown severity 'critical'" in joined
-    assert "policies[3].colour" in joined and "unknown key 'colour'" in joined
-    assert "policies[4].value" in joined and "must be a number" in joined
-    assert "policies[5].quantity: is required" in joined and "policies[5].message: is required" in joined
+    assert "policies[2].severity" in joined
+    assert "unknown severity 'critical'" in joined
+    assert "policies[3].colour" in joined
+    assert "unknown key 'colour'" in joined
+    assert "policies[4].value" in joined
+    assert "must be a number" in joined
+    assert "policies[5].quantity: is required" in joined
+    assert "policies[5].message: is required" in joined
 
 
 def test_operator_must_fit_the_kind() -> None:
@@ -122,7 +131,8 @@ def test_operator_must_fit_the_kind() -> None:
 
 def test_condition_from_another_entity_rejected() -> None:
     (msg,) = _problems([_rule(where=[{"quantity": "workload.data_class", "operator": "==", "value": "x"}])])
-    assert "where[0].quantity" in msg and "not a quantity of a year rule" in msg
+    assert "where[0].quantity" in msg
+    assert "not a quantity of a year rule" in msg
 
 
 def test_duplicate_ids_and_schema_version() -> None:
@@ -152,8 +162,10 @@ def test_restricted_outside_eu_is_a_failure_with_evidence() -> None:
     )
     found = evaluate_policies(rules, CLEAN)
     assert [f.severity for f in found] == ["fail"]
-    assert found[0].subject == "rag" and found[0].deployment == "hybrid"
-    assert "eu-central" in found[0].title and "eu-north" in found[0].title
+    assert found[0].subject == "rag"
+    assert found[0].deployment == "hybrid"
+    assert "eu-central" in found[0].title
+    assert "eu-north" in found[0].title
     # the non-restricted workload 'ft' (eu-central) is not selected
     assert all(f.subject != "ft" for f in found)
 
@@ -176,7 +188,8 @@ def test_unknown_values_are_not_evaluated() -> None:
     rules = parse_policies([_rule(quantity="year.budget_usd", operator=">", value=0)])
     facts = with_years(budget_usd=None)
     (f,) = evaluate_policies(rules, facts)
-    assert f.severity == "info" and "not evaluated for 2" in f.title
+    assert f.severity == "info"
+    assert "not evaluated for 2" in f.title
 
 
 def test_deployment_condition_scopes_a_site_rule() -> None:
@@ -191,7 +204,8 @@ def test_deployment_condition_scopes_a_site_rule() -> None:
         ]
     )
     (f,) = evaluate_policies(rules, CLEAN)  # the only deployment is hybrid: nothing selected
-    assert f.severity == "info" and "holds for 0" in f.title
+    assert f.severity == "info"
+    assert "holds for 0" in f.title
     facts = with_deployment(model="on_prem")
     # own-dc has 300 kW (fails); the cloud site has no IT power of the organisation's (holds)
     assert [(x.severity, x.subject) for x in evaluate_policies(rules, facts)] == [("fail", "own-dc")]
