@@ -134,6 +134,8 @@ class SiteFacts(_Frozen):
     name: str
     region: str
     ownership: Literal["owned", "colocation", "cloud"]
+    #: Who runs the facility for colocation and cloud sites (the provider whose attestations count).
+    operator: str | None = None
     #: Installed IT power demand of the organisation's equipment at the site [kW].
     it_power_kw: float = Field(default=0.0, ge=0)
     pue: float | None = Field(default=None, ge=1.0)

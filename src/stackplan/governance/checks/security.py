@@ -14,6 +14,7 @@ __all__ = [
     "check_provider_attestations",
     "check_shared_responsibility",
     "external_providers",
+    "facility_operator",
     "placement_ownership",
 ]
 
@@ -33,13 +34,22 @@ def placement_ownership(facts: GovernanceFacts, d: DeploymentFacts, p: Placement
     return {"own": "owned", "colocation": "colocation"}.get(kind, "cloud")  # type: ignore[return-value]
 
 
+def facility_operator(d: DeploymentFacts, p: PlacementFacts) -> str:
+    """Who runs the facility of a placement: the site's operator when named, else the placement's provider."""
+    site = d.site(p.site)
+    return site.operator if site is not None and site.operator else p.provider
+
+
 def external_providers(facts: GovernanceFacts) -> dict[str, tuple[str, ...]]:
     """Providers that run facilities for the plan (not owned sites) -> deployments using them."""
     out: dict[str, list[str]] = {}
     for d in facts.deployments:
         for p in d.placements:
-            if placement_ownership(facts, d, p) != "owned" and d.model not in out.setdefault(p.provider, []):
-                out[p.provider].append(d.model)
+            if placement_ownership(facts, d, p) == "owned":
+                continue
+            name = facility_operator(d, p)
+            if d.model not in out.setdefault(name, []):
+                out[name].append(d.model)
     return {k: tuple(v) for k, v in out.items()}
 
 
