@@ -107,10 +107,10 @@ class YearFacts(_Frozen):
     """One year of one deployment model."""
 
     year: int
-    #: Peak accelerator demand of the year [accelerators].
-    peak_demand_accelerators: float = Field(ge=0)
+    #: Peak accelerator demand of the year [accelerators] (``None``: not known, headroom not checked).
+    peak_demand_accelerators: float | None = Field(default=None, ge=0)
     #: Accelerator capacity available in the year (owned + rented) [accelerators].
-    capacity_accelerators: float = Field(ge=0)
+    capacity_accelerators: float | None = Field(default=None, ge=0)
     #: Total spend of the year (CapEx + OpEx + hidden) [USD].
     spend_usd: float = Field(ge=0)
     #: The organisation's budget for the year [USD], when given.

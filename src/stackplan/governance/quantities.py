@@ -194,7 +194,11 @@ def policy_rows(facts: GovernanceFacts) -> dict[Entity, list[Row]]:
                 "year.year": y.year,
                 "year.peak_demand_accelerators": y.peak_demand_accelerators,
                 "year.capacity_accelerators": y.capacity_accelerators,
-                "year.headroom_share": headroom_share(y.capacity_accelerators, y.peak_demand_accelerators),
+                "year.headroom_share": (
+                    headroom_share(y.capacity_accelerators, y.peak_demand_accelerators)
+                    if y.capacity_accelerators is not None and y.peak_demand_accelerators is not None
+                    else None
+                ),
                 "year.spend_usd": y.spend_usd,
                 "year.budget_usd": y.budget_usd,
                 "year.committed_spend_usd": y.committed_spend_usd,

@@ -40,26 +40,30 @@ def check_headroom(facts: GovernanceFacts) -> list[Finding]:
     out = []
     for d in facts.deployments:
         shortfalls = 0
-        for y in d.years:
-            share = headroom_share(y.capacity_accelerators, y.peak_demand_accelerators)
-            required = y.peak_demand_accelerators * (1.0 + h)
-            if y.capacity_accelerators >= required or math.isclose(
-                y.capacity_accelerators, required, rel_tol=1e-9
-            ):
+        known = [
+            y
+            for y in d.years
+            if y.peak_demand_accelerators is not None and y.capacity_accelerators is not None
+        ]
+        for y in known:
+            peak, capacity = y.peak_demand_accelerators or 0.0, y.capacity_accelerators or 0.0
+            share = headroom_share(capacity, peak)
+            required = peak * (1.0 + h)
+            if capacity >= required or math.isclose(capacity, required, rel_tol=1e-9):
                 continue
             shortfalls += 1
             ev = (
-                Evidence("peak demand", y.peak_demand_accelerators, "accelerators"),
-                Evidence("capacity", y.capacity_accelerators, "accelerators"),
+                Evidence("peak demand", peak, "accelerators"),
+                Evidence("capacity", capacity, "accelerators"),
                 Evidence("headroom", share, "-"),
                 Evidence("headroom target", h, "-"),
             )
-            below_peak = y.capacity_accelerators < y.peak_demand_accelerators
+            below_peak = capacity < peak
             out.append(
                 Finding(
                     check="resilience.headroom",
                     title=(
-                        f"{y.year}: capacity {y.capacity_accelerators:,.0f} below peak {y.peak_demand_accelerators:,.0f}"
+                        f"{y.year}: capacity {capacity:,.0f} below peak {peak:,.0f}"
                         if below_peak
                         else f"{y.year}: headroom {share:.0%} below the {h:.0%} target"
                     ),
@@ -71,8 +75,11 @@ def check_headroom(facts: GovernanceFacts) -> list[Finding]:
                     subject=str(y.year),
                 )
             )
-        if shortfalls == 0 and d.years:
-            low = min(headroom_share(y.capacity_accelerators, y.peak_demand_accelerators) for y in d.years)
+        if shortfalls == 0 and known:
+            low = min(
+                headroom_share(y.capacity_accelerators or 0.0, y.peak_demand_accelerators or 0.0)
+                for y in known
+            )
             out.append(
                 Finding(
                     check="resilience.headroom",
@@ -97,11 +104,15 @@ def critical_placements(facts: GovernanceFacts, d: DeploymentFacts) -> tuple[tup
 
 
 def capacity_shares(placements: Iterable[PlacementFacts], dimension: str) -> dict[str, float]:
-    """Share of accelerators per provider, region or site [-] (sums to 1 when any capacity)."""
+    """Share of accelerators per provider, region or site [-] (sums to 1 when any capacity).
+
+    Placements without a named site are left out of the site shares.
+    """
     totals: dict[str, float] = defaultdict(float)
     for p in placements:
         key = getattr(p, dimension)
-        totals[key if key is not None else "(unnamed)"] += p.accelerators
+        if key is not None:
+            totals[key] += p.accelerators
     whole = sum(totals.values())
     return {k: v / whole for k, v in totals.items()} if whole > 0 else {}
 
