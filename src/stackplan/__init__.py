@@ -22,6 +22,8 @@ from stackplan.errors import (
     UnknownIdError,
 )
 from stackplan.models import MLA, ModelArchitecture, MoE, resolve_model
+from stackplan.plan import Plan, build_plan
+from stackplan.scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
 
@@ -37,12 +39,16 @@ __all__ = [
     "InvalidInputError",
     "MoE",
     "ModelArchitecture",
+    "Plan",
+    "Scenario",
     "StackplanError",
     "UnknownIdError",
     "__version__",
+    "build_plan",
     "get_accelerator",
     "get_model",
     "list_accelerators",
     "list_models",
+    "load_scenario",
     "resolve_model",
 ]

@@ -482,7 +482,7 @@ def recommend(deployments: Sequence[DeploymentResult]) -> Recommendation:
     reasons.append(
         Reason(
             kind="time_to_capacity",
-            text="time to capacity: " + ", ".join(f"{_NAMES[m]} {v:g} months" for m, v in ttc.items()),
+            text=", ".join(f"{_NAMES[m]} {v:g} months" for m, v in ttc.items()),
             figures={str(k): v for k, v in ttc.items()},
         )
     )
