@@ -95,3 +95,12 @@ def test_unknown_workload_in_governance_section(tmp_path: Path) -> None:
     plan = build_plan(_scenario(tmp_path, {"workloads": {"analyst-fintune": {"critical": True}}}))
     with pytest.raises(InputError, match="analyst-finetune"):
         facts_from_plan(plan)
+
+
+def test_html_report_has_risk_and_compliance_section(plan) -> None:  # type: ignore[no-untyped-def]
+    from stackplan.report.html import plan_html
+
+    html = plan_html(plan)
+    assert 'id="risk-compliance"' in html
+    assert "Risk register" in html
+    assert "security.provider_attestations" in html
