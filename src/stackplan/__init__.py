@@ -30,6 +30,8 @@ from stackplan.perf.inference import (
     predict_inference,
     size_inference_service,
 )
+from stackplan.plan import Plan, build_plan
+from stackplan.scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
 
@@ -48,14 +50,18 @@ __all__ = [
     "InvalidInputError",
     "MoE",
     "ModelArchitecture",
+    "Plan",
+    "Scenario",
     "SpeculativeDecoding",
     "StackplanError",
     "UnknownIdError",
     "__version__",
+    "build_plan",
     "get_accelerator",
     "get_model",
     "list_accelerators",
     "list_models",
+    "load_scenario",
     "predict_inference",
     "resolve_model",
     "size_inference_service",
