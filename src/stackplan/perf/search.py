@@ -34,6 +34,7 @@ __all__ = [
     "SearchResult",
     "enumerate_configs",
     "search",
+    "search_space_size",
 ]
 
 IntArray = NDArray[np.int64]
@@ -71,28 +72,22 @@ def _candidates(fixed: int | None, pool: list[int]) -> IntArray:
     return np.array([fixed] if fixed is not None else pool, dtype=np.int64)
 
 
-def enumerate_configs(
+def _axes(
     model: ModelArchitecture,
     count: int,
     *,
     seq_len: int,
     global_batch_seqs: int,
-    tp: int | None = None,
-    pp: int | None = None,
-    dp: int | None = None,
-    cp: int | None = None,
-    ep: int | None = None,
-    v: int | None = None,
-    micro_batch: int | None = None,
-    recompute: int | None = None,
-    zero: int | None = None,
-    sequence_parallel: bool = True,
-) -> Configs:
-    """All feasible configurations for ``count`` devices; given values are held fixed.
-
-    Returns a :class:`Configs` whose arrays hold one element per feasible configuration (possibly
-    none). Constraints in the module docstring.
-    """
+    tp: int | None,
+    pp: int | None,
+    cp: int | None,
+    ep: int | None,
+    v: int | None,
+    micro_batch: int | None,
+    recompute: int | None,
+    zero: int | None,
+) -> list[IntArray]:
+    """Candidate values of each searched dimension (tp, pp, cp, ep, v, b, recompute, ZeRO)."""
     divs = _divisors(count)
     kv = model.kv_heads
     tp_pool = [t for t in divs if model.heads % t == 0 and (kv % t == 0 or t % kv == 0)]
@@ -116,6 +111,64 @@ def enumerate_configs(
         _candidates(recompute, [0, 1, 2]),
         _candidates(zero, [0, 1, 2, 3]),
     ]
+    return axes
+
+
+def search_space_size(model: ModelArchitecture, count: int, *, seq_len: int, global_batch_seqs: int) -> int:
+    """Configurations in the full Cartesian product before the feasibility filters [-]."""
+    axes = _axes(
+        model,
+        count,
+        seq_len=seq_len,
+        global_batch_seqs=global_batch_seqs,
+        tp=None,
+        pp=None,
+        cp=None,
+        ep=None,
+        v=None,
+        micro_batch=None,
+        recompute=None,
+        zero=None,
+    )
+    return int(np.prod([a.size for a in axes]))
+
+
+def enumerate_configs(
+    model: ModelArchitecture,
+    count: int,
+    *,
+    seq_len: int,
+    global_batch_seqs: int,
+    tp: int | None = None,
+    pp: int | None = None,
+    dp: int | None = None,
+    cp: int | None = None,
+    ep: int | None = None,
+    v: int | None = None,
+    micro_batch: int | None = None,
+    recompute: int | None = None,
+    zero: int | None = None,
+    sequence_parallel: bool = True,
+) -> Configs:
+    """All feasible configurations for ``count`` devices; given values are held fixed.
+
+    Returns a :class:`Configs` whose arrays hold one element per feasible configuration (possibly
+    none). Constraints in the module docstring.
+    """
+    axes = _axes(
+        model,
+        count,
+        seq_len=seq_len,
+        global_batch_seqs=global_batch_seqs,
+        tp=tp,
+        pp=pp,
+        cp=cp,
+        ep=ep,
+        v=v,
+        micro_batch=micro_batch,
+        recompute=recompute,
+        zero=zero,
+    )
     grids = np.meshgrid(*axes, indexing="ij", copy=False)
     t_, p_, c_, e_, v_, b_, r_, z_ = (g.ravel() for g in grids)
     mp = t_ * p_ * c_
