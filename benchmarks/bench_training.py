@@ -12,10 +12,10 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as the target is stated per core
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import time  # noqa: E402
+import time
 
-from stackplan.catalog import get_accelerator, get_model  # noqa: E402
-from stackplan.perf.search import search, search_space_size  # noqa: E402
+from stackplan.catalog import get_accelerator, get_model
+from stackplan.perf.search import search, search_space_size
 
 CASES = [
     # (label, model, accelerator, count, seq_len, global batch [sequences])

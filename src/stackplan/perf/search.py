@@ -101,7 +101,7 @@ def _axes(
     ep_pool = [e for e in _divisors(experts) if count % e == 0]
     v_pool = list(range(1, MAX_VIRTUAL_STAGES + 1))
     b_pool = [2**i for i in range(7) if 2**i <= min(MAX_MICRO_BATCH, global_batch_seqs)]
-    axes = [
+    return [
         _candidates(tp, tp_pool),
         _candidates(pp, pp_pool),
         _candidates(cp, cp_pool),
@@ -111,7 +111,6 @@ def _axes(
         _candidates(recompute, [0, 1, 2]),
         _candidates(zero, [0, 1, 2, 3]),
     ]
-    return axes
 
 
 def search_space_size(model: ModelArchitecture, count: int, *, seq_len: int, global_batch_seqs: int) -> int:
