@@ -246,7 +246,7 @@ def _services(
     rate: dict[str, float] = {}
     for pool in costs.pools:
         for wid in pool.workloads:
-            rate[wid] = pool.usd_per_delivered_hour
+            rate[wid] = pool.usd_per_delivered_hour(scenario.organization.discount_rate)
     services: list[dict[str, Any]] = []
     runs: list[dict[str, Any]] = []
     by_id = {w.id: w for w in scenario.workloads.all()}
@@ -333,8 +333,9 @@ def _deployment_result(scenario: Scenario, costs: DeploymentCosts, inputs: PlanI
     net = [v - c for v, c in zip(value, cost, strict=True)]
     npv_cost = npv(r, cost)
     npv_value = npv(r, value)
-    compute_cost = sum(sum(costs.lines[k]) for k in COMPUTE_LINES)
-    delivered = sum(sum(p.delivered_hours) for p in costs.pools)
+    # levelised: PV of the compute lines over PV of the delivered accelerator-hours
+    compute_cost = npv(r, [sum(costs.lines[k][t] for k in COMPUTE_LINES) for t in range(len(costs.years))])
+    delivered = npv(r, [sum(p.delivered_hours[t] for p in costs.pools) for t in range(len(costs.years))])
     services, runs = _services(scenario, costs, inputs)
     spend = costs.cloud_spend_by_provider
     compute_spend = sum(sum(p.compute_cost_usd) for p in costs.pools)
@@ -361,7 +362,7 @@ def _deployment_result(scenario: Scenario, costs: DeploymentCosts, inputs: PlanI
             "committed_devices": list(p.committed_devices),
             "owned_busy_hours": list(p.owned_busy_hours),
             "cloud_busy_hours": list(p.cloud_busy_hours),
-            "usd_per_delivered_accelerator_hour": p.usd_per_delivered_hour,
+            "usd_per_delivered_accelerator_hour": p.usd_per_delivered_hour(r),
             "break_even_utilisation": p.break_even_utilisation,
             "workloads": list(p.workloads),
         }
