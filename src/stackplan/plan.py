@@ -201,8 +201,11 @@ class Plan:
         raise KeyError(model)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract (see ``docs/plan.md``). Keys reserved for later issues are present
-        and ``None``: ``governance`` (issue 6), ``roadmap`` and ``optimizer`` (issue 5)."""
+        """The JSON contract (see ``docs/plan.md``). ``governance`` holds the findings, risk register
+        and evidence checklist (docs/governance.md); ``roadmap`` and ``optimizer`` (issue 5) are
+        reserved and ``None``."""
+        from stackplan.governance.adapter import governance_section
+
         return {
             "stackplan_version": self.stackplan_version,
             "catalog_version": self.catalog_version,
@@ -211,7 +214,7 @@ class Plan:
             "deployments": [d.to_dict() for d in self.deployments],
             "recommendation": self.recommendation.to_dict(),
             "assumptions": [dict(a) for a in self.assumptions],
-            "governance": None,
+            "governance": governance_section(self),
             "roadmap": None,
             "optimizer": None,
         }

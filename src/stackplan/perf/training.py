@@ -664,7 +664,9 @@ def evaluate(
 
     # ---------------------------------------------------------------- pipeline
     bubble = bubble_fraction(pp, v, mf) * mf * stage_avg
-    p2p_bytes = act_bytes / sp_div
+    # scatter/gather optimisation: each TP rank sends 1/tp of the activation, gathered over the
+    # scale-up link on the far side (Narayanan et al. 2021, sec. 4.1)
+    p2p_bytes = act_bytes / tp
     pp_stride = tp * cp * dp
     p2p_bw = comm.group_bandwidth_bytes_per_s(
         2,

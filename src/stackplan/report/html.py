@@ -219,7 +219,10 @@ def plan_html(plan: Plan) -> str:
         "emissions": _emissions(plan),
     }
     template = env.get_template("plan.html.j2")
+    from stackplan.governance.adapter import governance_section
+
     return template.render(
+        gov=governance_section(plan),
         plan=plan,
         sc=plan.scenario,
         names=NAMES,
