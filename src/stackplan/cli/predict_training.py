@@ -140,7 +140,7 @@ def training(
     ep: Annotated[int | None, typer.Option("--ep", help="Expert parallelism (searched if omitted).")] = None,
     cp: Annotated[int | None, typer.Option("--cp", help="Context parallelism (searched if omitted).")] = None,
     recompute: Annotated[
-        str | None, typer.Option("--recompute", help="none, selective or full (searched if omitted).")
+        str | None, typer.Option("--recompute", help="none, selective, full or block (searched if omitted).")
     ] = None,
     virtual_stages: Annotated[
         int | None, typer.Option("--virtual-stages", help="Interleaved pipeline chunks per device.")

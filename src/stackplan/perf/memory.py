@@ -69,6 +69,7 @@ def model_state_bytes(
     zero_stage: ArrayLike,
     *,
     fp8: bool = False,
+    grad_bytes: float = GRADIENT_BYTES_PER_PARAM,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Weights, gradients and optimizer states on one device [B].
 
@@ -85,6 +86,10 @@ def model_state_bytes(
         3 (+ weights; FSDP) [-].
     fp8
         fp8 GEMMs: adds :data:`FP8_WEIGHT_CACHE_BYTES_PER_PARAM`.
+    grad_bytes
+        Bytes per element of the gradient buffer [B/param]: 4 for fp32 accumulation (default,
+        :data:`GRADIENT_BYTES_PER_PARAM`), 2 when gradients are accumulated and reduced in bf16
+        (Megatron-Core ``grad_reduce_in_fp32=False``, the NeMo default).
 
     Returns
     -------
@@ -95,7 +100,7 @@ def model_state_bytes(
     z = np.asarray(zero_stage)
     w_bytes = WEIGHT_BYTES_PER_PARAM + (FP8_WEIGHT_CACHE_BYTES_PER_PARAM if fp8 else 0.0)
     weights = p * w_bytes / np.where(z >= 3, g, 1.0)
-    grads = p * GRADIENT_BYTES_PER_PARAM / np.where(z >= 2, g, 1.0)
+    grads = p * grad_bytes / np.where(z >= 2, g, 1.0)
     optim = p * OPTIMIZER_BYTES_PER_PARAM / np.where(z >= 1, g, 1.0)
     return weights, grads, optim
 

@@ -261,7 +261,7 @@ def _check_inputs(
         raise InvalidInputError("--precision", "unsupported precision", precision, "use bf16, fp8 or fp4")
     if recompute is not None and recompute not in RECOMPUTE_CODES:
         raise InvalidInputError(
-            "--recompute", "unknown recompute mode", recompute, "use none, selective or full"
+            "--recompute", "unknown recompute mode", recompute, "use none, selective, full or block"
         )
     if zero_stage is not None and zero_stage not in (0, 1, 2, 3):
         raise InvalidInputError("--zero", "ZeRO stage must be 0, 1, 2 or 3", zero_stage, "use 0-3")
@@ -353,12 +353,12 @@ def _check_inputs(
                 virtual_stages,
                 "set --pp > 1 or use 1",
             )
-        if pp is not None and model.layers % (pp * virtual_stages):
+        if pp is not None and pp * virtual_stages > model.layers:
             raise InvalidInputError(
                 "--virtual-stages",
-                f"layers ({model.layers}) must divide into pp x virtual stages",
+                f"pp x virtual stages exceeds the {model.layers} layers (each chunk needs a layer)",
                 virtual_stages,
-                "use a divisor of layers / pp",
+                f"use at most {model.layers // pp}",
             )
 
 

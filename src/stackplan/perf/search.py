@@ -9,7 +9,9 @@ remaining configuration at once. No Python loop runs per configuration.
 Constraints (Megatron-LM, Narayanan et al. 2021 sec. 3; Korthikanti et al. 2022):
 
 * ``tp * pp * cp * dp = count``; ``heads % tp == 0`` and KV heads divide TP or TP divides them;
-* ``pp <= layers``; interleaving (``v > 1``) needs ``layers % (pp v) == 0`` and ``m % pp == 0``;
+* ``pp <= layers``; interleaving (``v > 1``) needs ``pp v <= layers`` and ``m % pp == 0``; the
+  layers need not divide evenly (Megatron-Core uneven first/last stages; Llama 3 405B drops a layer
+  from the first and last stage, arXiv:2407.21783 sec. 3.3.2): the busiest stage is priced;
 * global batch ``B`` divisible by ``dp * b`` (``m = B / (dp b)`` micro-batches);
 * ``s % cp == 0`` with at least :data:`MIN_TOKENS_PER_CP_RANK` tokens per rank;
 * ``experts % ep == 0`` and ``(dp cp) % ep == 0`` (expert parallelism is carved out of DP x CP);
@@ -108,7 +110,7 @@ def _axes(
         _candidates(ep, ep_pool),
         _candidates(v, v_pool),
         _candidates(micro_batch, b_pool),
-        _candidates(recompute, [0, 1, 2]),
+        _candidates(recompute, [0, 1, 3]),  # block (3) dominates full (2): same when all layers are needed
         _candidates(zero, [0, 1, 2, 3]),
     ]
 
@@ -179,7 +181,7 @@ def enumerate_configs(
     per_replica = np.where(d_ > 0, global_batch_seqs // np.maximum(d_, 1), 0)
     ok &= (global_batch_seqs % np.maximum(d_, 1) == 0) & (per_replica % b_ == 0) & (per_replica >= b_)
     m_ = np.where(ok, per_replica // b_, 0)
-    ok &= (v_ == 1) | ((p_ > 1) & (model.layers % (p_ * v_) == 0) & (m_ % p_ == 0))
+    ok &= (v_ == 1) | ((p_ > 1) & (p_ * v_ <= model.layers) & (m_ % p_ == 0))
     ok &= ((d_ * c_) % e_ == 0) & (e_ <= d_ * c_)
     ok &= (z_ == 0) | (d_ * c_ > 1)
     idx = np.flatnonzero(ok)

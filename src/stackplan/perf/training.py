@@ -43,6 +43,7 @@ __all__ = [
     "ATTENTION_BACKWARD_FORWARD_RATIO",
     "CAUSAL_WORK_FRACTION",
     "ELEMENTWISE_BACKWARD_FORWARD_RATIO",
+    "EP_OVERLAP_RESIDUAL_FRACTION",
     "EXPERT_LOAD_IMBALANCE",
     "FLASH_ATTENTION_RELATIVE_EFFICIENCY",
     "FP8_MATMUL_RELATIVE_EFFICIENCY",
@@ -130,6 +131,10 @@ EXPERT_LOAD_IMBALANCE = 1.15
 #: Transformer Engine userbuffers).
 TP_OVERLAP_RESIDUAL_FRACTION = 0.25
 
+#: Residual share of overlapped expert-parallel all-to-all that stays exposed [-] (SMs given to
+#: communication kernels: DeepSeek-V3 dedicates 20 of 132 H800 SMs to it, sec. 3.2.2).
+EP_OVERLAP_RESIDUAL_FRACTION = 0.15
+
 #: Share of the data-parallel gradient reduction that cannot be hidden behind the backward pass
 #: even when overlapped (the last bucket) [-] (Li et al. 2020, "PyTorch Distributed", VLDB, sec. 5).
 DP_OVERLAP_RESIDUAL_FRACTION = 0.1
@@ -143,7 +148,9 @@ DP_BUCKET_PARAMS = 40e6
 FRAMEWORK_OVERHEAD_FRACTION = 0.03
 
 #: Recompute option -> code used in the arrays.
-RECOMPUTE_CODES: dict[str, int] = {"none": 0, "selective": 1, "full": 2}
+#: ``block``: full recomputation of only as many whole layers per pipeline stage as needed to fit in
+#: memory (Megatron-Core ``recompute_method=block``, ``recompute_num_layers``).
+RECOMPUTE_CODES: dict[str, int] = {"none": 0, "selective": 1, "full": 2, "block": 3}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +169,14 @@ class SoftwareStack:
         Data-parallel gradient reduction overlapped with the backward pass.
     p2p_overlap
         Pipeline sends overlapped with compute.
+    ep_overlap
+        Expert-parallel all-to-all overlapped with the computation of another micro-batch
+        (DeepSeek DualPipe, arXiv:2412.19437 sec. 3.2.1; Megatron-Core
+        ``overlap_moe_expert_parallel_comm``): only the part longer than the overlapped compute and
+        :data:`EP_OVERLAP_RESIDUAL_FRACTION` of it stay exposed.
+    bidirectional_pipeline
+        DualPipe's bidirectional schedule: micro-batches are fed from both ends of the pipeline,
+        so the bubble is ``(p/2 - 1)`` stage-times instead of ``p - 1`` (DeepSeek-V3 Table 2).
     dropout
         Dropout layers present (their masks are stored and moved).
     grad_comm_bytes
@@ -176,6 +191,8 @@ class SoftwareStack:
     dp_overlap: bool
     p2p_overlap: bool
     dropout: bool
+    ep_overlap: bool = False
+    bidirectional_pipeline: bool = False
     grad_comm_bytes: float
     description: str
 
@@ -209,6 +226,22 @@ SOFTWARE_STACKS: dict[str, SoftwareStack] = {
             "Megatron-Core / NeMo 2024+ with Transformer Engine: fused attention, TP communication "
             "overlap, distributed optimizer with overlapped bf16 gradient reduce-scatter and "
             "parameter all-gather, no dropout"
+        ),
+    ),
+    "deepseek-dualpipe": SoftwareStack(
+        name="deepseek-dualpipe",
+        flash_attention=True,
+        tp_comm_overlap=True,
+        dp_overlap=True,
+        p2p_overlap=True,
+        dropout=False,
+        grad_comm_bytes=2.0,
+        ep_overlap=True,
+        bidirectional_pipeline=True,
+        description=(
+            "DeepSeek HAI-LLM with DualPipe (DeepSeek-V3 technical report, arXiv:2412.19437 sec. "
+            "3.2): bidirectional pipeline with the expert all-to-all of one micro-batch overlapped "
+            "with the computation of another, fused attention, overlapped ZeRO-1 gradient reduction"
         ),
     ),
 }
@@ -604,8 +637,108 @@ def evaluate(
         a2a = comm.all_to_all_time_s(a2a_bytes, ep, ep_bw, ep_lat)
         ep_fwd = 2.0 * a2a  # dispatch + combine
         ep_bwd = 2.0 * a2a
+        if st.ep_overlap:
+            # hidden behind the attention and expert computation of the paired micro-batch
+            moe_work = attn_gemm + moe_gemm + attn_fwd
+            ep_fwd = np.maximum(ep_fwd - moe_work, 0.0) + EP_OVERLAP_RESIDUAL_FRACTION * ep_fwd
+            ep_bwd = np.maximum(ep_bwd - 2.0 * moe_work, 0.0) + EP_OVERLAP_RESIDUAL_FRACTION * ep_bwd
     else:
         ep_fwd = ep_bwd = np.zeros_like(tokens)
+
+    n_dense, n_moe = float(model.dense_layers), float(model.moe_layers)
+    # layers on the busiest pipeline stage (uneven splits round up)
+    layers_busy = np.ceil(L / (pp * v)) * v
+    frac_dense = n_dense / L
+    busy_dense, busy_moe = layers_busy * frac_dense, layers_busy * (1.0 - frac_dense)
+    avg_dense, avg_moe = n_dense / pp, n_moe / pp
+
+    # ---------------------------------------------------------------- parameters on the busiest device
+    attn_p, dense_mlp_p, experts_p, shared_p = _params_split(model)
+    emb = float(model.embedding_params)
+    head_p = float(model.vocab_size * d) if model.tied_embeddings else float(model.head_params)
+    emb_dev = np.where(pp > 1, max(emb, head_p), emb + float(model.head_params)) / tp
+    nonexpert_dev = busy_dense * (attn_p + dense_mlp_p) / tp + busy_moe * (attn_p + shared_p) / tp + emb_dev
+    expert_dev = busy_moe * experts_p / (tp * ep)
+    dp_group = dp * cp
+    exp_group = np.maximum(dp_group / ep, 1.0)
+
+    # ---------------------------------------------------------------- memory per device
+    gb = st.grad_comm_bytes  # the gradient buffer holds the dtype the gradients are reduced in
+    w_ne, g_ne, o_ne = mem.model_state_bytes(nonexpert_dev, dp_group, zero, fp8=low_precision, grad_bytes=gb)
+    w_ex, g_ex, o_ex = mem.model_state_bytes(expert_dev, exp_group, zero, fp8=low_precision, grad_bytes=gb)
+    weights_b, grads_b, optim_b = w_ne + w_ex, g_ne + g_ex, o_ne + o_ex
+
+    q_w = model.heads * qk
+    k_w = model.heads * qk if model.mla is not None else model.kv_heads * qk
+    v_w = model.heads * vd if model.mla is not None else model.kv_heads * vd
+    o_w = model.heads * vd
+
+    def act(width: float, recomp: IntArray) -> FloatArray:
+        """Activation bytes of one layer and micro-batch, with or without sequence parallelism."""
+        both = [
+            mem.activation_bytes_per_layer(
+                tokens=tokens,
+                hidden=d,
+                q_width=q_w,
+                k_width=k_w,
+                v_width=v_w,
+                attn_out_width=o_w,
+                score_elements_per_token=model.heads * s,
+                mlp_stored_width=width,
+                tp=tp,
+                recompute=recomp,
+                sequence_parallel=flag,
+                dropout=st.dropout,
+                flash_attention=st.flash_attention,
+            )
+            for flag in (True, False)
+        ]
+        return np.where(sp, both[0], both[1])
+
+    dense_stored = float((up + 1) * model.ffn_hidden_size)  # plain: act in + out (2f); gated: gate, up, out
+    moe_stored = 0.0
+    if moe is not None:
+        moe_stored = moe.active_experts * (d + (up + 1) * moe.expert_ffn_hidden_size) * EXPERT_LOAD_IMBALANCE
+        moe_stored += moe.shared_experts * (up + 1) * moe.expert_ffn_hidden_size
+    inflight = mem.inflight_microbatches(configs.pp, configs.v, m)
+    logits_bytes = tokens * model.vocab_size / tp * (2.0 + 4.0 + 4.0)  # bf16 logits, fp32 softmax + grad
+    states = weights_b + grads_b + optim_b
+    cap = acc.hbm_gb * 1e9
+    # working set of the layer being recomputed and back-propagated under recomputation
+    working_layer = act(dense_stored, np.zeros_like(rc))
+
+    def activations(code: IntArray) -> FloatArray:
+        """Activation bytes on the busiest device (first stage in flight, or last with logits)."""
+        per_mb_stage = busy_dense * act(dense_stored, code)
+        if moe is not None:
+            per_mb_stage = per_mb_stage + busy_moe * act(float(moe_stored), code)
+        first = per_mb_stage * inflight
+        last = per_mb_stage + logits_bytes
+        out: FloatArray = np.where(pp > 1, np.maximum(first, last), per_mb_stage + logits_bytes)
+        return out
+
+    def total(acts_b: FloatArray, working_b: FloatArray) -> FloatArray:
+        return (1.0 + mem.FRAGMENTATION_FRACTION) * (states + acts_b + working_b) + mem.RESERVED_BYTES
+
+    # block recompute (rc 3): full recomputation of the fewest whole layers per stage that fit
+    # (Megatron-Core recompute_method=block, recompute_num_layers); memory is linear in that count
+    acts_none = activations(np.zeros_like(rc))
+    acts_full = activations(np.full_like(rc, 2))
+    mem_none = total(acts_none, working_layer)  # with the working set of the first recomputed layer
+    mem_full = total(acts_full, working_layer)
+    need = np.clip((mem_none - cap) / np.maximum(mem_none - mem_full, 1.0), 0.0, 1.0)
+    block_frac = np.ceil(need * layers_busy - 1e-9) / layers_busy
+    recomputed = np.where(
+        rc == 2, 1.0, np.where(rc == 3, block_frac, 0.0)
+    )  # share of layers fully recomputed
+    acts = np.where(
+        rc == 3, acts_none - block_frac * (acts_none - acts_full), activations(np.where(rc == 3, 0, rc))
+    )
+    working = np.where((rc == 1) | (recomputed > 0), working_layer, 0.0)
+    live = states + acts + working
+    other = working + mem.FRAGMENTATION_FRACTION * live + mem.RESERVED_BYTES
+    total_mem = total(acts, working)
+    fits = total_mem <= cap
 
     # ---------------------------------------------------------------- one layer, fwd / bwd / recompute
     ebr = ELEMENTWISE_BACKWARD_FORWARD_RATIO
@@ -622,18 +755,12 @@ def evaluate(
     moe_compute_bwd = 2.0 * (attn_gemm + moe_gemm) + attn_bwd + score_bwd + ebr * (elem_moe_fwd - elem_kernel)
     moe_compute_bwd = moe_compute_bwd + bwd_kernels
     selective_extra = attn_fwd + score_fwd
-    dense_re = np.where(rc == 2, dense_compute_fwd, np.where(rc == 1, selective_extra, 0.0))
-    moe_re = np.where(rc == 2, moe_compute_fwd, np.where(rc == 1, selective_extra, 0.0))
-    tp_re = np.where(rc == 2, tp_fwd, 0.0)
-    ep_re = np.where(rc == 2, ep_fwd, 0.0)
-    cp_re = np.where(rc == 2, cp_fwd, 0.0)
-
-    n_dense, n_moe = float(model.dense_layers), float(model.moe_layers)
-    # layers on the busiest pipeline stage (Megatron needs L divisible by p*v; uneven splits round up)
-    layers_busy = np.ceil(L / (pp * v)) * v
-    frac_dense = n_dense / L
-    busy_dense, busy_moe = layers_busy * frac_dense, layers_busy * (1.0 - frac_dense)
-    avg_dense, avg_moe = n_dense / pp, n_moe / pp
+    selective = np.where(rc == 1, 1.0, 0.0)
+    dense_re = recomputed * dense_compute_fwd + selective * selective_extra
+    moe_re = recomputed * moe_compute_fwd + selective * selective_extra
+    tp_re = recomputed * tp_fwd
+    ep_re = recomputed * ep_fwd
+    cp_re = recomputed * cp_fwd
 
     def per_mb(nd: FloatArray | float, nm: FloatArray | float) -> tuple[FloatArray, ...]:
         compute = nd * (dense_compute_fwd + dense_compute_bwd + dense_re) + nm * (
@@ -663,7 +790,9 @@ def evaluate(
     stage_avg = c_avg + tp_avg + cp_avg + ep_avg + head / pp
 
     # ---------------------------------------------------------------- pipeline
-    bubble = bubble_fraction(pp, v, mf) * mf * stage_avg
+    bubble_stages = (pp / 2.0 - 1.0) if st.bidirectional_pipeline else pp - 1.0
+    # (p - 1)/(v m) of the m micro-batches' time, i.e. (p - 1)/v stage-times (bubble_fraction)
+    bubble = np.maximum(bubble_stages, 0.0) / v * stage_avg
     # scatter/gather optimisation: each TP rank sends 1/tp of the activation, gathered over the
     # scale-up link on the far side (Narayanan et al. 2021, sec. 4.1)
     p2p_bytes = act_bytes / tp
@@ -681,17 +810,7 @@ def evaluate(
     if st.p2p_overlap:
         p2p = np.where(pp > 1, 2.0 * v * p2p_one, 0.0)  # only the warm-up/cool-down sends stay exposed
 
-    # ---------------------------------------------------------------- parameters on the busiest device
-    attn_p, dense_mlp_p, experts_p, shared_p = _params_split(model)
-    emb = float(model.embedding_params)
-    head_p = float(model.vocab_size * d) if model.tied_embeddings else float(model.head_params)
-    emb_dev = np.where(pp > 1, max(emb, head_p), emb + float(model.head_params)) / tp
-    nonexpert_dev = busy_dense * (attn_p + dense_mlp_p) / tp + busy_moe * (attn_p + shared_p) / tp + emb_dev
-    expert_dev = busy_moe * experts_p / (tp * ep)
-
     # ---------------------------------------------------------------- data-parallel reduction
-    dp_group = dp * cp
-    exp_group = np.maximum(dp_group / ep, 1.0)
     dp_bw = comm.group_bandwidth_bytes_per_s(
         dp_group,
         tp,
@@ -756,65 +875,12 @@ def evaluate(
     overhead = FRAMEWORK_OVERHEAD_FRACTION * base
     step = base + overhead
 
-    # ---------------------------------------------------------------- memory per device
-    w_ne, g_ne, o_ne = mem.model_state_bytes(nonexpert_dev, dp_group, zero, fp8=low_precision)
-    w_ex, g_ex, o_ex = mem.model_state_bytes(expert_dev, exp_group, zero, fp8=low_precision)
-    weights_b, grads_b, optim_b = w_ne + w_ex, g_ne + g_ex, o_ne + o_ex
-
-    q_w = model.heads * qk
-    k_w = model.heads * qk if model.mla is not None else model.kv_heads * qk
-    v_w = model.heads * vd if model.mla is not None else model.kv_heads * vd
-    o_w = model.heads * vd
-
-    def act(width: float, recomp: IntArray) -> FloatArray:
-        """Activation bytes of one layer and micro-batch, with or without sequence parallelism."""
-        both = [
-            mem.activation_bytes_per_layer(
-                tokens=tokens,
-                hidden=d,
-                q_width=q_w,
-                k_width=k_w,
-                v_width=v_w,
-                attn_out_width=o_w,
-                score_elements_per_token=model.heads * s,
-                mlp_stored_width=width,
-                tp=tp,
-                recompute=recomp,
-                sequence_parallel=flag,
-                dropout=st.dropout,
-                flash_attention=st.flash_attention,
-            )
-            for flag in (True, False)
-        ]
-        return np.where(sp, both[0], both[1])
-
-    dense_stored = float((up + 1) * model.ffn_hidden_size)  # plain: act in + out (2f); gated: gate, up, out
-    act_dense = act(dense_stored, rc)
-    if moe is not None:
-        moe_stored = moe.active_experts * (d + (up + 1) * moe.expert_ffn_hidden_size) * EXPERT_LOAD_IMBALANCE
-        moe_stored += moe.shared_experts * (up + 1) * moe.expert_ffn_hidden_size
-        act_moe = act(float(moe_stored), rc)
-    else:
-        act_moe = np.zeros_like(tokens)
-    per_stage_layers_act = busy_dense * act_dense + busy_moe * act_moe  # one micro-batch
-    inflight = mem.inflight_microbatches(configs.pp, configs.v, m)
-    logits_bytes = tokens * model.vocab_size / tp * (2.0 + 4.0 + 4.0)  # bf16 logits, fp32 softmax + grad
-    first = per_stage_layers_act * inflight
-    last = per_stage_layers_act + logits_bytes
-    acts = np.where(pp > 1, np.maximum(first, last), per_stage_layers_act + logits_bytes)
-    # working set of the layer being recomputed and back-propagated under recomputation
-    working = np.where(rc > 0, act(dense_stored, np.zeros_like(rc)), 0.0)
-    live = weights_b + grads_b + optim_b + acts + working
-    other = working + mem.FRAGMENTATION_FRACTION * live + mem.RESERVED_BYTES
-    total_mem = live + mem.FRAGMENTATION_FRACTION * live + mem.RESERVED_BYTES
-    fits = total_mem <= acc.hbm_gb * 1e9
-
     # ---------------------------------------------------------------- FLOPs
     tokens_step = float(global_batch_seqs) * s
     model_flops = tokens_step * model.model_flops_per_token_training(seq_len)
     attn_fwd_tok = model.attention_flops_per_token_forward(seq_len)
     layer_fwd_tok = 2.0 * (model.matmul_params_active - model.vocab_size * d) + attn_fwd_tok
-    extra = np.where(rc == 2, layer_fwd_tok, np.where(rc == 1, attn_fwd_tok, 0.0)) * tokens_step
+    extra = (recomputed * layer_fwd_tok + selective * attn_fwd_tok) * tokens_step
     hardware_flops = model_flops + extra
 
     return StepArrays(

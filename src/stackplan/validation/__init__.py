@@ -31,6 +31,9 @@ class ValidationCase:
     source: str
     #: Optional sub-group for summaries of large groups (e.g. ``qwen3-32b / trtllm``).
     group: str = ""
+    #: ``in-sample`` (used when the model's constants were chosen) or ``held-out`` (added
+    #: afterwards, predicted without refitting); empty when the provider does not say.
+    split: str = ""
 
     @property
     def error(self) -> float:

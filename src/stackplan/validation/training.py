@@ -38,6 +38,11 @@ _PKG = "stackplan.validation"
 #: production totals are allocation hours (:data:`ALLOCATION_GOODPUT_FACTOR`).
 KIND_GOODPUT = {"controlled": 1.0, "production": ALLOCATION_GOODPUT_FACTOR}
 
+#: Goodput by basis of the figure, when a row states it: ``throughput`` figures (hours derived from
+#: a measured rate, e.g. DeepSeek's GPU-hours per trillion tokens) have none; ``allocation`` hours
+#: have :data:`ALLOCATION_GOODPUT_FACTOR`.
+BASIS_GOODPUT = {"throughput": 1.0, "allocation": ALLOCATION_GOODPUT_FACTOR}
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TrainingCase:
@@ -60,6 +65,8 @@ class TrainingCase:
     published: float
     unit: str
     source: str
+    group: str
+    split: str
 
 
 @cache
@@ -121,11 +128,13 @@ def training_rows() -> tuple[TrainingCase, ...]:
                     software=r["software"],
                     fixed=fixed,
                     tokens=float(r["tokens"]) if r["tokens"].strip() else None,
-                    goodput=KIND_GOODPUT[r["kind"]],
+                    goodput=BASIS_GOODPUT[r["basis"]] if r["basis"].strip() else KIND_GOODPUT[r["kind"]],
                     metric=r["metric"],
                     published=float(r["published"]),
                     unit=r["unit"],
                     source=r["source"] + (f" ({r['section']})" if r["section"] else ""),
+                    group=r["group"],
+                    split=r["split"],
                 )
             )
         except (KeyError, ValueError) as err:
@@ -195,6 +204,8 @@ def training_cases() -> Sequence[ValidationCase]:
                 published=case.published,
                 predicted=value,
                 source=case.source,
+                group=case.group,
+                split=case.split,
             )
         )
     return out
