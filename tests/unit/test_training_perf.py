@@ -120,3 +120,53 @@ def test_enumeration_respects_the_constraints() -> None:
     assert fixed.size > 0
     assert set(fixed.tp.tolist()) == {8}
     assert set(fixed.pp.tolist()) == {2}
+
+
+def test_lora_flops_drop_the_weight_gradient_gemms() -> None:
+    # Hand-worked: LoRA = full - 2 N_matmul + 6 r sum(n + k) over the adapted weights.
+    from stackplan.models.loader import resolve_model
+    from stackplan.perf.training import model_flops_per_token
+
+    m = resolve_model("llama-2-7b")
+    full = model_flops_per_token(m, 4096)
+    n = m.matmul_params_active
+    # llama-2-7b: q,k,v fused 4096 -> 12288, o 4096 -> 4096, gate+up 4096 -> 22016, down 11008 -> 4096
+    per_layer = (12288 + 4096) + (4096 + 4096) + (22016 + 4096) + (4096 + 11008)
+    expected = full - 2.0 * n + 6.0 * 16 * 32 * per_layer
+    assert model_flops_per_token(m, 4096, lora_rank=16) == pytest.approx(expected, rel=1e-12)
+    assert 0.6 < model_flops_per_token(m, 4096, lora_rank=16) / full < 0.72
+
+
+def test_lora_is_faster_and_holds_no_base_gradients_or_optimizer_states() -> None:
+    from stackplan import predict_training
+
+    kw = {
+        "seq_len": 4096,
+        "global_batch_seqs": 32,
+        "tp": 1,
+        "pp": 1,
+        "dp": 8,
+        "cp": 1,
+        "micro_batch": 1,
+        "zero_stage": 1,
+    }
+    kw.update(virtual_stages=1, recompute="none")
+    full = predict_training("llama-2-7b", "h100-sxm", 8, **kw)  # type: ignore[arg-type]
+    lora = predict_training("llama-2-7b", "h100-sxm", 8, lora_rank=16, **kw)  # type: ignore[arg-type]
+    assert lora.tokens_per_s_per_device > full.tokens_per_s_per_device
+    # adapters: 32 layers x 16 x 65,792 = 33.7M params: bf16 grads 0.063 GiB + Adam 12 B / 8 ranks 0.047 GiB
+    assert lora.grads_gib == pytest.approx(33_685_504 * 2 / 2**30, rel=1e-9)
+    assert lora.optimizer_gib == pytest.approx(33_685_504 * 12 / 8 / 2**30, rel=1e-9)
+    assert full.grads_gib > 10.0
+
+
+def test_block_recompute_fits_and_costs_between_none_and_full() -> None:
+    from stackplan import predict_training
+
+    kw = {"seq_len": 8192, "global_batch_seqs": 128, "precision": "fp8", "tp": 4, "pp": 8, "dp": 2, "cp": 1}
+    kw.update(virtual_stages=5, micro_batch=1, zero_stage=1)
+    block = predict_training("llama-3.1-70b", "h100-sxm", 64, recompute="block", **kw)  # type: ignore[arg-type]
+    full = predict_training("llama-3.1-70b", "h100-sxm", 64, recompute="full", **kw)  # type: ignore[arg-type]
+    assert block.memory_gib_per_device <= block.memory_available_gib
+    assert block.step_time_s < full.step_time_s
+    assert block.hfu < full.hfu

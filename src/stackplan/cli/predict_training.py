@@ -148,11 +148,17 @@ def training(
     micro_batch: Annotated[int | None, typer.Option("--micro-batch", help="Micro-batch [sequences].")] = None,
     zero: Annotated[int | None, typer.Option("--zero", help="ZeRO stage 0-3 (3 = FSDP).")] = None,
     software: Annotated[
-        str, typer.Option("--software", help="Software stack: megatron-core or megatron-lm-2021.")
+        str,
+        typer.Option(
+            "--software", help="Software stack: megatron-core, megatron-lm-2021 or deepseek-dualpipe."
+        ),
     ] = "megatron-core",
     goodput: Annotated[
         float, typer.Option("--goodput", help="Share of allocated time that trains.")
     ] = GOODPUT_FACTOR,
+    lora_rank: Annotated[
+        int, typer.Option("--lora-rank", help="LoRA adapter rank (0 = full training; frozen base weights).")
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Predict training time, throughput, MFU and memory; searches the parallelism not given."""
@@ -175,6 +181,7 @@ def training(
         zero_stage=zero,
         software=software,
         goodput=goodput,
+        lora_rank=lora_rank,
     )
     if as_json:
         print_json(p.to_dict())

@@ -38,6 +38,31 @@ def _print_summarised(name: str, group: list[ValidationCase]) -> None:
     console.print(w)
 
 
+def _split_groups(cases: list[ValidationCase]) -> list[tuple[str, str, str, list[ValidationCase]]]:
+    """(category, split, group, cases) for the cases that say whether they are in-sample or held-out."""
+    marked = [c for c in cases if c.split]
+    key = lambda c: (c.category, c.split, c.group)  # noqa: E731
+    return [(cat, sp, g, list(cs)) for (cat, sp, g), cs in groupby(sorted(marked, key=key), key=key)]
+
+
+def _print_split_groups(cases: list[ValidationCase]) -> None:
+    """Median and max |error| per family, in-sample and held-out apart, then per split overall."""
+    rows = _split_groups(cases)
+    if not rows:
+        return
+    t = Table(title="Validation per group: in-sample (constants chosen on them) vs held-out")
+    for col in ("category", "split", "group", "cases", "median |error|", "max |error|"):
+        t.add_column(col)
+    for cat, sp, g, cs in rows:
+        s = summarize(cs, g)
+        t.add_row(cat, sp, g, str(s.cases), f"{s.median_abs_error:.1%}", f"{s.max_abs_error:.1%}")
+    key = lambda c: (c.category, c.kind, c.split)  # noqa: E731
+    for (cat, kind, sp), members in groupby(sorted((c for c in cases if c.split), key=key), key=key):
+        s = summarize(list(members), "")
+        t.add_row(cat, sp, f"all {kind}", str(s.cases), f"{s.median_abs_error:.1%}", f"{s.max_abs_error:.1%}")
+    console.print(t)
+
+
 @app.command("validate")
 @handle_errors
 def validate(
@@ -57,6 +82,10 @@ def validate(
             {
                 "cases": [{**c.__dict__, "error": c.error} for c in cases],
                 "summary": [s.__dict__ for s in summaries],
+                "groups": [
+                    {"category": cat, "split": sp, **summarize(cs, g).__dict__}
+                    for cat, sp, g, cs in _split_groups(cases)
+                ],
             }
         )
         return
@@ -84,5 +113,6 @@ def validate(
         console.print(
             f"{name}: {s.cases} cases, median |error| {s.median_abs_error:.1%}, max {s.max_abs_error:.1%}\n"
         )
+    _print_split_groups(cases)
     if not cases:
         console.print("no validation cases")

@@ -27,6 +27,7 @@ from stackplan.perf.training import (
     Precision,
     SoftwareStack,
     StepArrays,
+    model_flops_per_token,
 )
 
 __all__ = [
@@ -97,6 +98,7 @@ class TrainingPrediction:
     precision: str
     software: str
     goodput: float
+    lora_rank: int
     # chosen parallelism
     tp: int
     pp: int
@@ -178,6 +180,7 @@ class TrainingPrediction:
             "precision": self.precision,
             "software": self.software,
             "goodput": self.goodput,
+            "lora_rank": self.lora_rank,
         }
         out["configuration"] = {
             "virtual_stages": self.virtual_stages,
@@ -239,7 +242,19 @@ def _check_inputs(
     recompute: str | None,
     zero_stage: int | None,
     goodput: float,
+    lora_rank: int,
 ) -> None:
+    if isinstance(lora_rank, bool) or not isinstance(lora_rank, int | np.integer) or lora_rank < 0:
+        raise InvalidInputError(
+            "--lora-rank", "must be a whole number >= 0", lora_rank, "use 0 (full training) or e.g. 16"
+        )
+    if lora_rank >= model.hidden_size:
+        raise InvalidInputError(
+            "--lora-rank",
+            f"the adapter rank must be below the hidden size {model.hidden_size}",
+            lora_rank,
+            "use a small rank such as 8-64",
+        )
     for opt, val in (
         ("--count", count),
         ("--seq-len", seq_len),
@@ -382,11 +397,19 @@ def _suggest_fit(
     precision: Precision,
     stack: SoftwareStack,
     fixed_given: bool,
+    lora_rank: int = 0,
 ) -> str:
     """The smallest parallelism (at this count) or device count that fits, as advice text."""
     if fixed_given:
         res = search(
-            arch, acc, count, seq_len=seq_len, global_batch_seqs=batch, precision=precision, stack=stack
+            arch,
+            acc,
+            count,
+            seq_len=seq_len,
+            global_batch_seqs=batch,
+            precision=precision,
+            stack=stack,
+            lora_rank=lora_rank,
         )
         if res.best is not None:
             c = res.configs.take(res.best)
@@ -399,7 +422,16 @@ def _suggest_fit(
         n *= 2
         b = max(batch, n)
         b = int(math.ceil(b / n) * n)
-        res = search(arch, acc, n, seq_len=seq_len, global_batch_seqs=b, precision=precision, stack=stack)
+        res = search(
+            arch,
+            acc,
+            n,
+            seq_len=seq_len,
+            global_batch_seqs=b,
+            precision=precision,
+            stack=stack,
+            lora_rank=lora_rank,
+        )
         if res.best is not None:
             return f"The smallest power-of-two multiple of --count that fits is {n} devices"
     return "It does not fit even on 16,384 times as many devices; use a larger-memory accelerator"
@@ -427,6 +459,7 @@ def predict_training(
     sequence_parallel: bool = True,
     software: str | SoftwareStack = "megatron-core",
     goodput: float = GOODPUT_FACTOR,
+    lora_rank: int = 0,
 ) -> TrainingPrediction:
     """Predict training time, throughput, efficiency and memory for ``model`` on ``count`` accelerators.
 
@@ -458,6 +491,11 @@ def predict_training(
         :class:`~stackplan.perf.training.SoftwareStack`.
     goodput
         Share of allocated time that trains [-] (default :data:`GOODPUT_FACTOR`).
+    lora_rank
+        0 (default) for full training; ``r > 0`` for LoRA fine-tuning with rank-``r`` adapters on
+        every attention and dense-MLP weight matrix: frozen base weights (no weight gradients,
+        gradients or optimizer states for them), ~2/3 of the full-training FLOPs
+        (:func:`~stackplan.perf.training.model_flops_per_token`).
 
     Raises
     ------
@@ -496,6 +534,7 @@ def predict_training(
         recompute=recompute,
         zero_stage=zero_stage,
         goodput=goodput,
+        lora_rank=lora_rank,
     )
     prec: Precision = precision  # type: ignore[assignment]
     batch = global_batch_seqs if global_batch_seqs is not None else _default_batch(seq_len, count)
@@ -522,6 +561,7 @@ def predict_training(
         precision=prec,
         stack=stack,
         sequence_parallel=sequence_parallel,
+        lora_rank=lora_rank,
         **fixed,
     )
     seconds = time.perf_counter() - start
@@ -549,6 +589,7 @@ def predict_training(
                 precision=prec,
                 stack=stack,
                 fixed_given=any(val is not None for key, val in fixed.items() if key != "ep"),
+                lora_rank=lora_rank,
             ),
         )
     return _prediction(
@@ -565,6 +606,7 @@ def predict_training(
         precision=precision,
         stack=stack,
         goodput=goodput,
+        lora_rank=lora_rank,
     )
 
 
@@ -581,6 +623,7 @@ def _prediction(
     precision: str,
     stack: SoftwareStack,
     goodput: float,
+    lora_rank: int,
 ) -> TrainingPrediction:
     assert res.best is not None
     i = res.best
@@ -589,7 +632,7 @@ def _prediction(
     step = float(r.step_time_s[i])
     tokens_step = batch * seq_len
     tok_s = tokens_step / step
-    flops_tok = arch.model_flops_per_token_training(seq_len)
+    flops_tok = model_flops_per_token(arch, seq_len, lora_rank=lora_rank)
     model_tflops = r.model_flops_per_step / step / count / 1e12
     hw_tflops = float(r.hardware_flops_per_step[i]) / step / count / 1e12
     peak = acc.peak_tflops(precision)
@@ -610,6 +653,7 @@ def _prediction(
         precision=precision,
         software=stack.name,
         goodput=goodput,
+        lora_rank=lora_rank,
         tp=int(c.tp[i]),
         pp=int(c.pp[i]),
         dp=int(c.dp[i]),

@@ -209,12 +209,14 @@ def search(
     global_batch_seqs: int,
     precision: Precision = "bf16",
     stack: SoftwareStack | None = None,
+    lora_rank: int = 0,
     **fixed: int | bool | None,
 ) -> SearchResult:
     """Enumerate (:func:`enumerate_configs`), evaluate all at once, pick the fastest that fits.
 
     ``fixed`` takes the keyword arguments of :func:`enumerate_configs` (``tp``, ``pp``, ...);
-    ``None`` means "search this dimension". ``best`` is ``None`` when nothing fits.
+    ``None`` means "search this dimension". ``best`` is ``None`` when nothing fits. ``lora_rank``
+    as in :func:`~stackplan.perf.training.evaluate`.
     """
     configs = enumerate_configs(
         model,
@@ -231,6 +233,7 @@ def search(
         global_batch_seqs=global_batch_seqs,
         precision=precision,
         stack=stack,
+        lora_rank=lora_rank,
     )
     best: int | None = None
     if configs.size:

@@ -58,6 +58,7 @@ __all__ = [
     "StepArrays",
     "bubble_fraction",
     "evaluate",
+    "model_flops_per_token",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -357,6 +358,24 @@ class _Gemm:
     split: Literal["n", "k", "none"]
 
 
+def model_flops_per_token(model: ModelArchitecture, seq_len: int, *, lora_rank: int = 0) -> float:
+    """Model FLOPs per trained token [FLOP].
+
+    Full training: ``3 (2 N_matmul + A)`` (:meth:`ModelArchitecture.model_flops_per_token_training`).
+    LoRA (rank ``r > 0``): the frozen weights get no weight-gradient GEMM, so ``2 N_matmul`` drops
+    out (``4 N_matmul + 3 A``, about 2/3 of full training), and the adapters (rank ``r`` on each
+    attention and dense-MLP weight GEMM) add ``6 r (n + k)`` per adapted ``n x k`` weight (Hu et al.
+    2021, arXiv:2106.09685).
+    """
+    full = model.model_flops_per_token_training(seq_len)
+    if lora_rank <= 0:
+        return full
+    attn = sum(g.n + g.k for g in _attention_gemms(model))
+    mlp = sum(g.n + g.k for g in _mlp_gemms(model, model.ffn_hidden_size))
+    adapters = lora_rank * (model.layers * attn + model.dense_layers * mlp)
+    return full - 2.0 * model.matmul_params_active + 6.0 * adapters
+
+
 def _attention_gemms(model: ModelArchitecture) -> list[_Gemm]:
     d = model.hidden_size
     if model.mla is not None:
@@ -432,6 +451,7 @@ def evaluate(
     global_batch_seqs: int,
     precision: Precision = "bf16",
     stack: SoftwareStack | None = None,
+    lora_rank: int = 0,
 ) -> StepArrays:
     """Step time, FLOPs and memory of every configuration in ``configs`` (vectorised).
 
@@ -453,6 +473,12 @@ def evaluate(
         attention stay in bf16/fp32).
     stack
         Software-stack features (default: :data:`SOFTWARE_STACKS` ``["megatron-core"]``).
+    lora_rank
+        0 for full training; ``r > 0`` for LoRA fine-tuning (Hu et al. 2021, arXiv:2106.09685)
+        with rank-``r`` adapters on every attention and dense-MLP weight GEMM: the base weights
+        are frozen, so the backward pass computes activation gradients but no weight gradients
+        (backward GEMMs = 1x forward instead of 2x; ~2/3 of the full-training FLOPs), and only the
+        adapters have gradients, optimizer states, gradient reduction and an optimizer step.
 
     Returns
     -------
@@ -541,6 +567,24 @@ def evaluate(
         )
     else:
         moe_gemm = np.zeros_like(tokens)
+
+    # ---------------------------------------------------------------- LoRA adapters, forward
+    lora = lora_rank > 0
+    attn_gemms, mlp_gemms = _attention_gemms(model), _mlp_gemms(model, model.ffn_hidden_size)
+    lora_attn_fwd: FloatArray | float = 0.0
+    lora_dense_fwd: FloatArray | float = 0.0
+    if lora:
+        # x A (k -> r) then (x A) B (r -> n), in bf16; A is split like the base input, B like its output
+        def adapters(gemms: list[_Gemm]) -> list[_Gemm]:
+            out: list[_Gemm] = []
+            for gm in gemms:
+                out.append(_Gemm(lora_rank, gm.k, "k" if gm.split == "k" else "none"))
+                out.append(_Gemm(gm.n, lora_rank, "n" if gm.split == "n" else "none"))
+            return out
+
+        lora_kw = {"peak_flops": bf16_peak, "efficiency": eff, "bytes_in": 2.0, "hbm": hbm}
+        lora_attn_fwd = _gemms_time_s(adapters(attn_gemms), tokens, tp, **lora_kw)
+        lora_dense_fwd = lora_attn_fwd + _gemms_time_s(adapters(mlp_gemms), tokens, tp, **lora_kw)
 
     # ---------------------------------------------------------------- attention core, forward
     heads_dev = model.heads / tp
@@ -659,6 +703,12 @@ def evaluate(
     emb_dev = np.where(pp > 1, max(emb, head_p), emb + float(model.head_params)) / tp
     nonexpert_dev = busy_dense * (attn_p + dense_mlp_p) / tp + busy_moe * (attn_p + shared_p) / tp + emb_dev
     expert_dev = busy_moe * experts_p / (tp * ep)
+    lora_attn_p = float(lora_rank * sum(gm.n + gm.k for gm in attn_gemms))
+    lora_mlp_p = float(lora_rank * sum(gm.n + gm.k for gm in mlp_gemms))
+    adapter_dev = (busy_dense * (lora_attn_p + lora_mlp_p) + busy_moe * lora_attn_p) / tp
+    # parameters with gradients and optimizer states on the device
+    ne_train = adapter_dev if lora else nonexpert_dev
+    ex_train = np.zeros_like(expert_dev) if lora else expert_dev
     dp_group = dp * cp
     exp_group = np.maximum(dp_group / ep, 1.0)
 
@@ -667,6 +717,9 @@ def evaluate(
     w_ne, g_ne, o_ne = mem.model_state_bytes(nonexpert_dev, dp_group, zero, fp8=low_precision, grad_bytes=gb)
     w_ex, g_ex, o_ex = mem.model_state_bytes(expert_dev, exp_group, zero, fp8=low_precision, grad_bytes=gb)
     weights_b, grads_b, optim_b = w_ne + w_ex, g_ne + g_ex, o_ne + o_ex
+    if lora:  # frozen base: weights only; the adapters carry gradients and optimizer states
+        w_ad, g_ad, o_ad = mem.model_state_bytes(adapter_dev, dp_group, zero, grad_bytes=gb)
+        weights_b, grads_b, optim_b = weights_b + w_ad, g_ad, o_ad
 
     q_w = model.heads * qk
     k_w = model.heads * qk if model.mla is not None else model.kv_heads * qk
@@ -742,17 +795,21 @@ def evaluate(
 
     # ---------------------------------------------------------------- one layer, fwd / bwd / recompute
     ebr = ELEMENTWISE_BACKWARD_FORWARD_RATIO
+    # weight-gradient GEMMs (the second of the two backward GEMMs); none for frozen LoRA base weights
+    wgrad = 0.0 if lora else 1.0
     bwd_kernels = ELEMENTWISE_KERNELS_BACKWARD * KERNEL_OVERHEAD_S
-    dense_compute_fwd = attn_gemm + dense_mlp_gemm + attn_fwd + score_fwd + elem_dense_fwd
+    dense_compute_fwd = attn_gemm + dense_mlp_gemm + attn_fwd + score_fwd + elem_dense_fwd + lora_dense_fwd
     dense_compute_bwd = (
-        2.0 * (attn_gemm + dense_mlp_gemm)
+        (1.0 + wgrad) * (attn_gemm + dense_mlp_gemm)
+        + 2.0 * lora_dense_fwd
         + attn_bwd
         + score_bwd
         + ebr * (elem_dense_fwd - elem_kernel)
         + bwd_kernels
     )
-    moe_compute_fwd = attn_gemm + moe_gemm + attn_fwd + score_fwd + elem_moe_fwd
-    moe_compute_bwd = 2.0 * (attn_gemm + moe_gemm) + attn_bwd + score_bwd + ebr * (elem_moe_fwd - elem_kernel)
+    moe_compute_fwd = attn_gemm + moe_gemm + attn_fwd + score_fwd + elem_moe_fwd + lora_attn_fwd
+    moe_compute_bwd = (1.0 + wgrad) * (attn_gemm + moe_gemm) + 2.0 * lora_attn_fwd + attn_bwd + score_bwd
+    moe_compute_bwd = moe_compute_bwd + ebr * (elem_moe_fwd - elem_kernel)
     moe_compute_bwd = moe_compute_bwd + bwd_kernels
     selective_extra = attn_fwd + score_fwd
     selective = np.where(rc == 1, 1.0, 0.0)
@@ -785,7 +842,7 @@ def evaluate(
         hbm_bytes_per_s=hbm,
     )
     loss = tokens * model.vocab_size / tp * (4.0 + 4.0 + 2.0) * 2.0 / hbm
-    head = 3.0 * logits_fwd + loss
+    head = (2.0 + wgrad) * logits_fwd + loss
     stage_busy = c_busy + tp_busy + cp_busy + ep_busy + head
     stage_avg = c_avg + tp_avg + cp_avg + ep_avg + head / pp
 
@@ -831,24 +888,24 @@ def evaluate(
     pb = mem.WEIGHT_BYTES_PER_PARAM
     # ZeRO 0: all-reduce of the gradients; 1-2: reduce-scatter gradients + all-gather weights;
     # 3: per micro-batch weight all-gather (forward and backward) + gradient reduce-scatter.
-    ar = comm.all_reduce_time_s(nonexpert_dev * g, dp_group, dp_bw, dp_lat) + comm.all_reduce_time_s(
-        expert_dev * g, exp_group, ex_bw, ex_lat
+    ar = comm.all_reduce_time_s(ne_train * g, dp_group, dp_bw, dp_lat) + comm.all_reduce_time_s(
+        ex_train * g, exp_group, ex_bw, ex_lat
     )
     rs_ag = (
-        comm.reduce_scatter_time_s(nonexpert_dev * g, dp_group, dp_bw, dp_lat)
-        + comm.all_gather_time_s(nonexpert_dev * pb, dp_group, dp_bw, dp_lat)
-        + comm.reduce_scatter_time_s(expert_dev * g, exp_group, ex_bw, ex_lat)
-        + comm.all_gather_time_s(expert_dev * pb, exp_group, ex_bw, ex_lat)
+        comm.reduce_scatter_time_s(ne_train * g, dp_group, dp_bw, dp_lat)
+        + comm.all_gather_time_s(ne_train * pb, dp_group, dp_bw, dp_lat)
+        + comm.reduce_scatter_time_s(ex_train * g, exp_group, ex_bw, ex_lat)
+        + comm.all_gather_time_s(ex_train * pb, exp_group, ex_bw, ex_lat)
     )
     z3_mb = (
         2.0 * comm.all_gather_time_s(nonexpert_dev * pb, dp_group, dp_bw, dp_lat)
-        + comm.reduce_scatter_time_s(nonexpert_dev * g, dp_group, dp_bw, dp_lat)
+        + comm.reduce_scatter_time_s(ne_train * g, dp_group, dp_bw, dp_lat)
         + 2.0 * comm.all_gather_time_s(expert_dev * pb, exp_group, ex_bw, ex_lat)
-        + comm.reduce_scatter_time_s(expert_dev * g, exp_group, ex_bw, ex_lat)
+        + comm.reduce_scatter_time_s(ex_train * g, exp_group, ex_bw, ex_lat)
     )
     # Latency of the many collectives: ZeRO 0-2 reduce bucket by bucket; ZeRO-3 gathers and
     # reduce-scatters layer by layer (3 collectives per layer and micro-batch).
-    buckets = np.ceil((nonexpert_dev + expert_dev) / np.maximum(DP_BUCKET_PARAMS, 1e6 * dp_group))
+    buckets = np.ceil((ne_train + ex_train) / np.maximum(DP_BUCKET_PARAMS, 1e6 * dp_group))
     ring_lat = (dp_group - 1.0) * dp_lat
     ar = ar + (buckets - 1.0) * 2.0 * np.log2(np.maximum(dp_group, 2.0)) * dp_lat
     rs_ag = rs_ag + 2.0 * (buckets - 1.0) * ring_lat
@@ -864,7 +921,7 @@ def evaluate(
         dp_exposed = dp_total
 
     # ---------------------------------------------------------------- optimizer step
-    opt_params = nonexpert_dev / np.where(zero >= 1, dp_group, 1.0) + expert_dev / np.where(
+    opt_params = ne_train / np.where(zero >= 1, dp_group, 1.0) + ex_train / np.where(
         zero >= 1, exp_group, 1.0
     )
     optimizer = opt_params * OPTIMIZER_STEP_BYTES_PER_PARAM / hbm + 20 * KERNEL_OVERHEAD_S
@@ -877,7 +934,7 @@ def evaluate(
 
     # ---------------------------------------------------------------- FLOPs
     tokens_step = float(global_batch_seqs) * s
-    model_flops = tokens_step * model.model_flops_per_token_training(seq_len)
+    model_flops = tokens_step * model_flops_per_token(model, seq_len, lora_rank=lora_rank)
     attn_fwd_tok = model.attention_flops_per_token_forward(seq_len)
     layer_fwd_tok = 2.0 * (model.matmul_params_active - model.vocab_size * d) + attn_fwd_tok
     extra = (recomputed * layer_fwd_tok + selective * attn_fwd_tok) * tokens_step

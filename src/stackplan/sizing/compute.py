@@ -10,7 +10,8 @@ Demand model
 * Training and fine-tuning: the smallest device count (a multiple of the scale-up domain, at most
   8) whose predicted wall-clock time meets ``deadline_days``; busy hours = accelerator-hours per run
   x runs per year. Load shape ``step``: the run's devices are busy for the run, idle otherwise.
-  LoRA fine-tuning takes :data:`LORA_TIME_FACTOR` of the full fine-tuning time.
+  LoRA fine-tuning is priced by the training engine's LoRA path (frozen base weights, rank
+  :data:`LORA_RANK` adapters: no weight gradients or optimizer states for the base weights).
 * Inference: devices to serve the peak request rate ``requests_per_day / 86400 x peak_to_average
   x (1 + yearly_growth)^t`` within the TTFT/TPOT targets; busy hours = peak devices /
   peak_to_average x 8760 (autoscaled, devices follow the load). Load shape ``ramp``: a linear
@@ -43,7 +44,7 @@ from stackplan.sizing.quantity import ComponentSizing, Sized
 
 __all__ = [
     "HOURS_PER_YEAR",
-    "LORA_TIME_FACTOR",
+    "LORA_RANK",
     "ComputeDemand",
     "Unfit",
     "WorkloadKind",
@@ -57,10 +58,9 @@ __all__ = [
 HOURS_PER_YEAR = 8760.0
 #: Seconds in a day [s].
 SECONDS_PER_DAY = 86400.0
-#: Wall-clock time of LoRA fine-tuning relative to full fine-tuning [-]: Hu et al. 2021, "LoRA",
-#: arXiv:2106.09685, sec. 4.2: "a 25% speedup during training on GPT-3 175B compared to full
-#: fine-tuning" (no weight gradients for the frozen weights).
-LORA_TIME_FACTOR = 0.75
+#: Adapter rank used to size LoRA fine-tunes [-] (NeMo's default adapter dimension 32; Hu et al.
+#: 2021, arXiv:2106.09685, use ranks 1-64).
+LORA_RANK = 32
 #: Points of the load-duration curves the costing works on [-].
 LDC_POINTS = 200
 
@@ -202,7 +202,13 @@ GUESS_MFU = 0.2
 
 @cache
 def _train_run(
-    model: str, accelerator: str, tokens: float, seq_len: int, precision: str, deadline_days: float
+    model: str,
+    accelerator: str,
+    tokens: float,
+    seq_len: int,
+    precision: str,
+    deadline_days: float,
+    lora_rank: int = 0,
 ) -> _TrainRun:
     """Smallest cluster (a multiple of the server size, doubling) that meets the deadline."""
     try:
@@ -224,7 +230,13 @@ def _train_run(
             break
         try:
             pred = predict_training(
-                model, accelerator, count, tokens=tokens, seq_len=seq_len, precision=precision
+                model,
+                accelerator,
+                count,
+                tokens=tokens,
+                seq_len=seq_len,
+                precision=precision,
+                lora_rank=lora_rank,
             )
         except DoesNotFitError as err:
             last_error = err
@@ -340,10 +352,10 @@ def _year_active(years: Sequence[int] | None, t: int) -> bool:
 
 def _training_option(w: TrainingWorkload | FineTuningWorkload, acc: str, horizon: int) -> WorkloadOption:
     lora = isinstance(w, FineTuningWorkload) and w.method == "lora"
-    deadline = w.deadline_days / LORA_TIME_FACTOR if lora else w.deadline_days
-    run = _train_run(w.model, acc, w.tokens, w.seq_len, w.precision, deadline)
-    factor = LORA_TIME_FACTOR if lora else 1.0
-    hours_per_run = run.accelerator_hours * factor
+    run = _train_run(
+        w.model, acc, w.tokens, w.seq_len, w.precision, w.deadline_days, lora_rank=LORA_RANK if lora else 0
+    )
+    hours_per_run = run.accelerator_hours
     runs = tuple(w.repeats_per_year if _year_active(w.years, t) else 0.0 for t in range(horizon))
     busy = tuple(hours_per_run * r for r in runs)
     peak = tuple(max(float(run.devices), b / HOURS_PER_YEAR) if b > 0 else 0.0 for b in busy)
@@ -361,10 +373,11 @@ def _training_option(w: TrainingWorkload | FineTuningWorkload, acc: str, horizon
         runs_per_year=runs,
         tdp_w=get_accelerator(acc).tdp_w,
         interruptible=True,
-        source=run.source + (f"; LoRA x{LORA_TIME_FACTOR} (Hu et al. 2021)" if lora else ""),
+        source=run.source
+        + (f"; LoRA rank {LORA_RANK}, frozen base weights (Hu et al. 2021)" if lora else ""),
         detail={
             "devices_per_run": float(run.devices),
-            "wall_clock_days": run.wall_clock_days * factor,
+            "wall_clock_days": run.wall_clock_days,
             "mfu": run.mfu,
         },
     )

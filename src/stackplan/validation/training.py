@@ -67,6 +67,7 @@ class TrainingCase:
     source: str
     group: str
     split: str
+    lora_rank: int
 
 
 @cache
@@ -135,6 +136,7 @@ def training_rows() -> tuple[TrainingCase, ...]:
                     source=r["source"] + (f" ({r['section']})" if r["section"] else ""),
                     group=r["group"],
                     split=r["split"],
+                    lora_rank=int(r["lora_rank"]) if r["lora_rank"].strip() else 0,
                 )
             )
         except (KeyError, ValueError) as err:
@@ -163,6 +165,7 @@ def predict_case(case: TrainingCase) -> tuple[float, TrainingPrediction]:
         precision=case.precision,
         software=case.software,
         goodput=case.goodput,
+        lora_rank=case.lora_rank,
         **case.fixed,
     )
     metric = case.metric
