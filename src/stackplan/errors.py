@@ -14,9 +14,9 @@ from dataclasses import dataclass
 __all__ = [
     "CatalogError",
     "DoesNotFitError",
+    "InfeasibleError",
     "InputError",
     "InputProblem",
-    "InfeasibleError",
     "InvalidInputError",
     "SolverError",
     "StackplanError",

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from stackplan.errors import InfeasibleError, InvalidInputError, SolverError
-from stackplan.optimize.build import BuiltModel, FirstStage, build_model
+from stackplan.optimize.build import BuiltModel, FirstStage, build_model, unservable
 from stackplan.optimize.problem import CapacityProblem
 
 __all__ = [
@@ -172,6 +172,8 @@ def solve_problem(
     """
     options = options or SolveOptions()
     built = build_model(problem, integer=options.integer_purchases)
+    if problem.unmet_penalty_usd_per_ref_hour is None and unservable(built.coef):
+        _raise_infeasible(problem, "some demand has no allowed source at all")
     solve_s, term = solve_built(built, options)
     if term == "infeasible":
         _raise_infeasible(problem, "no plan satisfies every constraint")
