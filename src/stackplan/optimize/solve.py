@@ -11,6 +11,7 @@ returns a partial plan.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import sys
@@ -89,21 +90,30 @@ class SolveInfo:
 
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
-    """Silence the solver's C-level banner on stdout (HiGHS prints one when it starts)."""
+    """Silence the solver's C-level banner on stdout (HiGHS prints one when it starts) and linopy's
+    own log of non-optimal outcomes (we raise or explain those instead)."""
+    log = logging.getLogger("linopy")
+    level = log.level
+    log.setLevel(logging.ERROR)
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):  # no real stdout (captured): nothing to silence
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(fd)
+        fd = -1
     try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), fd)
+        if fd < 0:
             yield
+            return
+        sys.stdout.flush()
+        saved = os.dup(fd)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), fd)
+                yield
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
     finally:
-        os.dup2(saved, fd)
-        os.close(saved)
+        log.setLevel(level)
 
 
 def solve_built(built: BuiltModel, options: SolveOptions) -> tuple[float, str]:
