@@ -22,6 +22,16 @@ from stackplan.errors import (
     UnknownIdError,
 )
 from stackplan.models import MLA, ModelArchitecture, MoE, resolve_model
+from stackplan.plan import Plan, build_plan
+from stackplan.scenario import Scenario, load_scenario
+from stackplan.perf.inference import (
+    Disaggregation,
+    InferencePrediction,
+    InferenceSizing,
+    SpeculativeDecoding,
+    predict_inference,
+    size_inference_service,
+)
 
 __version__ = "0.1.0"
 
@@ -31,18 +41,28 @@ __all__ = [
     "Accelerator",
     "CatalogError",
     "CatalogModel",
+    "Disaggregation",
     "DoesNotFitError",
+    "InferencePrediction",
+    "InferenceSizing",
     "InputError",
     "InputProblem",
     "InvalidInputError",
     "MoE",
     "ModelArchitecture",
+    "Plan",
+    "Scenario",
+    "SpeculativeDecoding",
     "StackplanError",
     "UnknownIdError",
     "__version__",
+    "build_plan",
     "get_accelerator",
     "get_model",
     "list_accelerators",
     "list_models",
+    "load_scenario",
+    "predict_inference",
     "resolve_model",
+    "size_inference_service",
 ]

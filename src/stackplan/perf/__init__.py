@@ -1,0 +1,1 @@
+"""Performance models: pure, vectorised functions of (model, accelerator, cluster, parallelism)."""
