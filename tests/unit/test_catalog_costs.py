@@ -80,8 +80,8 @@ def test_servers_match_accelerators_and_embodied_bloom_values() -> None:
 def test_published_figures_in_the_catalogues() -> None:
     assert get_assumption("dc_build_usd_per_mw").value == 11.7e6
     assert get_assumption("colocation_usd_per_kw_month").value == 184.06
-    assert get_api_price("deepseek", "deepseek-r1").usd_per_million_input_tokens == 0.55
-    assert get_api_price("deepseek", "deepseek-r1").usd_per_million_output_tokens == 2.19
+    assert get_api_price("deepseek", "deepseek-r1").usd_per_million_input_tokens == 0.28
+    assert get_api_price("deepseek", "deepseek-r1").usd_per_million_output_tokens == 0.42
     assert get_cloud_price("gcp", "us-central1", "tpu-v5e").on_demand_usd_per_accelerator_hour == 1.20
     assert get_storage_price("aws", "object").usd_per_tb_month == 23.0
     assert get_egress_price("aws").usd_per_gb == 0.09
