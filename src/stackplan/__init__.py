@@ -22,8 +22,6 @@ from stackplan.errors import (
     UnknownIdError,
 )
 from stackplan.models import MLA, ModelArchitecture, MoE, resolve_model
-from stackplan.plan import Plan, build_plan
-from stackplan.scenario import Scenario, load_scenario
 from stackplan.perf.inference import (
     Disaggregation,
     InferencePrediction,
@@ -32,6 +30,8 @@ from stackplan.perf.inference import (
     predict_inference,
     size_inference_service,
 )
+from stackplan.plan import Plan, build_plan
+from stackplan.scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
 

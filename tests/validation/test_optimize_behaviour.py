@@ -307,3 +307,13 @@ def test_more_demand_never_lowers_the_optimal_cost(base: list[float], extra: lis
     cost_high = optimize(_monthly(high, **kw), LP).expected_npv_cost_usd
     assert cost_high >= cost_low - 1e-6 * max(1.0, abs(cost_low))
     assert math.isfinite(cost_high)
+
+
+@pytest.mark.parametrize(("duty", "owns"), [(0.4, False), (0.6, True)])
+def test_duty_of_a_load_band_decides_own_or_rent_at_the_break_even(duty: float, owns: bool) -> None:
+    # a band of a load-duration curve busy a share `duty` of every month: owning one accelerator for it
+    # costs 8,760 USD/year whatever the duty; renting costs 2 USD x 8,760 h x duty -> own above duty 0.5
+    problem = _monthly([duty * MONTH_H] * 12, workloads=(Workload("w", "internal", {"x": 1.0}, duty=duty),))
+    plan = optimize(problem, LP)
+    assert sum(p.accelerators for p in plan.purchases) == pytest.approx(1.0 if owns else 0.0)
+    assert plan.total_usd("base") == pytest.approx(min(8760.0, 2.0 * 8760.0 * duty))

@@ -196,7 +196,7 @@ def define_demand_balance(ctx: _Ctx, use_on: Any, use_cl: Any, unmet: Any) -> No
     if use_on is not None:
         terms.append((ctx.da(c.speed_onprem, "i", "w") * use_on).sum("i"))
     if use_cl is not None:
-        terms.append((ctx.da(c.speed_cloud, "o", "w") * use_cl).sum(["o", "m"]))
+        terms.append((ctx.da(c.speed_cloud, "o", "m", "w") * use_cl).sum(["o", "m"]))
     if unmet is not None:
         terms.append(1.0 * unmet)
     demand = ctx.da(c.demand, "w", "t", "s")
@@ -289,8 +289,8 @@ def define_cost_lines(
     if buy is not None:
         lines.capex = (ctx.da(c.capex, "i") * buy).sum("i")
         lines.fixed = (ctx.da(c.fixed_opex, "i") * fleet).sum("i")
-        lines.energy = (ctx.da(c.energy_usd_per_hour, "i") * use_on).sum(["i", "w"])
-        carbon.append((ctx.da(c.carbon_onprem_t_per_hour, "i") * use_on).sum(["i", "w"]))
+        lines.energy = (ctx.da(c.energy_usd_per_hour, "i", "w") * use_on).sum(["i", "w"])
+        carbon.append((ctx.da(c.carbon_onprem_t_per_hour, "i", "w") * use_on).sum(["i", "w"]))
     if use_cl is not None:
         price = ctx.da(np.nan_to_num(c.commit_price), "o", "k")
         lines.commit = (price * c.hours * active).sum(["o", "k"])

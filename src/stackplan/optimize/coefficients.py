@@ -68,7 +68,8 @@ class Coefficients:
     residual_period: npt.NDArray[np.int64]
     #: Present value of the residual per server ordered in tau [USD].
     residual_pv: Array
-    #: ``e_i`` [i] electricity cost per accelerator-hour used [USD/h]; ``c_i`` carbon [tCO2e/h].
+    #: ``e_i f_w`` [i,w] electricity cost per reserved accelerator-hour [USD/h]; ``c_i f_w`` carbon [tCO2e/h];
+    #: energy [kWh/h] (busy power drawn a share ``f_w`` of the reserved hours).
     energy_usd_per_hour: Array
     carbon_onprem_t_per_hour: Array
     energy_kwh_onprem_per_hour: Array
@@ -88,7 +89,8 @@ class Coefficients:
     energy_kwh_cloud_per_hour: Array
     spot_cap: Array
     on_demand_cap: Array
-    #: Speeds ``s_{w,a}`` mapped to options [i,w] and offers [o,w] (0 = not allowed there).
+    #: Delivered reference hours per accelerator-hour: ``s_{w,a} f_w`` on options [i,w]; per offer and
+    #: mode [o,m,w] (``f_w`` applies to committed capacity only); 0 = not allowed there.
     speed_onprem: Array
     speed_cloud: Array
     #: 1 where workload w may use offer o in mode m [o,m,w].
@@ -200,6 +202,11 @@ def coefficients(problem: CapacityProblem) -> Coefficients:
     interruptible = np.array([w.interruptible for w in problem.workloads], dtype=bool)
     mode_ok = ~np.isnan(cloud_price)  # o,m
     allow_cloud = (mode_ok[:, :, None] & (speed_cloud[:, None, :] > 0)).astype(float)
+    duty = np.array([w.duty for w in problem.workloads], dtype=float)
+    speed_onprem = speed_onprem * duty[None, :]
+    mode_duty = np.ones((len(MODES), len(W)))
+    mode_duty[MODES.index("commit"), :] = duty
+    speed_cloud_m = speed_cloud[:, None, :] * mode_duty[None, :, :]
     allow_cloud[:, MODES.index("spot"), :] *= interruptible[None, :]
     allow_cloud[:, MODES.index("spot"), :] *= np.array([o.spot_cap_accelerators > 0 for o in offers])[:, None]
 
@@ -228,9 +235,9 @@ def coefficients(problem: CapacityProblem) -> Coefficients:
         residual_usd=residual_usd,
         residual_period=residual_period,
         residual_pv=residual_pv,
-        energy_usd_per_hour=kwh_per_acc_hour * elec,
-        carbon_onprem_t_per_hour=kwh_per_acc_hour * inten / 1000.0,
-        energy_kwh_onprem_per_hour=kwh_per_acc_hour,
+        energy_usd_per_hour=np.outer(kwh_per_acc_hour * elec, duty),
+        carbon_onprem_t_per_hour=np.outer(kwh_per_acc_hour * inten / 1000.0, duty),
+        energy_kwh_onprem_per_hour=np.outer(kwh_per_acc_hour, duty),
         site_of=site_of,
         site_power_cap_kw=np.array([s.power_cap_kw for s in problem.sites], dtype=float),
         site_max_servers=np.array([s.max_servers for s in problem.sites], dtype=float),
@@ -243,7 +250,7 @@ def coefficients(problem: CapacityProblem) -> Coefficients:
         spot_cap=np.array([o.spot_cap_accelerators for o in offers], dtype=float),
         on_demand_cap=np.array([o.on_demand_cap_accelerators for o in offers], dtype=float),
         speed_onprem=speed_onprem,
-        speed_cloud=speed_cloud,
+        speed_cloud=speed_cloud_m,
         allow_cloud=allow_cloud,
         year_of=year_of,
         years=per.years,

@@ -324,7 +324,7 @@ def extract_plan(built: BuiltModel, info: SolveInfo) -> CapacityPlan:
     fixed_t = (c.fixed_opex[:, None] * fleet).sum(axis=0)
     commit_t = (np.nan_to_num(c.commit_price)[:, :, None] * c.hours * active).sum(axis=(0, 1))
     tail_total = float((c.commit_tail_usd * commit).sum())
-    energy_ts = np.einsum("i,iwts->ts", c.energy_usd_per_hour, use_on)
+    energy_ts = np.einsum("iw,iwts->ts", c.energy_usd_per_hour, use_on)
     unit_price = np.nan_to_num(c.cloud_price)
     od_ts = np.einsum(
         "o,owts->ts", unit_price[:, MODES.index("on_demand")], use_cl[:, MODES.index("on_demand")]
@@ -332,10 +332,10 @@ def extract_plan(built: BuiltModel, info: SolveInfo) -> CapacityPlan:
     spot_ts = np.einsum("o,owts->ts", unit_price[:, MODES.index("spot")], use_cl[:, MODES.index("spot")])
     penalty = problem.unmet_penalty_usd_per_ref_hour or 0.0
     unmet_ts = penalty * unmet.sum(axis=0)
-    carbon_ts = np.einsum("i,iwts->ts", c.carbon_onprem_t_per_hour, use_on) + np.einsum(
+    carbon_ts = np.einsum("iw,iwts->ts", c.carbon_onprem_t_per_hour, use_on) + np.einsum(
         "o,omwts->ts", c.carbon_cloud_t_per_hour, use_cl
     )
-    energy_kwh_ts = np.einsum("i,iwts->ts", c.energy_kwh_onprem_per_hour, use_on) + np.einsum(
+    energy_kwh_ts = np.einsum("iw,iwts->ts", c.energy_kwh_onprem_per_hour, use_on) + np.einsum(
         "o,omwts->ts", c.energy_kwh_cloud_per_hour, use_cl
     )
     carbon_cost_ts = problem.carbon_price_usd_per_tco2e * carbon_ts

@@ -138,12 +138,18 @@ class Workload:
         ``s_{w,a}`` [-]. Types absent from the mapping cannot run the workload. The reference type has 1.
     interruptible
         True when the work is checkpointed and can survive preemption: only such work may use spot.
+    duty
+        Share of reserved capacity-hours (owned or committed) in which this work runs ``f_w`` [-];
+        1 for steady work. A band of a load-duration curve that is busy a share ``f`` of the time has
+        duty ``f``: each reserved accelerator-hour delivers ``f`` hours of its work (and draws busy
+        power only then). On-demand and spot are paid only when busy, so duty does not apply there.
     """
 
     name: str
     data_class: str
     speed: Mapping[str, float]
     interruptible: bool = False
+    duty: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -457,6 +463,8 @@ def check_problem(problem: CapacityProblem) -> list[InputProblem]:
             if any(not v >= 0 for v in series):
                 out.append(InputProblem(f"scenarios[{j}].ref_hours.{w}", "negative or NaN demand", None))
     for j, wl in enumerate(problem.workloads):
+        if not 0.0 < wl.duty <= 1.0:
+            out.append(InputProblem(f"workloads[{j}].duty", "must be in (0, 1]", str(wl.duty), "e.g. 1.0"))
         for a, v in wl.speed.items():
             out += _check_nonneg(f"workloads[{j}].speed.{a}", v)
     site_names = {s.name for s in problem.sites}
