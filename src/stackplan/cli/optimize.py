@@ -12,7 +12,7 @@ from rich.table import Table
 
 from stackplan.cli import app
 from stackplan.cli._common import _clean, console, handle_errors, write_atomic
-from stackplan.optimize import CapacityPlan, SolveOptions, near_optimal, optimize
+from stackplan.optimize import CapacityPlan, CapacityProblem, SolveOptions, near_optimal, optimize
 from stackplan.roadmap import Roadmap, roadmap_from_plan
 
 __all__ = ["print_capacity_plan", "print_roadmap"]
@@ -147,6 +147,39 @@ def print_roadmap(road: Roadmap) -> None:
     console.print(f"People (peak headcount): {counts}; cost {_usd(people.total_usd)} USD over the horizon")
 
 
+def _load(path: Path) -> CapacityProblem:
+    """A capacity-problem file, or a scenario whose hybrid deployment becomes the problem."""
+    import yaml
+
+    from stackplan.errors import InvalidInputError
+    from stackplan.optimize.problem_file import ROOT_KEY, load_problem, problem_from_dict
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return load_problem(path)  # reports the read or syntax error with its position
+    if isinstance(data, dict) and ROOT_KEY in data:
+        return problem_from_dict(data)
+    from stackplan.deployments.costing import place_workloads
+    from stackplan.optimize.from_plan import hybrid_problem
+    from stackplan.plan_inputs import inputs_for
+    from stackplan.scenario import load_scenario
+    from stackplan.sizing.compute import size_compute
+
+    scenario = load_scenario(path)
+    inputs = inputs_for(scenario)
+    placements = place_workloads("hybrid", scenario, size_compute(scenario), inputs)
+    problem = hybrid_problem(scenario, inputs, placements)
+    if problem is None:
+        raise InvalidInputError(
+            str(path),
+            "no workload may run on an owned site, so there is no capacity to optimise",
+            None,
+            "add deployment.on_prem to the scenario or allow the data classes there",
+        )
+    return problem
+
+
 @app.command("optimize")
 @handle_errors
 def optimize_command(
@@ -168,9 +201,7 @@ def optimize_command(
     slack: Annotated[float, typer.Option("--slack", help="Cost slack of the alternative [fraction].")] = 0.05,
 ) -> None:
     """Optimise the capacity plan: what to buy when, what to commit, the monthly mix, utilisation, cost."""
-    from stackplan.optimize.problem_file import load_problem
-
-    problem = load_problem(problem_file)
+    problem = _load(problem_file)
     options = SolveOptions(integer_purchases=integer, time_limit_s=time_limit, mip_gap=mip_gap)
     plan = optimize(problem, options)
     print_capacity_plan(plan)

@@ -122,7 +122,7 @@ def near_optimal(
     method: Literal["lp", "lp+rounding", "milp"] = "milp" if opts.integer_purchases else "lp"
     if not opts.integer_purchases and opts.round_purchases:
         method = "lp+rounding"
-        again = build_model(problem, fixed=_rounded(first_stage_of(built), "nearest"))
+        again = build_model(problem, fixed=_rounded(first_stage_of(built), "up"))
         # the operations must stay on the alternative's metric too: keep the cost bound loose
         again.model.add_constraints(
             again.expected_cost <= budget * (1.0 + 1e-3) + 1.0, name="Near-optimal-cost"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from stackplan.errors import InfeasibleError, InvalidInputError, SolverError
 from stackplan.optimize.build import BuiltModel, FirstStage, build_model, unservable
@@ -39,6 +40,9 @@ __all__ = [
 DEFAULT_TIME_LIMIT_S = 120.0
 #: Default relative MIP gap when purchases are integer [-].
 DEFAULT_MIP_GAP = 0.01
+Rounding = Literal["up", "nearest", "down"]
+Array = npt.NDArray[np.float64]
+
 #: Values closer than this to an integer count as that integer when rounding [-].
 ROUND_TOLERANCE = 1e-6
 
@@ -161,9 +165,34 @@ def first_stage_of(built: BuiltModel) -> FirstStage:
     return FirstStage(buy=np.clip(buy, 0.0, None), commit=np.clip(commit, 0.0, None))
 
 
-def _rounded(fs: FirstStage, how: Literal["nearest", "floor"]) -> FirstStage:
-    op = np.round if how == "nearest" else np.floor
-    return FirstStage(buy=op(fs.buy + ROUND_TOLERANCE), commit=op(fs.commit + ROUND_TOLERANCE))
+#: Roundings tried after the LP: the cheaper feasible of up and nearest, else down.
+_ROUNDINGS: tuple[Rounding, ...] = ("up", "nearest", "down")
+
+
+def _objective(built: BuiltModel) -> float:
+    value = built.model.objective.value
+    return math.inf if value is None else float(value)
+
+
+def _round_cumulative(x: Array, how: Rounding) -> Array:
+    """Round cumulative orders along the last (period) axis and return the per-period orders.
+
+    Rounding the running total, not each period, keeps the rounded fleet within one unit of the LP's
+    at every period (rounding each period up would over-buy when the LP orders a little each period).
+    """
+    total = np.cumsum(x, axis=-1)
+    if how == "up":
+        cum = np.ceil(total - ROUND_TOLERANCE)
+    elif how == "nearest":
+        cum = np.round(total)
+    else:
+        cum = np.floor(total + ROUND_TOLERANCE)
+    cum = np.maximum.accumulate(np.maximum(cum, 0.0), axis=-1)
+    return np.diff(cum, axis=-1, prepend=0.0)
+
+
+def _rounded(fs: FirstStage, how: Rounding) -> FirstStage:
+    return FirstStage(buy=_round_cumulative(fs.buy, how), commit=_round_cumulative(fs.commit, how))
 
 
 def _raise_infeasible(problem: CapacityProblem, what: str) -> None:
@@ -177,8 +206,9 @@ def solve_problem(
 ) -> tuple[BuiltModel, SolveInfo]:
     """Build and solve ``problem``; return the solved model and how it was solved.
 
-    With the LP and ``round_purchases``, the first stage is rounded to the nearest whole unit and
-    operations are re-solved; if that breaks a cap (power, space, budget), it is rounded down instead.
+    With the LP and ``round_purchases``, cumulative orders and commitments are rounded up and to the
+    nearest whole unit, operations are re-solved for each, and the cheaper feasible one is kept; if
+    neither is feasible (a cap on power, space or budget), they are rounded down.
     """
     options = options or SolveOptions()
     built = build_model(problem, integer=options.integer_purchases)
@@ -192,17 +222,20 @@ def solve_problem(
     if not options.integer_purchases and options.round_purchases:
         method = "lp+rounding"
         fs = first_stage_of(built)
-        hows: tuple[Literal["nearest", "floor"], ...] = ("nearest", "floor")
-        for how in hows:
+        best: BuiltModel | None = None
+        for how in _ROUNDINGS:
+            if how == "down" and best is not None:
+                break  # rounding down is only the fallback when neither up nor nearest is feasible
             again = build_model(problem, fixed=_rounded(fs, how))
             more_s, term = solve_built(again, options)
             solve_s += more_s
             build_s += again.build_s
-            if term == "optimal":
-                built = again
-                break
-        else:
+            if term == "optimal" and (best is None or _objective(again) < _objective(best)):
+                best = again
+        if best is None:
             _raise_infeasible(problem, "the rounded plan (whole servers) has no feasible operation")
+        assert best is not None
+        built = best
     return built, _info(built, method, build_s, solve_s)
 
 
