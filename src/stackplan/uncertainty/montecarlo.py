@@ -59,10 +59,16 @@ class UncertainInputs:
 
 @dataclass(frozen=True)
 class DeploymentShape:
-    """A deployment model for the cost model: its name and the share of work on owned accelerators [-]."""
+    """A deployment model for the cost model: its name, the share of work on owned accelerators [-],
+    and a fixed yearly offset [USD] added to every sample (costs the reduced model does not cover,
+    e.g. data, people and networking, calibrated so that the model at the inputs' medians equals the
+    plan's yearly cost). ``value_usd_by_year`` overrides the base's flat value for this deployment
+    (the plan's value of the goals per year, which depends on when capacity is ready)."""
 
     name: str
     owned_share: float
+    offset_usd_by_year: tuple[float, ...] = ()
+    value_usd_by_year: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.owned_share <= 1.0:
@@ -134,6 +140,8 @@ def _evaluate(
 ) -> tuple[Array, Array]:
     """(TCO, NPV of cost) per sample [USD]."""
     cash = yearly_cost(base, shape.owned_share, n=n, **values)
+    if shape.offset_usd_by_year:
+        cash = cash + np.asarray(shape.offset_usd_by_year, dtype=float)[None, :]
     df = discount_factors(base.years, base.discount_rate)
     return cash.sum(axis=1), cash @ df
 
@@ -169,7 +177,13 @@ def run_monte_carlo(
         done += k
         if progress is not None:
             progress(done)
-    pv_value = base.value_usd_per_year * float(discount_factors(base.years, base.discount_rate).sum())
+    df = discount_factors(base.years, base.discount_rate)
+
+    def pv_value(d: DeploymentShape) -> float:
+        if d.value_usd_by_year:
+            return float(np.asarray(d.value_usd_by_year, dtype=float) @ df)
+        return base.value_usd_per_year * float(df.sum())
+
     stacked = np.stack([npv_cost[d.name] for d in deployments])
     winner = np.argmin(stacked, axis=0)
     outcomes = tuple(
@@ -177,7 +191,7 @@ def run_monte_carlo(
             name=d.name,
             tco_usd=Percentiles.of(tco[d.name]),
             npv_cost_usd=Percentiles.of(npv_cost[d.name]),
-            npv_usd=Percentiles.of(pv_value - npv_cost[d.name]),
+            npv_usd=Percentiles.of(pv_value(d) - npv_cost[d.name]),
             probability_cheapest=float(np.mean(winner == j)),
         )
         for j, d in enumerate(deployments)
