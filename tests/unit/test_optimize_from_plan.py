@@ -37,11 +37,13 @@ def test_ramp_load_spreads_over_duty_bands() -> None:
 def test_hybrid_deployment_owns_what_the_optimiser_decides(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
 
-    def fake(scenario: object, inputs: object, placements: object) -> dict[str, tuple[float, ...]]:
+    def fake(
+        scenario: object, inputs: object, placements: object
+    ) -> tuple[None, dict[str, tuple[float, ...]]]:
         calls.append("optimiser")
-        return {"h100-sxm": (16.0,) * 5}
+        return None, {"h100-sxm": (16.0,) * 5}
 
-    monkeypatch.setattr(from_plan, "optimised_owned_levels", fake)
+    monkeypatch.setattr(from_plan, "hybrid_capacity", fake)
     plan = build_plan(EXAMPLE)
     assert calls == ["optimiser"]  # asked once, for the hybrid deployment only
     hybrid = next(d for d in plan.deployments if d.model == "hybrid")

@@ -36,3 +36,6 @@ def test_plan_uncertainty_option_adds_the_summary(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data["uncertainty"]["n_samples"] == 500
     assert sum(d["probability_cheapest"] for d in data["uncertainty"]["deployments"]) == pytest.approx(1.0)
+    # the issue-5 keys of the plan contract are filled from the hybrid's optimised capacity plan
+    assert data["optimizer"]["purchases"]
+    assert data["roadmap"]["phases"][0]["name"] == "pilot"

@@ -209,6 +209,18 @@ class CapacityPlan:
             out[u.scenario] += u.ref_hours
         return MappingProxyType(out)
 
+    def summary_dict(self) -> dict[str, Any]:
+        """A compact JSON-ready summary: how it was solved, cost, what to buy and commit, unmet demand."""
+        return {
+            "solve": dict(self.info.__dict__),
+            "expected_npv_cost_usd": self.expected_npv_cost_usd,
+            "npv_cost_usd": dict(self.npv_cost_usd),
+            "purchases": [p.__dict__ for p in self.purchases],
+            "commitments": [c.__dict__ for c in self.commitments],
+            "unmet_ref_hours": dict(self.total_unmet_ref_hours),
+            "carbon_tco2e": {k: sum(v) for k, v in self.carbon_tco2e.items()},
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary of the plan (the ``stackplan optimize --json`` contract)."""
         return {

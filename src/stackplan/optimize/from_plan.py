@@ -44,7 +44,7 @@ from stackplan.plan_inputs import PlanInputs
 from stackplan.scenario.schema import Scenario
 from stackplan.sizing.compute import load_duration_curve
 
-__all__ = ["DUTY_BANDS", "OWNED_SITE", "hybrid_problem", "optimised_owned_levels", "owned_levels_of"]
+__all__ = ["DUTY_BANDS", "OWNED_SITE", "hybrid_capacity", "hybrid_problem", "owned_levels_of"]
 
 #: Number of duty bands a load-duration curve is cut into (duty resolution 1/DUTY_BANDS) [-].
 DUTY_BANDS = 10
@@ -210,15 +210,16 @@ def owned_levels_of(plan: CapacityPlan, years: int) -> dict[str, tuple[float, ..
     return {k: tuple(v) for k, v in out.items()}
 
 
-def optimised_owned_levels(
+def hybrid_capacity(
     scenario: Scenario, inputs: PlanInputs, placements: Sequence[Placement]
-) -> Mapping[str, tuple[float, ...]] | None:
-    """Owned accelerators per pool and plan year chosen by the optimiser for the hybrid deployment
-    (``None`` when nothing may run owned). LP without rounding: the plan's costing buys whole servers."""
+) -> tuple[CapacityPlan | None, Mapping[str, tuple[float, ...]] | None]:
+    """The optimised capacity plan of the hybrid deployment and the owned accelerators per pool and
+    plan year it implies (both ``None`` when nothing may run owned). The plan's costing buys whole
+    servers from these levels; the capacity plan itself is rounded to whole servers too."""
     from stackplan.optimize import optimize
 
     problem = hybrid_problem(scenario, inputs, placements)
     if problem is None:
-        return None
-    plan = optimize(problem, SolveOptions(round_purchases=False))
-    return owned_levels_of(plan, scenario.organization.horizon_years)
+        return None, None
+    plan = optimize(problem, SolveOptions())
+    return plan, owned_levels_of(plan, scenario.organization.horizon_years)

@@ -11,6 +11,7 @@ from stackplan.roadmap.phases import (
     Roadmap,
     capacity_series,
     roadmap_from_plan,
+    roadmap_to_dict,
 )
 from stackplan.roadmap.timeline import timeline_figure
 
@@ -27,5 +28,6 @@ __all__ = [
     "capacity_series",
     "people_plan",
     "roadmap_from_plan",
+    "roadmap_to_dict",
     "timeline_figure",
 ]

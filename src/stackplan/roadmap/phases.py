@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,7 @@ __all__ = [
     "Roadmap",
     "capacity_series",
     "roadmap_from_plan",
+    "roadmap_to_dict",
 ]
 
 #: Without a pilot gate, the pilot ends when capacity first exceeds this share of its peak [-].
@@ -188,3 +190,21 @@ def roadmap_from_plan(
         existing=existing_team,
     )
     return Roadmap(plan=plan, phases=tuple(phases), gates=tuple(gates), people=people)
+
+
+def roadmap_to_dict(road: Roadmap) -> dict[str, Any]:
+    """JSON-ready roadmap: phases, gates, hires and people cost per period (the plan's ``roadmap`` key)."""
+    return {
+        "phases": [p.__dict__ for p in road.phases],
+        "gates": [
+            {
+                **{k: v for k, v in g.__dict__.items() if k != "metrics"},
+                "metrics": [m.__dict__ for m in g.metrics],
+            }
+            for g in road.gates
+        ],
+        "hires": [h.__dict__ for h in road.people.hires],
+        "headcount": {k: list(v) for k, v in road.people.headcount.items()},
+        "people_salaries_usd": list(road.people.salaries_usd),
+        "people_hiring_training_usd": list(road.people.hiring_training_usd),
+    }
