@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from stackplan.cli import app
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "capacity_problem.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "capacity" / "eu_hybrid.yaml"
 
 
 def test_optimize_prints_the_schedule_and_writes_json(tmp_path: Path) -> None:
