@@ -214,8 +214,10 @@ def hybrid_capacity(
     scenario: Scenario, inputs: PlanInputs, placements: Sequence[Placement]
 ) -> tuple[CapacityPlan | None, Mapping[str, tuple[float, ...]] | None]:
     """The optimised capacity plan of the hybrid deployment and the owned accelerators per pool and
-    plan year it implies (both ``None`` when nothing may run owned). The plan's costing buys whole
-    servers from these levels; the capacity plan itself is rounded to whole servers too."""
+    plan year it implies (both ``None`` when nothing may run owned).
+
+    Solved as an LP, then rounded to whole servers (the plan's costing buys whole servers, and
+    rounding inside the optimiser decides whether a fraction of a server is worth a whole one)."""
     from stackplan.optimize import optimize
 
     problem = hybrid_problem(scenario, inputs, placements)

@@ -169,6 +169,24 @@ def first_stage_of(built: BuiltModel) -> FirstStage:
 _ROUNDINGS: tuple[Rounding, ...] = ("up", "nearest", "down")
 
 
+def _fix_first_stage(built: BuiltModel, fs: FirstStage) -> None:
+    """Fix ``Onprem-buy`` and ``Cloud-commit`` of a built model to ``fs`` in place (bounds only: no rebuild)."""
+    c = built.coef
+    for name, values, allowed in (
+        ("Onprem-buy", fs.buy, c.buy_upper > 0),
+        (
+            "Cloud-commit",
+            fs.commit,
+            ~np.isnan(c.commit_price)[:, :, None] & np.ones((1, 1, c.n_t), dtype=bool),
+        ),
+    ):
+        if name not in built.model.variables:
+            continue
+        var = built.model.variables[name]
+        fixed = var.lower.copy(data=np.where(allowed, values, 0.0))
+        var.update(lower=fixed, upper=fixed)
+
+
 def _objective(built: BuiltModel) -> float:
     value = built.model.objective.value
     return math.inf if value is None else float(value)
@@ -222,20 +240,24 @@ def solve_problem(
     if not options.integer_purchases and options.round_purchases:
         method = "lp+rounding"
         fs = first_stage_of(built)
-        best: BuiltModel | None = None
+        tried: list[tuple[float, Rounding]] = []
+        last: Rounding | None = None
         for how in _ROUNDINGS:
-            if how == "down" and best is not None:
+            if how == "down" and tried:
                 break  # rounding down is only the fallback when neither up nor nearest is feasible
-            again = build_model(problem, fixed=_rounded(fs, how))
-            more_s, term = solve_built(again, options)
+            _fix_first_stage(built, _rounded(fs, how))
+            more_s, term = solve_built(built, options)
             solve_s += more_s
-            build_s += again.build_s
-            if term == "optimal" and (best is None or _objective(again) < _objective(best)):
-                best = again
-        if best is None:
+            last = how
+            if term == "optimal":
+                tried.append((_objective(built), how))
+        if not tried:
             _raise_infeasible(problem, "the rounded plan (whole servers) has no feasible operation")
-        assert best is not None
-        built = best
+        best = min(tried)[1]
+        if best != last:  # re-solve the cheaper rounding so the model holds its solution
+            _fix_first_stage(built, _rounded(fs, best))
+            more_s, _ = solve_built(built, options)
+            solve_s += more_s
     return built, _info(built, method, build_s, solve_s)
 
 
