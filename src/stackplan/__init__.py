@@ -30,6 +30,7 @@ from stackplan.perf.inference import (
     predict_inference,
     size_inference_service,
 )
+from stackplan.perf.prediction import TrainingPrediction, predict_training
 from stackplan.plan import Plan, build_plan
 from stackplan.scenario import Scenario, load_scenario
 
@@ -54,6 +55,7 @@ __all__ = [
     "Scenario",
     "SpeculativeDecoding",
     "StackplanError",
+    "TrainingPrediction",
     "UnknownIdError",
     "__version__",
     "build_plan",
@@ -63,6 +65,7 @@ __all__ = [
     "list_models",
     "load_scenario",
     "predict_inference",
+    "predict_training",
     "resolve_model",
     "size_inference_service",
 ]

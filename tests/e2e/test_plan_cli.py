@@ -71,3 +71,11 @@ def test_check_scenario_valid_and_invalid(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "line" in result.output
     assert "column" in result.output
+
+
+def test_demo_plans_the_example_and_writes_the_html(tmp_path: Path) -> None:
+    html = tmp_path / "plan.html"
+    result = runner.invoke(app, ["demo", "--no-training", "--scenario", str(EXAMPLE), "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    assert "Recommendation" in result.output
+    assert html.read_text().startswith("<!DOCTYPE html>")

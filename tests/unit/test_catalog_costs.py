@@ -86,7 +86,7 @@ def test_published_figures_in_the_catalogues() -> None:
     assert get_storage_price("aws", "object").usd_per_tb_month == 23.0
     assert get_egress_price("aws").usd_per_gb == 0.09
     assert get_grid_zone("fr").location_gco2_per_kwh < 100
-    assert get_electricity_price("us-avg").usd_per_kwh == 0.081
+    assert get_electricity_price("us-avg").usd_per_kwh == 0.0806  # EIA 2023 US industrial average
     assert get_salary("ml_engineer", "US").usd_per_year > get_salary("ml_engineer", "IN").usd_per_year
     assert set(roles()) == {
         "ml_engineer",

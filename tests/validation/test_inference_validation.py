@@ -60,10 +60,6 @@ def test_max_throughput_dense_models_none_beyond_25_percent() -> None:
     assert max(_abs(dense)) <= 0.25
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Llama 4 Maverick (TRT-LLM, 8x H100) and DeepSeek-R1 (8x B200 FP4) are over-predicted ~2.2x",
-)
 def test_max_throughput_none_beyond_25_percent() -> None:
     assert max(_abs(_kind("max throughput"))) <= 0.25
 

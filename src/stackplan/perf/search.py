@@ -34,6 +34,7 @@ __all__ = [
     "SearchResult",
     "enumerate_configs",
     "search",
+    "search_space_size",
 ]
 
 IntArray = NDArray[np.int64]
@@ -71,6 +72,66 @@ def _candidates(fixed: int | None, pool: list[int]) -> IntArray:
     return np.array([fixed] if fixed is not None else pool, dtype=np.int64)
 
 
+def _axes(
+    model: ModelArchitecture,
+    count: int,
+    *,
+    seq_len: int,
+    global_batch_seqs: int,
+    tp: int | None,
+    pp: int | None,
+    cp: int | None,
+    ep: int | None,
+    v: int | None,
+    micro_batch: int | None,
+    recompute: int | None,
+    zero: int | None,
+) -> list[IntArray]:
+    """Candidate values of each searched dimension (tp, pp, cp, ep, v, b, recompute, ZeRO)."""
+    divs = _divisors(count)
+    kv = model.kv_heads
+    tp_pool = [t for t in divs if model.heads % t == 0 and (kv % t == 0 or t % kv == 0)]
+    pp_pool = [p for p in divs if p <= model.layers]
+    cp_pool = [
+        c
+        for c in (1, 2, 4, 8, 16, MAX_CP)
+        if count % c == 0 and seq_len % c == 0 and seq_len // c >= MIN_TOKENS_PER_CP_RANK
+    ] or [1]
+    experts = model.moe.experts if model.moe is not None else 1
+    ep_pool = [e for e in _divisors(experts) if count % e == 0]
+    v_pool = list(range(1, MAX_VIRTUAL_STAGES + 1))
+    b_pool = [2**i for i in range(7) if 2**i <= min(MAX_MICRO_BATCH, global_batch_seqs)]
+    return [
+        _candidates(tp, tp_pool),
+        _candidates(pp, pp_pool),
+        _candidates(cp, cp_pool),
+        _candidates(ep, ep_pool),
+        _candidates(v, v_pool),
+        _candidates(micro_batch, b_pool),
+        _candidates(recompute, [0, 1, 2]),
+        _candidates(zero, [0, 1, 2, 3]),
+    ]
+
+
+def search_space_size(model: ModelArchitecture, count: int, *, seq_len: int, global_batch_seqs: int) -> int:
+    """Configurations in the full Cartesian product before the feasibility filters [-]."""
+    axes = _axes(
+        model,
+        count,
+        seq_len=seq_len,
+        global_batch_seqs=global_batch_seqs,
+        tp=None,
+        pp=None,
+        cp=None,
+        ep=None,
+        v=None,
+        micro_batch=None,
+        recompute=None,
+        zero=None,
+    )
+    return int(np.prod([a.size for a in axes]))
+
+
 def enumerate_configs(
     model: ModelArchitecture,
     count: int,
@@ -93,29 +154,20 @@ def enumerate_configs(
     Returns a :class:`Configs` whose arrays hold one element per feasible configuration (possibly
     none). Constraints in the module docstring.
     """
-    divs = _divisors(count)
-    kv = model.kv_heads
-    tp_pool = [t for t in divs if model.heads % t == 0 and (kv % t == 0 or t % kv == 0)]
-    pp_pool = [p for p in divs if p <= model.layers]
-    cp_pool = [
-        c
-        for c in (1, 2, 4, 8, 16, MAX_CP)
-        if count % c == 0 and seq_len % c == 0 and seq_len // c >= MIN_TOKENS_PER_CP_RANK
-    ] or [1]
-    experts = model.moe.experts if model.moe is not None else 1
-    ep_pool = [e for e in _divisors(experts) if count % e == 0]
-    v_pool = list(range(1, MAX_VIRTUAL_STAGES + 1))
-    b_pool = [2**i for i in range(7) if 2**i <= min(MAX_MICRO_BATCH, global_batch_seqs)]
-    axes = [
-        _candidates(tp, tp_pool),
-        _candidates(pp, pp_pool),
-        _candidates(cp, cp_pool),
-        _candidates(ep, ep_pool),
-        _candidates(v, v_pool),
-        _candidates(micro_batch, b_pool),
-        _candidates(recompute, [0, 1, 2]),
-        _candidates(zero, [0, 1, 2, 3]),
-    ]
+    axes = _axes(
+        model,
+        count,
+        seq_len=seq_len,
+        global_batch_seqs=global_batch_seqs,
+        tp=tp,
+        pp=pp,
+        cp=cp,
+        ep=ep,
+        v=v,
+        micro_batch=micro_batch,
+        recompute=recompute,
+        zero=zero,
+    )
     grids = np.meshgrid(*axes, indexing="ij", copy=False)
     t_, p_, c_, e_, v_, b_, r_, z_ = (g.ravel() for g in grids)
     mp = t_ * p_ * c_

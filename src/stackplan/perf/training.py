@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from stackplan.catalog.accelerators import Accelerator
 from stackplan.models.architecture import ModelArchitecture
@@ -55,6 +55,7 @@ __all__ = [
     "Configs",
     "SoftwareStack",
     "StepArrays",
+    "bubble_fraction",
     "evaluate",
 ]
 
@@ -273,6 +274,17 @@ class StepArrays:
 
 
 # ---------------------------------------------------------------------------------------- helpers
+def bubble_fraction(pp: ArrayLike, v: ArrayLike, m: ArrayLike) -> FloatArray:
+    """Pipeline bubble relative to the ideal (bubble-free) time [-]: ``(p - 1) / (v m)``.
+
+    ``p`` pipeline stages, ``v`` interleaved chunks per device, ``m`` micro-batches per step
+    (Narayanan et al. 2021, sec. 2.2.1-2.2.2).
+    """
+    p = np.asarray(pp, dtype=np.float64)
+    out: FloatArray = (p - 1.0) / (np.asarray(v, dtype=np.float64) * np.asarray(m, dtype=np.float64))
+    return out
+
+
 def _gemm_time_s(
     m: FloatArray | float,
     n: FloatArray | float,
@@ -651,8 +663,10 @@ def evaluate(
     stage_avg = c_avg + tp_avg + cp_avg + ep_avg + head / pp
 
     # ---------------------------------------------------------------- pipeline
-    bubble = (pp - 1.0) / v * stage_avg
-    p2p_bytes = act_bytes / sp_div
+    bubble = bubble_fraction(pp, v, mf) * mf * stage_avg
+    # scatter/gather optimisation: each TP rank sends 1/tp of the activation, gathered over the
+    # scale-up link on the far side (Narayanan et al. 2021, sec. 4.1)
+    p2p_bytes = act_bytes / tp
     pp_stride = tp * cp * dp
     p2p_bw = comm.group_bandwidth_bytes_per_s(
         2,

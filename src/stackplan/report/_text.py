@@ -23,7 +23,9 @@ def fmt_usd(x: float | None, digits: int = 1) -> str:
         return f"{sign}${x / 1e3:,.0f}k"
     if x >= 10:
         return f"{sign}${x:,.0f}"
-    return f"{sign}${x:,.2f}"
+    if x >= 0.1 or x == 0:
+        return f"{sign}${x:,.2f}"
+    return f"{sign}${x:.2g}"
 
 
 def fmt_pct(x: float | None) -> str:

@@ -76,6 +76,7 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
             tp=_opt_int(r["tp"]),
             ep=_opt_int(r["ep"]),
             pp=_opt_int(r["pp"]),
+            batch_size=_opt_int(r["batch_size"]),
             max_ttft_ms=_opt_float(r["max_ttft_ms"]),
             max_tpot_ms=_opt_float(r["max_tpot_ms"]),
             framework=r["framework"],
