@@ -125,6 +125,32 @@ def test_decode_step_llama31_8b_h100_batch1() -> None:
     assert 6.5e-3 < t < 7.5e-3
 
 
+def test_whole_prompt_iteration_without_chunked_prefill() -> None:
+    # Budget M = B + I + 1500 = 8 + 1024 + 1500 = 2532 tokens (AIConfigurator's TensorRT-LLM
+    # max_num_tokens). Chunked: the iteration carries M - B = 2524 prompt tokens. Whole prompts:
+    # floor(2524 / 1024) = 2 prompts = 2048 tokens. With I = 2048, only one whole prompt fits.
+    for inp, chunked, tokens in ((1024, True, 2524.0), (1024, False, 2048.0), (2048, False, 2048.0)):
+        st_ = steady_state(
+            _toy_cost(),
+            _RATES,
+            concurrency=np.array([8.0]),
+            input_tokens=inp,
+            output_tokens=128,
+            prefill_chunk_tokens=8 + inp + 1500,
+            scheduling="mixed",
+            chunked_prefill=chunked,
+        )
+        expected = iteration_time_s(
+            _toy_cost(),
+            _RATES,
+            decode_sequences=8,
+            decode_context=inp + 64,
+            prefill_tokens=tokens,
+            prefill_context=inp / 2,
+        )
+        assert float(st_.prefill_iteration_s[0]) == pytest.approx(float(expected), rel=1e-9)
+
+
 def test_expected_distinct_experts_by_hand() -> None:
     # E = 8, k = 2: one token touches 2; two tokens 8 (1 - (6/8)^2) = 3.5; many tokens all 8
     got = expected_distinct_experts(8, 2, [1, 2, 10_000])

@@ -70,6 +70,10 @@ class ServingFramework:
         CPU scheduling and sampling time per iteration [ms].
     layer_overhead_us
         Fixed kernel-launch latency per transformer layer per iteration [us].
+    chunked_prefill
+        Long prompts are split into chunks that fill the token budget (default). When off, a
+        prompt is prefilled whole in one iteration and an iteration carries only the whole prompts
+        that fit its budget (TensorRT-LLM with ``enable_chunked_prefill: false``).
     """
 
     id: str
@@ -82,6 +86,7 @@ class ServingFramework:
     iteration_overhead_ms: float
     layer_overhead_us: float
     source: str
+    chunked_prefill: bool = True
 
 
 @cache

@@ -217,7 +217,9 @@ def _kv_default(precision: str) -> str:
     return "bf16" if precision == "bf16" else "fp8"
 
 
-def _framework_for(acc: Accelerator, framework: str) -> ServingFramework:
+def _framework_for(acc: Accelerator, framework: str | ServingFramework) -> ServingFramework:
+    if isinstance(framework, ServingFramework):
+        return framework
     if framework == "auto":
         return get_serving_framework("trtllm" if acc.vendor == "nvidia" else "vllm")
     return get_serving_framework(framework)
@@ -329,6 +331,7 @@ def _evaluate(
         prefill_chunk_tokens=fw.prefill_chunk_tokens,
         scheduling=fw.scheduling,
         cohort_prompts=fw.prompt_cohorts,
+        chunked_prefill=fw.chunked_prefill,
         prefix_hit_rate=hit,
         draft_tokens=speculative.draft_tokens if speculative else 0,
         acceptance_rate=speculative.acceptance_rate if speculative else 0.0,
@@ -408,7 +411,7 @@ def predict_inference(
     prefix_cache_hit_rate: float = 0.0,
     speculative: SpeculativeDecoding | None = None,
     disaggregated: Disaggregation | None = None,
-    framework: str = "auto",
+    framework: str | ServingFramework = "auto",
 ) -> InferencePrediction:
     """Predict serving throughput, latency and memory of ``model`` on ``count`` ``accelerator`` s.
 
@@ -438,7 +441,9 @@ def predict_inference(
     speculative, disaggregated
         Optional speculative decoding and separate prefill/decode pools.
     framework
-        ``trtllm``, ``vllm``, ``sglang`` or ``auto`` (TensorRT-LLM on NVIDIA, vLLM elsewhere).
+        ``trtllm``, ``vllm``, ``sglang`` or ``auto`` (TensorRT-LLM on NVIDIA, vLLM elsewhere), or a
+        :class:`~stackplan.catalog.serving.ServingFramework` with deployment settings of its own
+        (e.g. a token budget or batch cap that differs from the framework defaults).
 
     Raises
     ------

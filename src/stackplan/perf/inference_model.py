@@ -317,6 +317,7 @@ def steady_state(
     scheduling: Scheduling,
     prefix_hit_rate: float = 0.0,
     cohort_prompts: bool = False,
+    chunked_prefill: bool = True,
     draft_tokens: int = 0,
     acceptance_rate: float = 0.0,
     draft_cost_fraction: float = 0.0,
@@ -325,6 +326,8 @@ def steady_state(
 
     With ``cohort_prompts`` (TensorRT-LLM) a prompt shares its iteration with the cohort of prompts
     admitted with it (a full chunk); otherwise (vLLM) its iteration carries only its own prompt.
+    Without ``chunked_prefill`` a chunk holds only whole prompts that fit the budget
+    (:func:`_prefill_chunk`).
     With speculative decoding (``draft_tokens = k > 0``) one decode iteration verifies ``k + 1``
     tokens per sequence, costs ``t(B decodes + B k verify tokens) + k f_draft t_d`` and yields
     ``tau`` tokens (:func:`speculative_tokens_per_step`).
@@ -392,9 +395,10 @@ def steady_state(
             decode_ctx=decode_ctx,
             prefill_ctx=prefill_ctx,
             budget=budget,
+            chunked_prefill=chunked_prefill,
         )
     if scheduling == "mixed":
-        chunk = np.minimum(np.maximum(budget - bsz, budget / 8.0), bsz * i_p)
+        chunk = _prefill_chunk(budget, bsz, i_p, chunked_prefill)
         t_h = iteration_time_s(
             cost,
             rates,
@@ -438,6 +442,20 @@ def steady_state(
         tpot = t_d / tau + np.maximum(n_c - 1.0, 0.0) / 2.0 * t_p / o_steps
         burst_ttft = ttft
     return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens)
+
+
+def _prefill_chunk(budget: float, bsz: FloatArray, i_p: float, chunked: bool) -> FloatArray:
+    """Prompt tokens one mixed iteration carries next to ``B`` decodes [tokens].
+
+    Chunked prefill fills the token budget ``M`` left by the decodes (at least ``M / 8``, the
+    frameworks' floor on the prefill share), up to the ``B I_p`` tokens a lifetime needs. Without
+    chunking a prompt is prefilled whole, so an iteration carries the whole prompts that fit,
+    ``max(floor((M - B) / I_p), 1) I_p`` (TensorRT-LLM ``enable_chunked_prefill: false``).
+    """
+    if chunked:
+        return np.minimum(np.maximum(budget - bsz, budget / 8.0), bsz * i_p)
+    whole = np.maximum(np.floor(np.maximum(budget - bsz, 0.0) / i_p), 1.0) * i_p
+    return np.minimum(whole, np.maximum(bsz, 1.0) * i_p)
 
 
 def _finish(
@@ -488,6 +506,7 @@ def _attention_dp_steady_state(
     decode_ctx: float,
     prefill_ctx: float,
     budget: float,
+    chunked_prefill: bool = True,
 ) -> SteadyState:
     """Mixed scheduling with data-parallel attention ranks (``attn_dp = D > 1``).
 
@@ -512,7 +531,7 @@ def _attention_dp_steady_state(
     """
     d = float(cost.attn_dp)
     b_r = bsz / d
-    c_r = np.minimum(np.maximum(budget - b_r, budget / 8.0), b_r * i_p)
+    c_r = _prefill_chunk(budget, b_r, i_p, chunked_prefill)
     rank_cost = replace(cost, attn_dp=1, experts=0, moe_layers=0)
     t_rank_d = iteration_time_s(rank_cost, rates, decode_sequences=b_r, decode_context=decode_ctx)
     t_rank_h = iteration_time_s(

@@ -35,7 +35,8 @@ __all__ = [
 ]
 
 #: Requests each client of the fixed-concurrency benchmark sends (the first of them arrive together) [-].
-#: Assumed from the AIConfigurator collection scripts (requests = 10 x concurrency).
+#: Source: ai-dynamo/aiconfigurator ``eval/benchmarks/genai_perf_runner.py`` (genai-perf, streaming chat
+#: endpoint, ``--request-count 10 x concurrency``, ``--warmup-request-count 2 x concurrency``).
 BENCHMARK_REQUESTS_PER_SLOT = 10
 
 _LATENCY_SOURCE = "NVIDIA aiconfigurator-core 0.12.0 silicon_sample.csv (Apache-2.0), row "
