@@ -193,6 +193,9 @@ class Plan:
     deployments: tuple[DeploymentResult, ...]
     recommendation: Recommendation
     assumptions: tuple[Mapping[str, Any], ...]
+    #: The optimised capacity plan of the hybrid deployment (:class:`stackplan.optimize.CapacityPlan`),
+    #: ``None`` when the hybrid owns nothing or is not compared.
+    capacity_plan: Any = None
 
     def deployment(self, model: str) -> DeploymentResult:
         for d in self.deployments:
@@ -215,9 +218,17 @@ class Plan:
             "recommendation": self.recommendation.to_dict(),
             "assumptions": [dict(a) for a in self.assumptions],
             "governance": governance_section(self),
-            "roadmap": None,
-            "optimizer": None,
+            "roadmap": _roadmap_dict(self.capacity_plan),
+            "optimizer": None if self.capacity_plan is None else self.capacity_plan.summary_dict(),
         }
+
+
+def _roadmap_dict(capacity: Any) -> dict[str, Any] | None:
+    if capacity is None:
+        return None
+    from stackplan.roadmap import roadmap_from_plan, roadmap_to_dict
+
+    return roadmap_to_dict(roadmap_from_plan(capacity))
 
 
 # ------------------------------------------------------------------------------------------ finance
@@ -543,6 +554,7 @@ def build_plan(
         demand = size_compute(scenario)
     results: list[DeploymentResult] = []
     costs_by_model: dict[str, DeploymentCosts] = {}
+    capacity: Any = None
     chosen_by_model: dict[str, dict[str, WorkloadOption]] = {}
     for model in scenario.deployment.models:
         placements = place_workloads(model, scenario, demand, inputs)
@@ -554,7 +566,12 @@ def build_plan(
             checkpoint_bytes_per_param=inputs.a("checkpoint_bytes_per_param"),
             bytes_per_token=inputs.a("bytes_per_token"),
         )
-        costs = cost_deployment(model, scenario, demand, data, inputs, placements)
+        owned_levels = None
+        if model == "hybrid":  # the capacity optimiser decides what the hybrid owns (issue 5)
+            from stackplan.optimize.from_plan import hybrid_capacity
+
+            capacity, owned_levels = hybrid_capacity(scenario, inputs, placements)
+        costs = cost_deployment(model, scenario, demand, data, inputs, placements, owned_levels=owned_levels)
         costs_by_model[model] = costs
         results.append(_deployment_result(scenario, costs, inputs))
     rec = recommend(results)
@@ -620,4 +637,5 @@ def build_plan(
         deployments=tuple(results),
         recommendation=rec,
         assumptions=tuple(inputs.assumptions_table()),
+        capacity_plan=capacity,
     )

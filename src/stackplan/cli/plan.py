@@ -21,6 +21,11 @@ def plan_command(
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the plan as JSON to FILE.")] = None,
     html_file: Annotated[Path | None, typer.Option("--html", help="Write the HTML report to FILE.")] = None,
     md_file: Annotated[Path | None, typer.Option("--md", help="Write the Markdown report to FILE.")] = None,
+    uncertainty: Annotated[
+        int,
+        typer.Option("--uncertainty", help="Monte Carlo samples of the uncertain inputs (0: none).", min=0),
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the Monte Carlo.")] = 0,
 ) -> None:
     """Plan SCENARIO: size the six components, cost every deployment model, recommend one."""
     from stackplan.plan import build_plan
@@ -28,10 +33,18 @@ def plan_command(
     from stackplan.scenario import load_scenario
 
     plan = build_plan(load_scenario(scenario))
+    mc = None
+    if uncertainty:
+        from stackplan.cli.uncertainty import monte_carlo_to_dict, run_with_progress
+
+        mc = run_with_progress(plan, uncertainty, seed)
     # render everything first, then write: an error leaves no file behind
     outputs: list[tuple[Path, str]] = []
     if json_file is not None:
-        outputs.append((json_file, json.dumps(_clean(plan.to_dict()), indent=2) + "\n"))
+        data = plan.to_dict()
+        if mc is not None:
+            data["uncertainty"] = monte_carlo_to_dict(mc)
+        outputs.append((json_file, json.dumps(_clean(data), indent=2) + "\n"))
     if md_file is not None:
         from stackplan.report.markdown import plan_markdown
 
@@ -41,6 +54,10 @@ def plan_command(
 
         outputs.append((html_file, plan_html(plan)))
     print_plan(plan, console)
+    if mc is not None:
+        from stackplan.cli.uncertainty import print_monte_carlo
+
+        print_monte_carlo(mc)
     for path, text in outputs:
         write_atomic(path, text)
         console.print(f"wrote {path}", highlight=False)

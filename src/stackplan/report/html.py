@@ -194,6 +194,17 @@ def _emissions(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _roadmap(plan: Plan) -> tuple[dict[str, Any] | None, Any]:
+    """Gantt chart and roadmap of the hybrid's optimised capacity plan (issue 5), if there is one."""
+    if plan.capacity_plan is None:
+        return None, None
+    from stackplan.roadmap import roadmap_from_plan, timeline_figure
+
+    road = roadmap_from_plan(plan.capacity_plan)
+    spec: dict[str, Any] = json.loads(timeline_figure(road).to_json())
+    return spec, road
+
+
 def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs
 
@@ -212,7 +223,9 @@ def plan_html(plan: Plan) -> str:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(usd=fmt_usd, pct=fmt_pct, num=fmt_num)
+    roadmap_chart, roadmap = _roadmap(plan)
     charts = {
+        "roadmap": roadmap_chart,
         "cost_stack": _cost_stack(plan),
         "comparison": _comparison(plan),
         "tokens": _tokens(plan),
@@ -229,6 +242,7 @@ def plan_html(plan: Plan) -> str:
         colours=_DEPLOY_COLOURS,
         summary=executive_summary(plan),
         components=[(c, plan.components[c]) for c in COMPONENTS],
+        roadmap=roadmap,
         charts_json=json.dumps(charts).replace("</", "<\\/"),
         plotly_js=_plotly_js(),
     )
