@@ -86,8 +86,13 @@ class JobPool:
 
     # ------------------------------------------------------------------------------------ one job
     def _set(self, run_id: str, **values: Any) -> None:
+        # only a live run is updated: a run that a newer process marked failed stays failed
         with self._sessions.begin() as s:
-            s.execute(update(PlanRun).where(PlanRun.id == run_id).values(**values))
+            s.execute(
+                update(PlanRun)
+                .where(PlanRun.id == run_id, PlanRun.status.in_(("queued", "running")))
+                .values(**values)
+            )
 
     def _work(self, run_id: str) -> None:
         try:

@@ -1,0 +1,213 @@
+"""Shared helpers of the service tests: a fake planner with a hand-made plan, apps, users, clients."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from stackplan.errors import InputError, InputProblem
+from stackplan.service.app import create_app
+from stackplan.service.planning import ScenarioProblem, locate
+
+#: A scenario the fake planner accepts.
+GOOD_YAML = """\
+schema_version: 1
+organization:
+  name: Test Org
+  start_year: 2026
+  horizon_years: 2
+workloads:
+  inference:
+    - name: chat
+"""
+
+#: A hand-made plan in the JSON contract's shape (issue 4); every number chosen by hand:
+#: cloud_first 2026: 0 + 100 + 10 = 110, 2027: 0 + 120 + 10 = 130 -> TCO 240.
+#: on_prem 2026: 500 + 20 + 30 = 550, 2027: 0 + 25 + 30 = 55 -> TCO 605.
+SAMPLE_PLAN: dict[str, Any] = {
+    "stackplan_version": "test",
+    "catalog_version": "2026.11.26",
+    "scenario": {"organization": {"name": "Test Org"}, "assumptions": {"pue": 1.3}},
+    "components": {
+        "compute": {"accelerator": "h100-sxm", "accelerators": 16},
+        "data": {"capacity_tb": 40},
+        "networking": {"fabric": "400G"},
+        "platform": {"control_plane_nodes": 3},
+        "ecosystem": {"api_share": 0.25},
+        "governance": {"staff_fte": 1},
+    },
+    "deployments": [
+        {
+            "model": "cloud_first",
+            "cash_flows": [
+                {"year": 2026, "capex_usd": 0, "opex_usd": 100, "hidden_usd": 10, "lines": {"cloud fees": 100, "people": 10}},
+                {"year": 2027, "capex_usd": 0, "opex_usd": 120, "hidden_usd": 10, "lines": {"cloud fees": 120, "people": 10}},
+            ],
+            "tco_usd": 240,
+            "npv_cost_usd": 230,
+            "value_usd": 1000,
+            "npv_usd": 700,
+            "roi": 3.1667,
+            "payback_years": 0.3,
+            "energy_mwh": 5,
+            "emissions_tco2e": {"location_based": 2, "market_based": 1, "embodied": 0},
+            "water_m3": 7,
+            "unit_costs": {
+                "usd_per_accelerator_hour": 4.0,
+                "services": [
+                    {
+                        "name": "chat",
+                        "usd_per_million_input_tokens": 0.5,
+                        "usd_per_million_output_tokens": 2.0,
+                        "api_usd_per_million_input_tokens": 3.0,
+                        "api_usd_per_million_output_tokens": 15.0,
+                    }
+                ],
+            },
+        },
+        {
+            "model": "on_prem",
+            "cash_flows": [
+                {"year": 2026, "capex_usd": 500, "opex_usd": 20, "hidden_usd": 30, "lines": {"servers": 500, "power": 20, "people": 30}},
+                {"year": 2027, "capex_usd": 0, "opex_usd": 25, "hidden_usd": 30, "lines": {"power": 25, "people": 30}},
+            ],
+            "tco_usd": 605,
+            "npv_cost_usd": 590,
+            "value_usd": 1000,
+            "npv_usd": 360,
+            "roi": 0.6529,
+            "payback_years": 1.2,
+            "energy_mwh": 9,
+            "emissions_tco2e": {"location_based": 4, "market_based": 3, "embodied": 1},
+            "water_m3": 11,
+            "unit_costs": {"usd_per_accelerator_hour": 2.5, "services": []},
+        },
+    ],
+    "recommendation": {"deployment": "cloud_first", "reasons": ["lowest NPV of cost: 230 vs 590 USD"]},
+    "governance": {"findings": [{"severity": "high", "title": "restricted data outside the EU", "fix": "pin eu-west"}]},
+    "roadmap": {"phases": [{"name": "pilot", "start_year": 2026, "end_year": 2026.5}]},
+}
+
+
+class FakePlanner:
+    """A planner for tests: YAML syntax and two required keys; runs return :data:`SAMPLE_PLAN`.
+
+    A scenario with ``fail: true`` raises an input error at run time; ``block: true`` waits for
+    :attr:`release` (so a test can catch a run while it is running).
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.release = threading.Event()
+        self.runs = 0
+
+    def validate(self, yaml_text: str) -> list[ScenarioProblem]:
+        try:
+            data = yaml.safe_load(yaml_text)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            return [ScenarioProblem("(yaml)", "YAML syntax error", None, "fix it", mark.line + 1 if mark else None)]
+        if not isinstance(data, dict):
+            return [ScenarioProblem("(document)", "not a mapping", None, "use a mapping", 1, 1)]
+        problems = []
+        for key in ("organization", "workloads"):
+            if key not in data:
+                problems.append(ScenarioProblem(key, "missing section", None, f"add {key}"))
+        for key in data:
+            if key not in ("schema_version", "organization", "workloads", "fail", "block", "deployment", "assumptions"):
+                where = locate(yaml_text, str(key))
+                problems.append(
+                    ScenarioProblem(str(key), "unknown section", str(key), "remove it", *(where or (None, None)))
+                )
+        return problems
+
+    def run(self, yaml_text: str, progress: Callable[[float, str], None]) -> dict[str, Any]:
+        self.runs += 1
+        data = yaml.safe_load(yaml_text)
+        progress(0.5, "half way")
+        if data.get("block"):
+            self.release.wait(10)
+        if data.get("fail"):
+            raise InputError(InputProblem("workloads", "cannot be served", None, "allow a region"))
+        plan = copy.deepcopy(SAMPLE_PLAN)
+        plan["scenario"] = data
+        return plan
+
+
+@dataclass
+class Org:
+    """An organisation with one user per role: {role: (email, token)}."""
+
+    name: str
+    users: dict[str, tuple[str, str]]
+
+    def headers(self, role: str = "editor") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.users[role][1]}"}
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_org(app: Any, name: str) -> Org:
+    """Create an organisation with a viewer, an editor (password set) and an admin (no password yet)."""
+    from stackplan.service import store
+
+    users = {}
+    with app.state.services.sessions.begin() as s:
+        store.create_org(s, name)
+        for role in ("viewer", "editor", "admin"):
+            email = f"{role}@{name.lower()}.example"
+            _user, token = store.create_user(s, name, email, role, PASSWORD if role != "admin" else None)
+            users[role] = (email, token)
+    return Org(name, users)
+
+
+def new_app(tmp_path: Path, planner: Any = None, url: str | None = None) -> Any:
+    """An app on a fresh SQLite file (or ``url``) with the fake planner."""
+    return create_app(url or f"sqlite:///{tmp_path / 'service.db'}", planner=planner or FakePlanner())
+
+
+class Client:
+    """A synchronous facade over ``httpx.AsyncClient`` + ``ASGITransport`` (in-process, no sockets)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._loop = asyncio.new_event_loop()
+        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+    def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        return self._loop.run_until_complete(self._client.request(method, url, **kw))
+
+    def get(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("POST", url, **kw)
+
+    def put(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("PUT", url, **kw)
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._client.cookies
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._client.aclose())
+        self._loop.close()
+        self.app.state.services.pool.shutdown()
+        self.app.state.services.engine.dispose()
+
+
+def wait_run(client: Client, run_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    """Wait for a run to finish and return its API view."""
+    client.app.state.services.pool.wait_idle(20)
+    body: dict[str, Any] = client.get(f"/api/v1/plans/{run_id}", headers=headers).json()
+    return body
