@@ -47,8 +47,20 @@ SAMPLE_PLAN: dict[str, Any] = {
         {
             "model": "cloud_first",
             "cash_flows": [
-                {"year": 2026, "capex_usd": 0, "opex_usd": 100, "hidden_usd": 10, "lines": {"cloud fees": 100, "people": 10}},
-                {"year": 2027, "capex_usd": 0, "opex_usd": 120, "hidden_usd": 10, "lines": {"cloud fees": 120, "people": 10}},
+                {
+                    "year": 2026,
+                    "capex_usd": 0,
+                    "opex_usd": 100,
+                    "hidden_usd": 10,
+                    "lines": {"cloud fees": 100, "people": 10},
+                },
+                {
+                    "year": 2027,
+                    "capex_usd": 0,
+                    "opex_usd": 120,
+                    "hidden_usd": 10,
+                    "lines": {"cloud fees": 120, "people": 10},
+                },
             ],
             "tco_usd": 240,
             "npv_cost_usd": 230,
@@ -75,8 +87,20 @@ SAMPLE_PLAN: dict[str, Any] = {
         {
             "model": "on_prem",
             "cash_flows": [
-                {"year": 2026, "capex_usd": 500, "opex_usd": 20, "hidden_usd": 30, "lines": {"servers": 500, "power": 20, "people": 30}},
-                {"year": 2027, "capex_usd": 0, "opex_usd": 25, "hidden_usd": 30, "lines": {"power": 25, "people": 30}},
+                {
+                    "year": 2026,
+                    "capex_usd": 500,
+                    "opex_usd": 20,
+                    "hidden_usd": 30,
+                    "lines": {"servers": 500, "power": 20, "people": 30},
+                },
+                {
+                    "year": 2027,
+                    "capex_usd": 0,
+                    "opex_usd": 25,
+                    "hidden_usd": 30,
+                    "lines": {"power": 25, "people": 30},
+                },
             ],
             "tco_usd": 605,
             "npv_cost_usd": 590,
@@ -91,7 +115,9 @@ SAMPLE_PLAN: dict[str, Any] = {
         },
     ],
     "recommendation": {"deployment": "cloud_first", "reasons": ["lowest NPV of cost: 230 vs 590 USD"]},
-    "governance": {"findings": [{"severity": "high", "title": "restricted data outside the EU", "fix": "pin eu-west"}]},
+    "governance": {
+        "findings": [{"severity": "high", "title": "restricted data outside the EU", "fix": "pin eu-west"}]
+    },
     "roadmap": {"phases": [{"name": "pilot", "start_year": 2026, "end_year": 2026.5}]},
 }
 
@@ -114,7 +140,11 @@ class FakePlanner:
             data = yaml.safe_load(yaml_text)
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
-            return [ScenarioProblem("(yaml)", "YAML syntax error", None, "fix it", mark.line + 1 if mark else None)]
+            return [
+                ScenarioProblem(
+                    "(yaml)", "YAML syntax error", None, "fix it", mark.line + 1 if mark else None
+                )
+            ]
         if not isinstance(data, dict):
             return [ScenarioProblem("(document)", "not a mapping", None, "use a mapping", 1, 1)]
         problems = []
@@ -122,10 +152,20 @@ class FakePlanner:
             if key not in data:
                 problems.append(ScenarioProblem(key, "missing section", None, f"add {key}"))
         for key in data:
-            if key not in ("schema_version", "organization", "workloads", "fail", "block", "deployment", "assumptions"):
+            if key not in (
+                "schema_version",
+                "organization",
+                "workloads",
+                "fail",
+                "block",
+                "deployment",
+                "assumptions",
+            ):
                 where = locate(yaml_text, str(key))
                 problems.append(
-                    ScenarioProblem(str(key), "unknown section", str(key), "remove it", *(where or (None, None)))
+                    ScenarioProblem(
+                        str(key), "unknown section", str(key), "remove it", *(where or (None, None))
+                    )
                 )
         return problems
 
@@ -211,3 +251,27 @@ def wait_run(client: Client, run_id: str, headers: dict[str, str]) -> dict[str, 
     client.app.state.services.pool.wait_idle(20)
     body: dict[str, Any] = client.get(f"/api/v1/plans/{run_id}", headers=headers).json()
     return body
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token in a rendered page."""
+    import re
+
+    m = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert m, "no CSRF token in page"
+    return m.group(1)
+
+
+def sign_in(client: Client, email: str, password: str = PASSWORD, token: str = "") -> httpx.Response:
+    """Sign in through the web form (CSRF included); returns the POST response."""
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={
+            "email": email,
+            "password": password,
+            "token": token,
+            "csrf_token": csrf_of(page.text),
+            "next": "/scenarios",
+        },
+    )

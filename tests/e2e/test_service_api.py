@@ -74,9 +74,14 @@ def test_invalid_scenario_lists_every_problem_with_its_line(env: tuple[Client, O
 
 def test_yaml_syntax_error_line(env: tuple[Client, Org, FakePlanner]) -> None:
     client, org, _ = env
-    r = client.post("/api/v1/scenarios", json={"name": "bad", "yaml": "a: 1\nb: [1, 2\nc: 3\n"}, headers=org.headers())
+    r = client.post(
+        "/api/v1/scenarios", json={"name": "bad", "yaml": "a: 1\nb: [1, 2\nc: 3\n"}, headers=org.headers()
+    )
     assert r.status_code == 422
-    assert r.json()["problems"][0]["line"] in (3, 4)  # the parser notices the open bracket on line 3 or at the end
+    assert r.json()["problems"][0]["line"] in (
+        3,
+        4,
+    )  # the parser notices the open bracket on line 3 or at the end
 
 
 def test_each_save_is_a_new_version_and_stale_saves_conflict(env: tuple[Client, Org, FakePlanner]) -> None:
@@ -87,7 +92,9 @@ def test_each_save_is_a_new_version_and_stale_saves_conflict(env: tuple[Client, 
     assert r.json() == {"id": sid, "version": 2}
     # a second editor still on version 1
     v2b = GOOD_YAML.replace("start_year: 2026", "start_year: 2027")
-    r = client.put(f"/api/v1/scenarios/{sid}", json={"yaml": v2b, "base_version": 1}, headers=org.headers("admin"))
+    r = client.put(
+        f"/api/v1/scenarios/{sid}", json={"yaml": v2b, "base_version": 1}, headers=org.headers("admin")
+    )
     assert r.status_code == 409
     body = r.json()
     assert body["current_version"] == 2
@@ -124,9 +131,16 @@ def test_run_plan_and_exports(env: tuple[Client, Org, FakePlanner]) -> None:
     r = client.get(f"/api/v1/plans/{run_id}/export/xlsx", headers=org.headers("viewer"))
     assert r.headers["content-disposition"].endswith('.xlsx"')
     wb = load_workbook(io.BytesIO(r.content))
-    assert {"Summary", "Cash flows", "Line items", "Unit costs", "Components", "Assumptions", "Governance", "Roadmap"} <= set(
-        wb.sheetnames
-    )
+    assert {
+        "Summary",
+        "Cash flows",
+        "Line items",
+        "Unit costs",
+        "Components",
+        "Assumptions",
+        "Governance",
+        "Roadmap",
+    } <= set(wb.sheetnames)
     cf = wb["Cash flows"]
     assert [c.value for c in cf[2]] == ["cloud_first", 2026, 0, 100, 10, "=SUM(C2:E2)"]
     assert [c.value for c in cf[5]][:5] == ["on_prem", 2027, 0, 25, 30]
@@ -156,8 +170,15 @@ def test_viewer_cannot_write_or_run(env: tuple[Client, Org, FakePlanner]) -> Non
     client, org, _ = env
     sid = _create(client, org)
     h = org.headers("viewer")
-    assert client.post("/api/v1/scenarios", json={"name": "x", "yaml": GOOD_YAML}, headers=h).status_code == 403
-    assert client.put(f"/api/v1/scenarios/{sid}", json={"yaml": GOOD_YAML, "base_version": 1}, headers=h).status_code == 403
+    assert (
+        client.post("/api/v1/scenarios", json={"name": "x", "yaml": GOOD_YAML}, headers=h).status_code == 403
+    )
+    assert (
+        client.put(
+            f"/api/v1/scenarios/{sid}", json={"yaml": GOOD_YAML, "base_version": 1}, headers=h
+        ).status_code
+        == 403
+    )
     assert client.post(f"/api/v1/scenarios/{sid}/plans", headers=h).status_code == 403
     assert client.get("/api/v1/audit", headers=h).status_code == 403
     assert client.get("/api/v1/audit", headers=org.headers("editor")).status_code == 403
@@ -179,7 +200,9 @@ def test_audit_log_records_who_did_what(env: tuple[Client, Org, FakePlanner]) ->
 def test_request_size_limit(env: tuple[Client, Org, FakePlanner]) -> None:
     client, org, _ = env
     big = "a" * (1024 * 1024 + 10)
-    r = client.post("/api/v1/scenarios", content=big, headers={**org.headers(), "content-type": "application/json"})
+    r = client.post(
+        "/api/v1/scenarios", content=big, headers={**org.headers(), "content-type": "application/json"}
+    )
     assert r.status_code == 413
     r = client.post("/api/v1/scenarios", json={"name": "x", "yaml": "#" * 300_000}, headers=org.headers())
     assert r.status_code == 422  # over the scenario size limit, under the body limit

@@ -440,7 +440,7 @@ def _components(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
     for name in order:
         if name in comps:
             items = [(k, v) for k, v in flatten(comps[name]) if k]
-            out.append({"name": name, "items": items[:14], "more": max(len(items) - 14, 0)})
+            out.append({"name": name, "rows": items[:14], "more": max(len(items) - 14, 0)})
     return out
 
 
