@@ -42,7 +42,8 @@ def test_sign_in_sets_a_hardened_session_cookie(env: tuple[Client, Org]) -> None
     r = sign_in(client, org.users["editor"][0])
     assert r.status_code == 303
     cookie = r.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
     assert client.get("/scenarios").status_code == 200
 
 
@@ -154,7 +155,8 @@ def test_viewer_sees_but_cannot_change(env: tuple[Client, Org]) -> None:
     sign_in(client, org.users["viewer"][0])
     page = client.get(f"/scenarios/{sid}")
     assert page.status_code == 200
-    assert "Run plan" not in page.text and "readonly" in page.text
+    assert "Run plan" not in page.text
+    assert "readonly" in page.text
     csrf = csrf_of(page.text)
     assert client.post(f"/scenarios/{sid}/run", data={"csrf_token": csrf}).status_code == 403
     r = client.post(f"/scenarios/{sid}", data={"yaml": GOOD_YAML, "base_version": "1", "csrf_token": csrf})
@@ -168,4 +170,5 @@ def test_admin_reads_the_audit_log(env: tuple[Client, Org]) -> None:
     sign_in(client, email, "admin password 1", token)
     page = client.get("/audit")
     assert page.status_code == 200
-    assert "set-password" in page.text and "sign-in" in page.text
+    assert "set-password" in page.text
+    assert "sign-in" in page.text
