@@ -26,6 +26,7 @@ def version() -> None:
 
 # Commands owned by their own modules register themselves on `app` when imported.
 from stackplan.cli import demo as _demo  # noqa: E402,F401
+from stackplan.cli import plan as _plan  # noqa: E402,F401
 from stackplan.cli import serve as _serve  # noqa: E402,F401
 from stackplan.cli import validate as _validate  # noqa: E402,F401
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from stackplan.catalog import CATALOG_VERSION, list_accelerators, list_models
@@ -76,8 +77,12 @@ def models(as_json: JsonOpt = False) -> None:
                         "name": m.architecture.name,
                         "total_params": m.architecture.total_params,
                         "active_params": m.architecture.active_params,
+                        "derived_total_params": m.derived_total_params,
+                        "derived_active_params": m.derived_active_params,
                         "published_total_params": m.published_total_params,
                         "published_active_params": m.published_active_params,
+                        "published_active_convention": m.active_convention,
+                        "vision_encoder_params": m.vision_encoder_params,
                         "source": m.source,
                         "as_of": m.as_of,
                     }
@@ -86,23 +91,32 @@ def models(as_json: JsonOpt = False) -> None:
             }
         )
         return
-    t = Table(title=f"Models (catalogue {CATALOG_VERSION})")
-    for col in (
-        "id",
-        "layers",
-        "hidden",
-        "heads/kv",
-        "attention",
-        "experts (active)",
-        "params B (published)",
-        "active B (published)",
-        "source",
+    t = Table(
+        title=f"Models (catalogue {CATALOG_VERSION}): parameters derived from the architecture vs published",
+        caption="attention: MHA/GQA/MLA; experts: routed+shared (top-k); * active as the publisher counts it "
+        "(without the input embedding); sources below",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for col, justify in (
+        ("id", "left"),
+        ("layers", "right"),
+        ("hidden", "right"),
+        ("heads/kv", "right"),
+        ("attn", "left"),
+        ("experts", "right"),
+        ("total B", "right"),
+        ("publ.", "right"),
+        ("active B", "right"),
+        ("publ.", "right"),
     ):
-        t.add_column(col, overflow="fold")
+        t.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for m in ms:
         a = m.architecture
         attn = "MLA" if a.mla else ("MHA" if a.kv_heads == a.heads else "GQA")
-        moe = f"{a.moe.experts} ({a.moe.active_experts}+{a.moe.shared_experts})" if a.moe else "-"
+        moe = f"{a.moe.experts}+{a.moe.shared_experts} ({a.moe.active_experts})" if a.moe else "-"
+        star = "*" if m.active_convention == "excluding_input_embedding" else ""
         t.add_row(
             m.id,
             str(a.layers),
@@ -110,8 +124,12 @@ def models(as_json: JsonOpt = False) -> None:
             f"{a.heads}/{a.kv_heads}",
             attn,
             moe,
-            f"{a.total_params / 1e9:,.2f} ({m.published_total_params / 1e9:,.1f})",
-            f"{a.active_params / 1e9:,.2f} ({m.published_active_params / 1e9:,.1f})",
-            f"{m.source} ({m.as_of})",
+            f"{m.derived_total_params / 1e9:,.2f}",
+            m.published_total.text,
+            f"{m.derived_active_params / 1e9:,.2f}{star}",
+            m.published_active.text,
         )
     console.print(t)
+    console.print("Sources:")
+    for m in ms:
+        console.print(f"  {m.id} ({m.as_of}): {m.source}", highlight=False)

@@ -28,13 +28,16 @@ from stackplan.errors import (
 from stackplan.models.architecture import MLA, ModelArchitecture, MoE
 
 __all__ = [
+    "PARAM_COUNT_REL_TOLERANCE",
     "CatalogModel",
     "ModelFile",
+    "PublishedCount",
     "architecture_from_mapping",
     "get_model",
     "list_models",
     "load_model_file",
     "model_ids",
+    "parse_published_count",
     "resolve_model",
 ]
 
@@ -166,16 +169,138 @@ def load_model_file(path: Path) -> ModelArchitecture:
 # ---------------------------------------------------------------------------------------------- catalogue
 
 
+#: Relative tolerance within which a derived parameter count must match a published one [-] (issue 2).
+PARAM_COUNT_REL_TOLERANCE = 0.01
+
+ActiveConvention = Literal["all_touched", "excluding_input_embedding"]
+_ACTIVE_CONVENTIONS: tuple[str, ...] = ("all_touched", "excluding_input_embedding")
+_COUNT_UNITS = {"B": 1e9, "M": 1e6}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishedCount:
+    """A parameter count as its publisher states it.
+
+    Parameters
+    ----------
+    text
+        The figure as published, with its unit (``"17B"``, ``"6.738B"``).
+    value
+        The figure [parameters].
+    resolution
+        Half a unit of the last digit given [parameters]: ``"17B"`` is known to +-0.5e9.
+    """
+
+    text: str
+    value: float
+    resolution: float
+
+    def tolerance(self) -> float:
+        """Largest acceptable |derived - published| [parameters].
+
+        ``max(PARAM_COUNT_REL_TOLERANCE * value, resolution)``: 1% of the figure, or the rounding of
+        the figure when the publisher gave fewer digits than that.
+        """
+        return max(PARAM_COUNT_REL_TOLERANCE * self.value, self.resolution)
+
+    def matches(self, derived: float) -> bool:
+        """Whether a derived count agrees with this published figure [-]."""
+        return abs(derived - self.value) <= self.tolerance()
+
+
+def parse_published_count(text: object, *, where: str) -> PublishedCount:
+    """Parse ``"<decimal><B|M>"`` (``"36.6B"``) into a :class:`PublishedCount`."""
+    raw = str(text).strip()
+    unit = raw[-1:].upper()
+    number = raw[:-1].replace(",", "")
+    if unit not in _COUNT_UNITS or not number:
+        raise CatalogError(f"{where}: parameter count {raw!r} must be a number with unit B or M, e.g. '17B'")
+    try:
+        value = float(number)
+    except ValueError:
+        raise CatalogError(f"{where}: parameter count {raw!r} is not a number") from None
+    decimals = len(number.split(".")[1]) if "." in number else 0
+    scale = _COUNT_UNITS[unit]
+    return PublishedCount(text=raw, value=value * scale, resolution=0.5 * scale * 10.0**-decimals)
+
+
 @dataclass(frozen=True, kw_only=True)
 class CatalogModel:
-    """A catalogue model: its architecture with the published parameter counts and their source."""
+    """A catalogue model: its architecture with the published parameter counts and their source.
+
+    Parameters
+    ----------
+    published_total, published_active
+        The counts as published (active = total for dense models).
+    active_convention
+        What the publisher counts as active: ``all_touched`` (every parameter a token touches,
+        input embedding and output head included; Meta, Mistral, Qwen) or
+        ``excluding_input_embedding`` (DeepSeek, per DeepSeek-V3 README_WEIGHTS.md).
+    vision_encoder_params
+        Vision encoder and projector parameters in the same checkpoint, counted in the published
+        total but not part of the text architecture [-] (Llama 4).
+    """
 
     id: str
     architecture: ModelArchitecture
-    published_total_params: float
-    published_active_params: float
+    published_total: PublishedCount
+    published_active: PublishedCount
+    active_convention: ActiveConvention = "all_touched"
+    vision_encoder_params: int = 0
     source: str
     as_of: str
+
+    @property
+    def published_total_params(self) -> float:
+        """Published total [parameters]."""
+        return self.published_total.value
+
+    @property
+    def published_active_params(self) -> float:
+        """Published active per token [parameters]."""
+        return self.published_active.value
+
+    @property
+    def derived_total_params(self) -> int:
+        """Total derived from the architecture, counted as the publisher counts it [-].
+
+        Text architecture total plus ``vision_encoder_params``.
+        """
+        return self.architecture.total_params + self.vision_encoder_params
+
+    @property
+    def derived_active_params(self) -> int:
+        """Active parameters derived from the architecture, in the publisher's convention [-]."""
+        a = self.architecture
+        if self.active_convention == "excluding_input_embedding":
+            return a.active_params - a.embedding_params
+        return a.active_params
+
+
+def _catalog_entry(entry: dict[str, Any]) -> CatalogModel:
+    where = f"models.yaml:{entry.get('id')}"
+    convention = entry.get("published_active_convention", "all_touched")
+    if convention not in _ACTIVE_CONVENTIONS:
+        raise CatalogError(
+            f"{where}: published_active_convention {convention!r} must be one of {', '.join(_ACTIVE_CONVENTIONS)}"
+        )
+    arch = architecture_from_mapping(entry["architecture"], where=where, source=entry["source"])
+    total = parse_published_count(entry["published_total_params"], where=where)
+    active = (
+        parse_published_count(entry["published_active_params"], where=where)
+        if "published_active_params" in entry
+        else total
+    )
+    return CatalogModel(
+        id=entry["id"],
+        architecture=arch,
+        published_total=total,
+        published_active=active,
+        active_convention=convention,
+        vision_encoder_params=int(entry.get("vision_encoder_params", 0)),
+        source=entry["source"],
+        as_of=str(entry["as_of"]),
+    )
 
 
 @cache
@@ -187,21 +312,7 @@ def _catalog() -> tuple[str, tuple[CatalogModel, ...]]:
     out = []
     for entry in doc["models"]:
         try:
-            arch = architecture_from_mapping(
-                entry["architecture"], where=f"models.yaml:{entry['id']}", source=entry["source"]
-            )
-            out.append(
-                CatalogModel(
-                    id=entry["id"],
-                    architecture=arch,
-                    published_total_params=float(entry["published_total_params"]),
-                    published_active_params=float(
-                        entry.get("published_active_params", entry["published_total_params"])
-                    ),
-                    source=entry["source"],
-                    as_of=str(entry["as_of"]),
-                )
-            )
+            out.append(_catalog_entry(entry))
         except (KeyError, InputError) as err:
             raise CatalogError(f"models.yaml: bad entry {entry.get('id')!r}: {err}") from None
     return str(doc.get("as_of", "")), tuple(out)

@@ -1,0 +1,167 @@
+"""Serving data: achievable efficiencies per accelerator and precision, and serving frameworks.
+
+Both are shipped tables (``inference_efficiency.csv``, ``serving_frameworks.csv``) with a source
+on every row; the inference model reads them only through these loaders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from stackplan.catalog._files import read_table
+from stackplan.errors import CatalogError, InvalidInputError, UnknownIdError
+
+__all__ = [
+    "InferenceEfficiency",
+    "ServingFramework",
+    "get_inference_efficiency",
+    "get_serving_framework",
+    "list_inference_efficiencies",
+    "list_serving_frameworks",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class InferenceEfficiency:
+    """Achievable fractions of peak for serving on one accelerator at one weight precision.
+
+    Attributes
+    ----------
+    accelerator, precision
+        Catalogue accelerator id and weight precision (``bf16``, ``fp8``, ``fp4``).
+    matmul_efficiency
+        Achievable fraction of the dense peak at ``precision`` for serving-size matmuls [-].
+    memory_bandwidth_efficiency
+        Achievable fraction of peak HBM bandwidth for streaming reads [-].
+    source
+        Where the figures come from.
+    """
+
+    accelerator: str
+    precision: str
+    matmul_efficiency: float
+    memory_bandwidth_efficiency: float
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServingFramework:
+    """Documented defaults of a serving framework that change predicted latency.
+
+    Attributes
+    ----------
+    id, name
+        Framework id (``trtllm``, ``vllm``, ``sglang``) and display name.
+    scheduling
+        ``mixed`` (prefill chunks ride along with decode iterations) or ``prefill_first``
+        (waiting prompts pre-empt decoding).
+    prompt_cohorts
+        Waiting prompts are admitted together at iteration boundaries up to the token budget, so a
+        prompt shares its iteration with the prompts that arrived with it.
+    prefill_chunk_tokens
+        Default token budget of one iteration [tokens].
+    max_batch_size
+        Default cap on concurrent sequences of one instance [-].
+    memory_fraction
+        Fraction of HBM the framework lets weights and the KV cache use [-].
+    iteration_overhead_ms
+        CPU scheduling and sampling time per iteration [ms].
+    layer_overhead_us
+        Fixed kernel-launch latency per transformer layer per iteration [us].
+    """
+
+    id: str
+    name: str
+    scheduling: Literal["mixed", "prefill_first"]
+    prompt_cohorts: bool
+    prefill_chunk_tokens: int
+    max_batch_size: int
+    memory_fraction: float
+    iteration_overhead_ms: float
+    layer_overhead_us: float
+    source: str
+
+
+@cache
+def list_inference_efficiencies() -> tuple[InferenceEfficiency, ...]:
+    """All rows of ``inference_efficiency.csv``."""
+    table = read_table("inference_efficiency.csv", required=("accelerator", "precision", "source"))
+    out = []
+    for r in table.rows:
+        try:
+            out.append(
+                InferenceEfficiency(
+                    accelerator=r["accelerator"],
+                    precision=r["precision"],
+                    matmul_efficiency=float(r["matmul_efficiency"]),
+                    memory_bandwidth_efficiency=float(r["memory_bandwidth_efficiency"]),
+                    source=r["source"],
+                )
+            )
+        except ValueError as err:
+            raise CatalogError(f"inference_efficiency.csv: bad number in row {r}: {err}") from None
+    return tuple(out)
+
+
+def get_inference_efficiency(accelerator: str, precision: str) -> InferenceEfficiency:
+    """Efficiencies of ``accelerator`` at weight ``precision``.
+
+    A precision the chip has no row for (no native support) falls back to the highest-precision
+    row the chip has, the way frameworks run such formats (weights upcast to a supported type).
+    """
+    rows = [e for e in list_inference_efficiencies() if e.accelerator == accelerator]
+    if not rows:
+        raise UnknownIdError(
+            "--accelerator",
+            "accelerator with inference efficiency data",
+            accelerator,
+            sorted({e.accelerator for e in list_inference_efficiencies()}),
+        )
+    for e in rows:
+        if e.precision == precision:
+            return e
+    if precision not in ("bf16", "fp8", "fp4"):
+        raise InvalidInputError("--precision", "unsupported precision", precision, "use bf16, fp8 or fp4")
+    order = ["fp4", "fp8", "bf16"]
+    below = order[order.index(precision) :]
+    for p in below:
+        for e in rows:
+            if e.precision == p:
+                return e
+    return rows[0]
+
+
+@cache
+def list_serving_frameworks() -> tuple[ServingFramework, ...]:
+    """All rows of ``serving_frameworks.csv``."""
+    table = read_table("serving_frameworks.csv", required=("id", "scheduling", "source"))
+    out = []
+    for r in table.rows:
+        sched = r["scheduling"]
+        if sched not in ("mixed", "prefill_first"):
+            raise CatalogError(f"serving_frameworks.csv: unknown scheduling {sched!r} for {r['id']}")
+        out.append(
+            ServingFramework(
+                id=r["id"],
+                name=r["name"],
+                scheduling="mixed" if sched == "mixed" else "prefill_first",
+                prompt_cohorts=r["prompt_cohorts"].strip().lower() == "true",
+                prefill_chunk_tokens=int(r["prefill_chunk_tokens"]),
+                max_batch_size=int(r["max_batch_size"]),
+                memory_fraction=float(r["memory_fraction"]),
+                iteration_overhead_ms=float(r["iteration_overhead_ms"]),
+                layer_overhead_us=float(r["layer_overhead_us"]),
+                source=r["source"],
+            )
+        )
+    return tuple(out)
+
+
+def get_serving_framework(framework_id: str, *, field: str = "--framework") -> ServingFramework:
+    """Look up a serving framework by id."""
+    for f in list_serving_frameworks():
+        if f.id == framework_id:
+            return f
+    raise UnknownIdError(field, "serving framework", framework_id, [f.id for f in list_serving_frameworks()])

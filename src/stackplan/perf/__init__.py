@@ -1,0 +1,1 @@
+"""Performance models: pure functions of (model, accelerator, parallelism) -> times, memory."""

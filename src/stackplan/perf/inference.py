@@ -1,0 +1,814 @@
+"""The inference orchestrator: ``predict_inference`` and ``size_inference_service``.
+
+Looks up the model, the accelerator, the efficiency row and the serving framework, searches
+parallelism x precision x concurrency with the vectorised equations of
+:mod:`stackplan.perf.inference_model`, and returns an immutable :class:`InferencePrediction`
+that keeps its inputs. See ``docs/inference-model.md`` for the equations and the validation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from stackplan.catalog.accelerators import Accelerator, get_accelerator, list_accelerators
+from stackplan.catalog.serving import ServingFramework, get_inference_efficiency, get_serving_framework
+from stackplan.errors import DoesNotFitError, InvalidInputError, StackplanError
+from stackplan.models.architecture import ModelArchitecture
+from stackplan.models.loader import resolve_model
+from stackplan.perf.inference_model import iteration_time_s, steady_state
+from stackplan.perf.inference_setup import (
+    Parallelism,
+    bytes_per_element,
+    device_rates,
+    memory_per_device,
+    serving_cost,
+)
+
+__all__ = [
+    "Disaggregation",
+    "InferencePrediction",
+    "InferenceSizing",
+    "LatencyTargetsError",
+    "ServiceSizing",
+    "SpeculativeDecoding",
+    "predict_inference",
+    "size_inference_service",
+]
+
+PRECISIONS = ("bf16", "fp8", "fp4")
+#: Concurrency grid points per configuration in the search [-].
+BATCH_GRID_POINTS = 40
+#: Largest device count tried when suggesting the smallest count that fits [-].
+MAX_SUGGESTED_COUNT = 1024
+
+Mode = Literal["max_throughput", "at_batch_size", "latency_targets"]
+
+
+class LatencyTargetsError(StackplanError):
+    """No configuration meets the TTFT/TPOT targets; carries the best latency reachable."""
+
+    def __init__(self, message: str, *, best_ttft_ms: float, best_tpot_ms: float, throughput: float) -> None:
+        self.best_ttft_ms = best_ttft_ms
+        self.best_tpot_ms = best_tpot_ms
+        self.throughput_tokens_per_s = throughput
+        super().__init__(message)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpeculativeDecoding:
+    """Speculative decoding settings.
+
+    Attributes
+    ----------
+    draft_tokens
+        Tokens drafted per step ``k`` [-], typically 1-5.
+    acceptance_rate
+        Probability each drafted token is accepted ``a`` [-], typically 0.6-0.9.
+    draft_cost_fraction
+        Cost of drafting one token relative to one target decode iteration [-]: ~0.02-0.1 for a
+        small draft model or an MTP head (DeepSeek-V3 sec. 2.2).
+    """
+
+    draft_tokens: int
+    acceptance_rate: float
+    draft_cost_fraction: float = 0.05
+
+
+@dataclass(frozen=True, kw_only=True)
+class Disaggregation:
+    """Separate prefill and decode pools (Zhong et al., DistServe, OSDI 2024).
+
+    Attributes
+    ----------
+    prefill_devices, decode_devices
+        Devices of each pool [-]; they must add up to ``count``.
+    """
+
+    prefill_devices: int
+    decode_devices: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class InferencePrediction:
+    """A serving prediction for one model on ``count`` accelerators (immutable, keeps its inputs).
+
+    Rates are for the whole system (all replicas); latencies are means at steady state.
+    """
+
+    model: str
+    accelerator: str
+    count: int
+    input_tokens: int
+    output_tokens: int
+    precision: str
+    kv_precision: str
+    framework: str
+    mode: Mode
+    parallelism: Parallelism
+    replicas: int
+    batch_size: int
+    output_tokens_per_s: float
+    ttft_ms: float
+    tpot_ms: float
+    memory_gib_per_device: float
+    weights_gib_per_device: float
+    kv_cache_gib: float
+    max_batch_size: int
+    max_ttft_ms: float | None = None
+    max_tpot_ms: float | None = None
+    prefix_cache_hit_rate: float = 0.0
+    speculative: SpeculativeDecoding | None = None
+    disaggregated: Disaggregation | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def output_tokens_per_s_per_device(self) -> float:
+        """Output tokens per second per device [1/s]."""
+        return self.output_tokens_per_s / self.count
+
+    def as_dict(self) -> dict[str, object]:
+        """The ``--json`` contract of ``stackplan predict inference``."""
+        return {
+            "output_tokens_per_s": self.output_tokens_per_s,
+            "output_tokens_per_s_per_device": self.output_tokens_per_s_per_device,
+            "ttft_ms": self.ttft_ms,
+            "tpot_ms": self.tpot_ms,
+            "batch_size": self.batch_size,
+            "memory_gib_per_device": self.memory_gib_per_device,
+            "kv_cache_gib": self.kv_cache_gib,
+            "weights_gib_per_device": self.weights_gib_per_device,
+            "parallelism": {
+                "tp": self.parallelism.tp,
+                "ep": self.parallelism.ep,
+                "pp": self.parallelism.pp,
+                "replicas": self.replicas,
+                "devices_per_replica": self.parallelism.devices,
+            },
+            "precision": self.precision,
+            "kv_precision": self.kv_precision,
+            "framework": self.framework,
+            "mode": self.mode,
+            "max_batch_size": self.max_batch_size,
+            "model": self.model,
+            "accelerator": self.accelerator,
+            "count": self.count,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "notes": list(self.notes),
+        }
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _pow2_upto(n: int) -> list[int]:
+    out, v = [], 1
+    while v <= n:
+        out.append(v)
+        v *= 2
+    return out
+
+
+def _candidate_parallelisms(
+    arch: ModelArchitecture, acc: Accelerator, count: int, tp: int | None, ep: int | None, pp: int | None
+) -> list[Parallelism]:
+    """Ways to split ``count`` devices into replicas of ``pp * max(tp, ep)`` devices.
+
+    TP up to the scale-up domain (and the KV/attention heads), EP (MoE only) a power of two up to
+    the experts, PP a power of two up to 8 stages; a stage must divide ``count``.
+    """
+    tps = (
+        [tp]
+        if tp
+        else [t for t in _pow2_upto(min(count, acc.scaleup_domain_size, 64)) if arch.heads % t == 0]
+    )
+    if arch.moe is None:
+        eps = [1] if not ep else [ep]
+    else:
+        eps = [ep] if ep else list(_pow2_upto(min(count, arch.moe.experts, 64)))
+    pps = [pp] if pp else [p for p in _pow2_upto(min(count, 8)) if arch.layers >= p]
+    out = []
+    for t in tps:
+        for e in eps:
+            if max(t, e) % min(t, e):
+                continue
+            for p in pps:
+                par = Parallelism(tp=t, ep=e, pp=p)
+                if count % par.devices == 0:
+                    out.append(par)
+    return out
+
+
+def _kv_default(precision: str) -> str:
+    return "bf16" if precision == "bf16" else "fp8"
+
+
+def _framework_for(acc: Accelerator, framework: str) -> ServingFramework:
+    if framework == "auto":
+        return get_serving_framework("trtllm" if acc.vendor == "nvidia" else "vllm")
+    return get_serving_framework(framework)
+
+
+def _check_inputs(
+    count: int,
+    input_tokens: int,
+    output_tokens: int,
+    batch_size: int | None,
+    prefix_cache_hit_rate: float,
+    max_ttft_ms: float | None,
+    max_tpot_ms: float | None,
+    speculative: SpeculativeDecoding | None,
+) -> None:
+    if count < 1:
+        raise InvalidInputError("--count", "must be at least 1", count, "give the number of accelerators")
+    if input_tokens < 1:
+        raise InvalidInputError("--input-tokens", "must be at least 1", input_tokens)
+    if output_tokens < 1:
+        raise InvalidInputError("--output-tokens", "must be at least 1", output_tokens)
+    if batch_size is not None and batch_size < 1:
+        raise InvalidInputError("--batch-size", "must be at least 1", batch_size)
+    if not 0.0 <= prefix_cache_hit_rate < 1.0:
+        raise InvalidInputError("--prefix-cache-hit-rate", "must be in [0, 1)", prefix_cache_hit_rate)
+    for name, v in (("--max-ttft-ms", max_ttft_ms), ("--max-tpot-ms", max_tpot_ms)):
+        if v is not None and v <= 0:
+            raise InvalidInputError(name, "must be positive", v)
+    if speculative is not None and (
+        speculative.draft_tokens < 1
+        or not 0.0 <= speculative.acceptance_rate <= 1.0
+        or speculative.draft_cost_fraction < 0.0
+    ):
+        raise InvalidInputError(
+            "speculative",
+            "draft_tokens >= 1, acceptance_rate in [0, 1], draft_cost_fraction >= 0 required",
+            speculative,
+        )
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One evaluated (precision, parallelism, concurrency-per-replica) point."""
+
+    precision: str
+    kv_precision: str
+    par: Parallelism
+    replicas: int
+    batch_per_replica: float
+    throughput: float
+    ttft_s: float
+    tpot_s: float
+    max_batch_per_replica: int
+
+
+def _evaluate(
+    arch: ModelArchitecture,
+    acc: Accelerator,
+    fw: ServingFramework,
+    count: int,
+    precision: str,
+    kv_precision: str,
+    par: Parallelism,
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    batch_size: int | None,
+    hit: float,
+    speculative: SpeculativeDecoding | None,
+) -> tuple[list[_Option], float]:
+    """All concurrency points of one configuration; also the memory it needs at concurrency 1 [GiB]."""
+    w_b, kv_b = bytes_per_element(precision), bytes_per_element(kv_precision)
+    context = float(input_tokens + output_tokens)
+    mem1 = memory_per_device(
+        arch,
+        par,
+        acc,
+        fw,
+        weight_bytes_per_param=w_b,
+        kv_bytes_per_element=kv_b,
+        sequences=par.attn_dp,
+        context_tokens=context,
+    )
+    per_seq_gib = mem1.kv_cache_gib / par.attn_dp
+    free = mem1.capacity_gib - mem1.weights_gib - mem1.activations_gib - mem1.reserve_gib
+    b_max = int(min(free / per_seq_gib if per_seq_gib > 0 else 0, fw.max_batch_size * par.attn_dp))
+    if b_max < par.attn_dp:
+        return [], mem1.total_gib
+    replicas = count // par.devices
+    if batch_size is not None:
+        grid = np.array([batch_size / replicas])
+        if grid[0] > b_max:
+            return [], mem1.total_gib + (grid[0] - 1) * per_seq_gib
+    else:
+        grid = np.unique(np.round(np.geomspace(1, b_max, BATCH_GRID_POINTS)))
+    cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b)
+    eff = get_inference_efficiency(acc.id, precision)
+    rates = device_rates(acc, eff, get_inference_efficiency(acc.id, "bf16"), fw, precision=precision, par=par)
+    st = steady_state(
+        cost,
+        rates,
+        concurrency=grid,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        prefill_chunk_tokens=fw.prefill_chunk_tokens,
+        scheduling=fw.scheduling,
+        cohort_prompts=fw.prompt_cohorts,
+        prefix_hit_rate=hit,
+        draft_tokens=speculative.draft_tokens if speculative else 0,
+        acceptance_rate=speculative.acceptance_rate if speculative else 0.0,
+        draft_cost_fraction=speculative.draft_cost_fraction if speculative else 0.0,
+    )
+    opts = [
+        _Option(
+            precision=precision,
+            kv_precision=kv_precision,
+            par=par,
+            replicas=replicas,
+            batch_per_replica=float(b),
+            throughput=float(thr) * replicas,
+            ttft_s=float(tt),
+            tpot_s=float(tp),
+            max_batch_per_replica=b_max,
+        )
+        for b, thr, tt, tp in zip(grid, st.output_tokens_per_s, st.ttft_s, st.tpot_s, strict=True)
+    ]
+    return opts, mem1.total_gib
+
+
+def _smallest_count_that_fits(
+    arch: ModelArchitecture,
+    acc: Accelerator,
+    fw: ServingFramework,
+    precisions: list[str],
+    kv: str | None,
+    context: float,
+) -> int | None:
+    count = 1
+    while count <= MAX_SUGGESTED_COUNT:
+        for p in precisions:
+            for par in _candidate_parallelisms(arch, acc, count, None, None, None):
+                if par.devices != count:
+                    continue
+                m = memory_per_device(
+                    arch,
+                    par,
+                    acc,
+                    fw,
+                    weight_bytes_per_param=bytes_per_element(p),
+                    kv_bytes_per_element=bytes_per_element(kv or _kv_default(p)),
+                    sequences=par.attn_dp,
+                    context_tokens=context,
+                )
+                if m.fits:
+                    return count
+        count *= 2
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- public
+
+
+def predict_inference(
+    model: str | ModelArchitecture,
+    accelerator: str,
+    count: int,
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    precision: str | None = "bf16",
+    kv_precision: str | None = None,
+    tp: int | None = None,
+    ep: int | None = None,
+    pp: int | None = None,
+    batch_size: int | None = None,
+    max_ttft_ms: float | None = None,
+    max_tpot_ms: float | None = None,
+    prefix_cache_hit_rate: float = 0.0,
+    speculative: SpeculativeDecoding | None = None,
+    disaggregated: Disaggregation | None = None,
+    framework: str = "auto",
+) -> InferencePrediction:
+    """Predict serving throughput, latency and memory of ``model`` on ``count`` ``accelerator`` s.
+
+    Parameters
+    ----------
+    model
+        Catalogue id, model-file path or an architecture.
+    accelerator
+        Catalogue accelerator id.
+    count
+        Devices [-]; split into replicas of ``pp * max(tp, ep)`` devices.
+    input_tokens, output_tokens
+        Prompt and generated tokens per request [-].
+    precision
+        Weight precision ``bf16``/``fp8``/``fp4``; ``None`` searches the three.
+    kv_precision
+        KV-cache precision; default ``bf16`` for bf16 weights and ``fp8`` otherwise.
+    tp, ep, pp
+        Parallel degrees; searched when not given.
+    batch_size
+        Concurrent requests of the whole system; when given, the prediction is at that
+        concurrency. Otherwise the maximum throughput, or the best meeting the latency targets.
+    max_ttft_ms, max_tpot_ms
+        Optional latency targets [ms].
+    prefix_cache_hit_rate
+        Share of prompt tokens served from the prefix cache [-], in [0, 1).
+    speculative, disaggregated
+        Optional speculative decoding and separate prefill/decode pools.
+    framework
+        ``trtllm``, ``vllm``, ``sglang`` or ``auto`` (TensorRT-LLM on NVIDIA, vLLM elsewhere).
+
+    Raises
+    ------
+    DoesNotFitError
+        The model does not fit: memory needed vs available and the smallest count that fits.
+    LatencyTargetsError
+        No configuration meets the targets: the best latency reachable and its throughput.
+    """
+    _check_inputs(
+        count,
+        input_tokens,
+        output_tokens,
+        batch_size,
+        prefix_cache_hit_rate,
+        max_ttft_ms,
+        max_tpot_ms,
+        speculative,
+    )
+    arch = resolve_model(model)
+    acc = get_accelerator(accelerator)
+    fw = _framework_for(acc, framework)
+    if precision is not None and precision not in PRECISIONS:
+        raise InvalidInputError("--precision", "unsupported precision", precision, "use bf16, fp8 or fp4")
+    if kv_precision is not None and kv_precision not in PRECISIONS:
+        raise InvalidInputError(
+            "--kv-precision", "unsupported precision", kv_precision, "use bf16, fp8 or fp4"
+        )
+    model_name = model if isinstance(model, str) else model.name
+
+    if disaggregated is not None:
+        return _predict_disaggregated(
+            arch, acc, fw, count, model_name=model_name, input_tokens=input_tokens, output_tokens=output_tokens,
+            precision=precision or "bf16", kv_precision=kv_precision, tp=tp, ep=ep, pp=pp,
+            hit=prefix_cache_hit_rate, speculative=speculative, dis=disaggregated,
+            max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms,
+        )  # fmt: skip
+
+    precisions = [precision] if precision else [p for p in PRECISIONS if acc.supports(p)]
+    pars = _candidate_parallelisms(arch, acc, count, tp, ep, pp)
+    if not pars:
+        raise InvalidInputError(
+            "--tp/--ep/--pp",
+            f"no split of {count} devices into replicas of pp x max(tp, ep) devices",
+            f"tp={tp}, ep={ep}, pp={pp}",
+            "choose degrees whose product divides --count (ep only for MoE models)",
+        )
+    options: list[_Option] = []
+    smallest_need = math.inf
+    for prec in precisions:
+        kv = kv_precision or _kv_default(prec)
+        for par in pars:
+            opts, need = _evaluate(
+                arch, acc, fw, count, prec, kv, par, input_tokens=input_tokens, output_tokens=output_tokens,
+                batch_size=batch_size, hit=prefix_cache_hit_rate, speculative=speculative,
+            )  # fmt: skip
+            options.extend(opts)
+            smallest_need = min(smallest_need, need)
+    if not options:
+        fits = _smallest_count_that_fits(
+            arch, acc, fw, precisions, kv_precision, float(input_tokens + output_tokens)
+        )
+        hint = (
+            f"the smallest count of {acc.id} that fits is {fits}"
+            if fits
+            else f"it does not fit on up to {MAX_SUGGESTED_COUNT} {acc.id}"
+        )
+        if batch_size is not None:
+            hint += f" (at --batch-size {batch_size}; try a smaller batch size)"
+        raise DoesNotFitError(
+            f"{model_name} does not fit on {count} x {acc.id} ({', '.join(precisions)})",
+            needed_gib=smallest_need,
+            available_gib=acc.hbm_gib,
+            suggestion=f"Fix: use more devices or a lower precision; {hint}.",
+        )
+
+    mode: Mode
+    if batch_size is not None:
+        mode = "at_batch_size"
+        feasible = options
+    elif max_ttft_ms is not None or max_tpot_ms is not None:
+        mode = "latency_targets"
+        feasible = [
+            o
+            for o in options
+            if (max_ttft_ms is None or o.ttft_s * 1e3 <= max_ttft_ms)
+            and (max_tpot_ms is None or o.tpot_s * 1e3 <= max_tpot_ms)
+        ]
+        if not feasible:
+            best_t = min(options, key=lambda o: o.ttft_s)
+            best_p = min(options, key=lambda o: o.tpot_s)
+            raise LatencyTargetsError(
+                f"no configuration of {count} x {acc.id} meets the targets "
+                f"(TTFT <= {max_ttft_ms} ms, TPOT <= {max_tpot_ms} ms). Best TTFT reachable: "
+                f"{best_t.ttft_s * 1e3:,.1f} ms at {best_t.throughput:,.0f} output tokens/s "
+                f"({best_t.par.label()}, {best_t.precision}, batch {best_t.batch_per_replica * best_t.replicas:.0f}); "
+                f"best TPOT reachable: {best_p.tpot_s * 1e3:,.2f} ms at {best_p.throughput:,.0f} output tokens/s "
+                f"({best_p.par.label()}, {best_p.precision}, batch {best_p.batch_per_replica * best_p.replicas:.0f}). "
+                "Fix: relax --max-ttft-ms / --max-tpot-ms or add devices.",
+                best_ttft_ms=best_t.ttft_s * 1e3,
+                best_tpot_ms=best_p.tpot_s * 1e3,
+                throughput=best_p.throughput,
+            )
+    else:
+        mode = "max_throughput"
+        feasible = options
+    best = max(feasible, key=lambda o: (o.throughput, -o.par.devices))
+    return _prediction(
+        arch, acc, fw, best, count=count, model_name=model_name, mode=mode, input_tokens=input_tokens,
+        output_tokens=output_tokens, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms,
+        hit=prefix_cache_hit_rate, speculative=speculative,
+    )  # fmt: skip
+
+
+def _prediction(
+    arch: ModelArchitecture,
+    acc: Accelerator,
+    fw: ServingFramework,
+    o: _Option,
+    *,
+    count: int,
+    model_name: str,
+    mode: Mode,
+    input_tokens: int,
+    output_tokens: int,
+    max_ttft_ms: float | None,
+    max_tpot_ms: float | None,
+    hit: float,
+    speculative: SpeculativeDecoding | None,
+    disaggregated: Disaggregation | None = None,
+    notes: tuple[str, ...] = (),
+) -> InferencePrediction:
+    mem = memory_per_device(
+        arch,
+        o.par,
+        acc,
+        fw,
+        weight_bytes_per_param=bytes_per_element(o.precision),
+        kv_bytes_per_element=bytes_per_element(o.kv_precision),
+        sequences=o.batch_per_replica,
+        context_tokens=float(input_tokens + output_tokens),
+    )
+    return InferencePrediction(
+        model=model_name,
+        accelerator=acc.id,
+        count=count,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        precision=o.precision,
+        kv_precision=o.kv_precision,
+        framework=fw.id,
+        mode=mode,
+        parallelism=o.par,
+        replicas=o.replicas,
+        batch_size=round(o.batch_per_replica * o.replicas),
+        output_tokens_per_s=o.throughput,
+        ttft_ms=o.ttft_s * 1e3,
+        tpot_ms=o.tpot_s * 1e3,
+        memory_gib_per_device=mem.total_gib,
+        weights_gib_per_device=mem.weights_gib,
+        kv_cache_gib=mem.kv_cache_gib,
+        max_batch_size=o.max_batch_per_replica * o.replicas,
+        max_ttft_ms=max_ttft_ms,
+        max_tpot_ms=max_tpot_ms,
+        prefix_cache_hit_rate=hit,
+        speculative=speculative,
+        disaggregated=disaggregated,
+        notes=notes,
+    )
+
+
+def _predict_disaggregated(
+    arch: ModelArchitecture,
+    acc: Accelerator,
+    fw: ServingFramework,
+    count: int,
+    *,
+    model_name: str,
+    input_tokens: int,
+    output_tokens: int,
+    precision: str,
+    kv_precision: str | None,
+    tp: int | None,
+    ep: int | None,
+    pp: int | None,
+    hit: float,
+    speculative: SpeculativeDecoding | None,
+    dis: Disaggregation,
+    max_ttft_ms: float | None,
+    max_tpot_ms: float | None,
+) -> InferencePrediction:
+    """Separate prefill and decode pools (DistServe, Zhong et al. OSDI 2024; Splitwise, ISCA 2024).
+
+    The decode pool runs decode-only iterations (``TPOT = t_d / tau``); the prefill pool prefills
+    full chunks at ``c / t_p`` prompt tokens per second per replica. The system serves
+    ``min(decode rate, prefill rate * O / I_p)`` output tokens per second. TTFT is the prompt's own
+    prefill plus an M/D/1 wait at the prefill pool's utilisation plus the KV transfer
+    ``I * kv_bytes / scale-out bandwidth``.
+    """
+    if dis.prefill_devices < 1 or dis.decode_devices < 1 or dis.prefill_devices + dis.decode_devices != count:
+        raise InvalidInputError(
+            "disaggregated",
+            "prefill_devices and decode_devices must be >= 1 and add up to --count",
+            f"{dis.prefill_devices} + {dis.decode_devices} vs {count}",
+        )
+    kv = kv_precision or _kv_default(precision)
+    decode = predict_inference(
+        arch, acc.id, dis.decode_devices, input_tokens=input_tokens, output_tokens=output_tokens,
+        precision=precision, kv_precision=kv, tp=tp, ep=ep, pp=pp, framework=fw.id,
+        speculative=speculative, max_tpot_ms=max_tpot_ms,
+    )  # fmt: skip
+    w_b, kv_b = bytes_per_element(precision), bytes_per_element(kv)
+    par = decode.parallelism
+    if dis.prefill_devices % par.devices:
+        par = Parallelism(
+            tp=math.gcd(par.tp, dis.prefill_devices),
+            ep=1 if arch.moe is None else math.gcd(par.ep, dis.prefill_devices),
+            pp=1,
+        )
+    pre_mem = memory_per_device(
+        arch,
+        par,
+        acc,
+        fw,
+        weight_bytes_per_param=w_b,
+        kv_bytes_per_element=kv_b,
+        sequences=1,
+        context_tokens=float(input_tokens),
+    )
+    if not pre_mem.fits or dis.prefill_devices % par.devices:
+        raise DoesNotFitError(
+            f"{model_name} prefill pool does not fit on {dis.prefill_devices} x {acc.id}",
+            needed_gib=pre_mem.total_gib,
+            available_gib=acc.hbm_gib,
+            suggestion="Fix: give the prefill pool as many devices as one decode replica.",
+        )
+    cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b)
+    rates = device_rates(
+        acc,
+        get_inference_efficiency(acc.id, precision),
+        get_inference_efficiency(acc.id, "bf16"),
+        fw,
+        precision=precision,
+        par=par,
+    )
+    i_p = max(input_tokens * (1.0 - hit), 1.0)
+    ctx = input_tokens * hit + i_p / 2.0
+    chunk = max(float(fw.prefill_chunk_tokens), i_p)
+    t_chunk = float(
+        iteration_time_s(
+            cost, rates, decode_sequences=0.0, decode_context=0.0, prefill_tokens=chunk, prefill_context=ctx
+        )
+    )
+    t_own = float(
+        iteration_time_s(
+            cost, rates, decode_sequences=0.0, decode_context=0.0, prefill_tokens=i_p, prefill_context=ctx
+        )
+    )
+    prefill_replicas = dis.prefill_devices // par.devices
+    prompts_per_s = prefill_replicas * chunk / i_p / t_chunk
+    decode_rps = decode.output_tokens_per_s / output_tokens
+    rps = min(prompts_per_s, decode_rps)
+    rho = min(rps / prompts_per_s, 0.95)
+    kv_bytes = input_tokens * arch.kv_cache_bytes_per_token(kv_b)
+    transfer_s = kv_bytes / (acc.scaleout_bandwidth_gb_s * 1e9 * par.devices)
+    ttft_s = t_own + rho / (2 * (1 - rho)) * t_chunk * i_p / chunk + transfer_s
+    o = _Option(
+        precision=precision,
+        kv_precision=kv,
+        par=decode.parallelism,
+        replicas=decode.replicas,
+        batch_per_replica=decode.batch_size / decode.replicas,
+        throughput=rps * output_tokens,
+        ttft_s=ttft_s,
+        tpot_s=decode.tpot_ms / 1e3,
+        max_batch_per_replica=decode.max_batch_size // max(decode.replicas, 1),
+    )
+    note = (
+        f"disaggregated: prefill pool {dis.prefill_devices} devices ({prefill_replicas} x {par.label()}), "
+        f"{prompts_per_s:,.1f} prompts/s; decode pool {dis.decode_devices} devices, {decode_rps:,.1f} requests/s; "
+        f"KV transfer {transfer_s * 1e3:,.2f} ms per request"
+    )
+    if max_ttft_ms is not None and ttft_s * 1e3 > max_ttft_ms:
+        raise LatencyTargetsError(
+            f"disaggregated TTFT {ttft_s * 1e3:,.1f} ms exceeds --max-ttft-ms {max_ttft_ms}. "
+            "Fix: give the prefill pool more devices or relax the target.",
+            best_ttft_ms=ttft_s * 1e3,
+            best_tpot_ms=decode.tpot_ms,
+            throughput=o.throughput,
+        )
+    return _prediction(
+        arch, acc, fw, o, count=count, model_name=model_name, mode=decode.mode, input_tokens=input_tokens,
+        output_tokens=output_tokens, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms, hit=hit,
+        speculative=speculative, disaggregated=dis, notes=(note,),
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------- sizing
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceSizing:
+    """Devices of one accelerator type a service needs (``devices`` is ``None`` when none works)."""
+
+    accelerator: str
+    devices: int | None
+    replicas: int
+    prediction: InferencePrediction | None
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class InferenceSizing:
+    """Sizing of an inference service per accelerator type (immutable, keeps its inputs)."""
+
+    model: str
+    requests_per_s: float
+    input_tokens: int
+    output_tokens: int
+    max_ttft_ms: float | None
+    max_tpot_ms: float | None
+    options: tuple[ServiceSizing, ...]
+
+    @property
+    def best(self) -> ServiceSizing | None:
+        """The option with the fewest devices (ties: the first listed)."""
+        ok = [o for o in self.options if o.devices is not None]
+        return min(ok, key=lambda o: o.devices or 0) if ok else None
+
+
+def size_inference_service(
+    model: str | ModelArchitecture,
+    *,
+    requests_per_s: float,
+    input_tokens: int,
+    output_tokens: int,
+    max_ttft_ms: float | None = None,
+    max_tpot_ms: float | None = None,
+    accelerators: list[str] | None = None,
+    precision: str | None = None,
+    framework: str = "auto",
+    replica_sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
+) -> InferenceSizing:
+    """Devices of each accelerator type needed to serve ``requests_per_s`` within the targets.
+
+    For each replica size ``n`` the best configuration of ``n`` devices that meets the targets
+    gives ``r_n`` requests per second (output tokens/s over ``O``); the service needs
+    ``ceil(requests_per_s / r_n)`` replicas, ``n`` devices each. The size with the fewest devices
+    wins. Accelerators default to the whole catalogue.
+    """
+    if requests_per_s <= 0:
+        raise InvalidInputError("requests_per_s", "must be positive", requests_per_s)
+    ids = accelerators or [a.id for a in list_accelerators()]
+    out = []
+    for acc_id in ids:
+        acc = get_accelerator(acc_id, field="accelerators")
+        best: tuple[int, int, InferencePrediction] | None = None
+        reason = ""
+        for n in replica_sizes:
+            try:
+                p = predict_inference(
+                    model, acc.id, n, input_tokens=input_tokens, output_tokens=output_tokens,
+                    precision=precision, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms, framework=framework,
+                )  # fmt: skip
+            except (DoesNotFitError, LatencyTargetsError) as err:
+                reason = str(err)
+                continue
+            replicas = math.ceil(requests_per_s * output_tokens / p.output_tokens_per_s)
+            if best is None or replicas * n < best[0] * best[1]:
+                best = (replicas, n, p)
+        if best is None:
+            out.append(
+                ServiceSizing(accelerator=acc.id, devices=None, replicas=0, prediction=None, reason=reason)
+            )
+        else:
+            out.append(
+                ServiceSizing(
+                    accelerator=acc.id, devices=best[0] * best[1], replicas=best[0], prediction=best[2]
+                )
+            )
+    name = model if isinstance(model, str) else model.name
+    return InferenceSizing(
+        model=name,
+        requests_per_s=requests_per_s,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        max_ttft_ms=max_ttft_ms,
+        max_tpot_ms=max_tpot_ms,
+        options=tuple(out),
+    )

@@ -1,0 +1,290 @@
+"""Building the inputs of the serving equations from an architecture, a chip and a parallelism.
+
+Turns a :class:`~stackplan.models.ModelArchitecture`, an accelerator with its efficiency row and a
+serving framework into the per-device :class:`ServingCost` and :class:`DeviceRates` of
+:mod:`stackplan.perf.inference_model`, and computes memory per device. Pure functions of their
+arguments (the caller looks the data up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stackplan.catalog.accelerators import BYTES_PER_ELEMENT, Accelerator
+from stackplan.catalog.serving import InferenceEfficiency, ServingFramework
+from stackplan.models.architecture import ModelArchitecture
+from stackplan.perf.inference_model import DeviceRates, ServingCost
+
+__all__ = [
+    "ACTIVATION_BYTES",
+    "ATTENTION_KERNEL_EFFICIENCY",
+    "COLLECTIVE_LATENCY_S",
+    "LINK_EFFICIENCY",
+    "MemoryBreakdown",
+    "Parallelism",
+    "device_rates",
+    "memory_per_device",
+    "serving_cost",
+]
+
+#: Bytes of one activation element moved between kernels (bf16) [B].
+ACTIVATION_BYTES = 2.0
+
+#: Achievable fraction of the chip's bf16 matmul rate that fused attention kernels reach [-].
+#: FlashAttention-2 reaches 50-73 % of A100 peak and FlashAttention-3 ~75 % of H100 bf16 peak in
+#: the forward pass (Dao 2023, arXiv:2307.08691, Fig. 4; Shah et al. 2024, arXiv:2407.08608,
+#: Fig. 5), i.e. ~0.8 of what large GEMMs reach.
+ATTENTION_KERNEL_EFFICIENCY = 0.8
+
+#: Achievable fraction of the scale-up link bandwidth for all-reduce (NCCL bus bandwidth ~360 of
+#: 450 GB/s on H100 NVLink 4, nccl-tests all_reduce_perf on DGX H100) [-].
+LINK_EFFICIENCY = 0.8
+
+#: Latency of one small collective over the scale-up domain [s]: one-shot all-reduce kernels of
+#: vLLM/TensorRT-LLM take ~5-10 us on NVLink for decode-sized messages (vLLM custom all-reduce PR
+#: #2192 benchmarks; NCCL small-message latency ~10-20 us).
+COLLECTIVE_LATENCY_S = 12e-6
+
+#: Element-wise HBM passes per layer, in units of the hidden size, per token: two RMSNorms
+#: (read + write, 2 each), two residual adds (3 each), RoPE on q/k and the gated activation
+#: (counted separately below) [-].
+ELEMENTWISE_HIDDEN_PASSES = 10.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parallelism:
+    """How one model instance is spread over devices.
+
+    ``tp`` tensor-parallel degree of attention (and dense layers), ``ep`` expert-parallel degree
+    of routed experts, ``pp`` pipeline stages. A stage spans ``max(tp, ep)`` devices; attention is
+    data-parallel ``max(tp, ep) / tp``-way inside it (DeepSeek-style attention DP + EP when
+    ``tp = 1``, ``ep = 8``).
+    """
+
+    tp: int = 1
+    ep: int = 1
+    pp: int = 1
+
+    @property
+    def stage_devices(self) -> int:
+        """Devices in one pipeline stage [-]."""
+        return max(self.tp, self.ep)
+
+    @property
+    def devices(self) -> int:
+        """Devices of one model instance [-]."""
+        return self.pp * self.stage_devices
+
+    @property
+    def attn_dp(self) -> int:
+        """Data-parallel attention ranks in a stage [-]."""
+        return self.stage_devices // self.tp
+
+    def label(self) -> str:
+        return f"TP{self.tp} EP{self.ep} PP{self.pp}"
+
+
+def _routed_expert_params(arch: ModelArchitecture) -> float:
+    """All routed-expert weights of the model [-]."""
+    if arch.moe is None:
+        return 0.0
+    return float(arch.moe_layers * arch.moe.experts * arch.expert_params)
+
+
+def serving_cost(
+    arch: ModelArchitecture,
+    par: Parallelism,
+    *,
+    weight_bytes_per_param: float,
+    kv_bytes_per_element: float,
+) -> ServingCost:
+    """Per-device work of one pipeline stage for ``arch`` under ``par`` (see :class:`ServingCost`).
+
+    Non-expert weights (attention, dense MLPs, shared experts, router, output head) are split
+    ``tp``-way and ``pp``-way; routed experts over all ``pp * max(tp, ep)`` devices. KV heads are
+    split ``min(tp, kv_heads)``-way (replicated beyond that); an MLA latent cannot be split by
+    heads and is replicated over TP ranks (DeepSeek-V3 report sec. 3.4). The input embedding is a
+    lookup: held in memory but not streamed per iteration.
+    """
+    pp, tp, stage = par.pp, par.tp, par.stage_devices
+    layers_stage = arch.layers / pp
+    moe_layers_stage = arch.moe_layers / pp
+    routed = _routed_expert_params(arch)
+    non_expert_streamed = arch.total_params - routed - arch.embedding_params
+    if arch.tied_embeddings:
+        non_expert_streamed += arch.embedding_params
+    dense_weight_bytes = non_expert_streamed / (tp * pp) * weight_bytes_per_param
+    active_routed = (
+        float(arch.moe_layers * arch.moe.active_experts * arch.expert_params) if arch.moe is not None else 0.0
+    )
+    dense_flops = 2.0 * (arch.matmul_params_active - active_routed) / (tp * pp)
+
+    experts = arch.moe.experts if arch.moe is not None else 0
+    k = arch.moe.active_experts if arch.moe is not None else 0
+    expert_bytes_per_layer = (
+        experts * arch.expert_params * weight_bytes_per_param / stage if arch.moe is not None else 0.0
+    )
+    expert_flops = 2.0 * k * arch.expert_params * moe_layers_stage / stage
+
+    kv_elements_layer = arch.kv_cache_elements_per_token() / arch.layers
+    kv_split = 1 if arch.mla is not None else min(tp, arch.kv_heads)
+    kv_bytes = kv_elements_layer * layers_stage * kv_bytes_per_element / kv_split
+
+    heads_dev = arch.heads / tp
+    attn_prefill = 2.0 * heads_dev * (arch.qk_head_dim + arch.v_head_dim) * layers_stage
+    if arch.mla is not None:
+        m = arch.mla
+        attn_decode = 2.0 * heads_dev * (2 * m.kv_lora_rank + m.qk_rope_head_dim) * layers_stage
+    else:
+        attn_decode = attn_prefill
+
+    ffn_local = (
+        arch.moe.expert_ffn_hidden_size * k / stage
+        if arch.moe is not None and arch.moe_layers == arch.layers
+        else arch.ffn_hidden_size / tp
+    )
+    act = (
+        (
+            ELEMENTWISE_HIDDEN_PASSES * arch.hidden_size
+            + 3.0 * ffn_local
+            + 2.0 * (arch.heads + arch.kv_heads) * arch.head_dim / tp
+        )
+        * ACTIVATION_BYTES
+        * layers_stage
+    )
+
+    allreduces = round(2 * layers_stage) if tp > 1 else 0
+    alltoalls = round(2 * moe_layers_stage) if (par.attn_dp > 1 and arch.moe is not None) else 0
+    a2a_bytes = k * arch.hidden_size * ACTIVATION_BYTES * (stage - 1) / stage if alltoalls else 0.0
+    return ServingCost(
+        layers=max(round(layers_stage), 1),
+        moe_layers=round(moe_layers_stage),
+        dense_weight_bytes=dense_weight_bytes,
+        dense_flops_per_token=dense_flops,
+        experts=experts,
+        active_experts=k,
+        expert_bytes_per_layer=expert_bytes_per_layer,
+        expert_flops_per_token=expert_flops,
+        kv_bytes_per_token=kv_bytes,
+        attention_flops_per_context_token_prefill=attn_prefill,
+        attention_flops_per_context_token_decode=attn_decode,
+        activation_bytes_per_token=act,
+        allreduce_bytes_per_token=arch.hidden_size * ACTIVATION_BYTES,
+        allreduces=allreduces,
+        alltoall_bytes_per_token=a2a_bytes,
+        alltoalls=alltoalls,
+        tp=tp,
+        attn_dp=par.attn_dp,
+        pp=pp,
+    )
+
+
+def device_rates(
+    acc: Accelerator,
+    eff: InferenceEfficiency,
+    bf16_eff: InferenceEfficiency,
+    framework: ServingFramework,
+    *,
+    precision: str,
+    par: Parallelism,
+) -> DeviceRates:
+    """Achievable rates of one device: peaks times the efficiency data and the global constants.
+
+    The scale-up link is used while a stage fits in the scale-up domain; a stage that spans
+    domains runs its collectives at the scale-out bandwidth.
+    """
+    in_domain = par.stage_devices <= acc.scaleup_domain_size
+    link_gb_s = acc.scaleup_bandwidth_gb_s if in_domain else acc.scaleout_bandwidth_gb_s
+    return DeviceRates(
+        matmul_flops_per_s=acc.peak_tflops(precision) * 1e12 * eff.matmul_efficiency,
+        attention_flops_per_s=acc.peak_tflops_bf16
+        * 1e12
+        * bf16_eff.matmul_efficiency
+        * ATTENTION_KERNEL_EFFICIENCY,
+        memory_bytes_per_s=acc.hbm_bandwidth_tb_s * 1e12 * eff.memory_bandwidth_efficiency,
+        link_bytes_per_s=link_gb_s * 1e9 * LINK_EFFICIENCY,
+        link_latency_s=COLLECTIVE_LATENCY_S if in_domain else 4 * COLLECTIVE_LATENCY_S,
+        layer_overhead_s=framework.layer_overhead_us * 1e-6,
+        iteration_overhead_s=framework.iteration_overhead_ms * 1e-3,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemoryBreakdown:
+    """Memory of one device [GiB]."""
+
+    weights_gib: float
+    kv_cache_gib: float
+    activations_gib: float
+    reserve_gib: float
+    capacity_gib: float
+
+    @property
+    def total_gib(self) -> float:
+        return self.weights_gib + self.kv_cache_gib + self.activations_gib + self.reserve_gib
+
+    @property
+    def fits(self) -> bool:
+        return self.total_gib <= self.capacity_gib * (1 + 1e-9)
+
+
+def weight_bytes_per_device(
+    arch: ModelArchitecture, par: Parallelism, weight_bytes_per_param: float
+) -> float:
+    """Weights held by one device [B]: non-expert over ``tp * pp``, routed experts over all devices."""
+    routed = _routed_expert_params(arch)
+    return ((arch.total_params - routed) / (par.tp * par.pp) + routed / par.devices) * weight_bytes_per_param
+
+
+def activation_bytes_per_device(arch: ModelArchitecture, par: Parallelism, chunk_tokens: int) -> float:
+    """Peak activation workspace of one device for a prefill chunk [B].
+
+    One layer's live tensors for ``chunk_tokens / attn_dp`` tokens: hidden states, q/k/v, the MLP
+    intermediate (x3 for the gated form) and the logits of one token per sequence, in bf16;
+    activations of earlier layers are freed (no backward pass).
+    """
+    tokens = chunk_tokens / par.attn_dp
+    ffn = (
+        arch.ffn_hidden_size
+        if arch.moe is None
+        else arch.moe.expert_ffn_hidden_size * arch.moe.active_experts
+    )
+    per_token = (
+        4 * arch.hidden_size + 3 * ffn / par.tp + (arch.heads + 2 * arch.kv_heads) * arch.head_dim / par.tp
+    )
+    return tokens * per_token * ACTIVATION_BYTES + 256 * arch.vocab_size / par.tp * 4.0
+
+
+def memory_per_device(
+    arch: ModelArchitecture,
+    par: Parallelism,
+    acc: Accelerator,
+    framework: ServingFramework,
+    *,
+    weight_bytes_per_param: float,
+    kv_bytes_per_element: float,
+    sequences: float,
+    context_tokens: float,
+) -> MemoryBreakdown:
+    """Memory per device for ``sequences`` concurrent requests of ``context_tokens`` each.
+
+    ``weights + KV + activations + reserve`` where the reserve is the share of HBM the framework
+    keeps back (CUDA context, allocator slack, CUDA graphs): ``(1 - memory_fraction) * HBM``.
+    """
+    gib = float(2**30)
+    cost = serving_cost(
+        arch, par, weight_bytes_per_param=weight_bytes_per_param, kv_bytes_per_element=kv_bytes_per_element
+    )
+    kv = sequences / par.attn_dp * context_tokens * cost.kv_bytes_per_token
+    return MemoryBreakdown(
+        weights_gib=weight_bytes_per_device(arch, par, weight_bytes_per_param) / gib,
+        kv_cache_gib=kv / gib,
+        activations_gib=activation_bytes_per_device(arch, par, framework.prefill_chunk_tokens) / gib,
+        reserve_gib=acc.hbm_gib * (1.0 - framework.memory_fraction),
+        capacity_gib=acc.hbm_gib,
+    )
+
+
+def bytes_per_element(precision: str) -> float:
+    """Bytes per element of a precision name [B]."""
+    return BYTES_PER_ELEMENT[precision]

@@ -1,0 +1,83 @@
+"""Shared wording and number formats of the report writers (no computation)."""
+
+from __future__ import annotations
+
+from stackplan.plan import DeploymentResult, Plan
+
+__all__ = ["NAMES", "executive_summary", "fmt_num", "fmt_pct", "fmt_usd"]
+
+NAMES = {"cloud_first": "Cloud-first", "hybrid": "Hybrid", "on_prem": "On-prem"}
+
+
+def fmt_usd(x: float | None, digits: int = 1) -> str:
+    """``$1.2M`` style money."""
+    if x is None:
+        return "-"
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    if x >= 1e9:
+        return f"{sign}${x / 1e9:,.{digits}f}B"
+    if x >= 1e6:
+        return f"{sign}${x / 1e6:,.{digits}f}M"
+    if x >= 1e4:
+        return f"{sign}${x / 1e3:,.0f}k"
+    if x >= 10:
+        return f"{sign}${x:,.0f}"
+    return f"{sign}${x:,.2f}"
+
+
+def fmt_pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0%}"
+
+
+def fmt_num(x: float | None, digits: int = 0) -> str:
+    return "-" if x is None else f"{x:,.{digits}f}"
+
+
+def _best(plan: Plan) -> DeploymentResult | None:
+    model = plan.recommendation.deployment
+    return plan.deployment(model) if model else None
+
+
+def executive_summary(plan: Plan) -> list[str]:
+    """The plan in a few plain sentences."""
+    sc = plan.scenario
+    org = sc.organization
+    best = _best(plan)
+    n_work = len(sc.workloads.all())
+    out = [
+        f"{org.name} plans {n_work} AI workload{'s' if n_work != 1 else ''} over {org.horizon_years} years "
+        f"({sc.years[0]}-{sc.years[-1]}), comparing {', '.join(NAMES[d.model].lower() for d in plan.deployments)}."
+    ]
+    if best is None:
+        out.append("No deployment could be recommended.")
+        return out
+    out.append(
+        f"Recommended: {NAMES[best.model].lower()}. Its total cost of ownership is {fmt_usd(best.tco_usd)} "
+        f"({fmt_usd(best.npv_cost_usd)} in present value at {org.discount_rate:.0%})."
+    )
+    if best.value_usd > 0:
+        pay = (
+            "does not pay back within the horizon"
+            if best.payback_years is None
+            else "pays back within the first year"
+            if best.payback_years < 1
+            else f"pays back after {best.payback_years:.1f} years"
+        )
+        out.append(
+            f"The goals are worth {fmt_usd(best.value_usd)} over the horizon: net present value "
+            f"{fmt_usd(best.npv_usd)}, return on investment {fmt_pct(best.roi)}; it {pay}."
+        )
+    others = [d for d in plan.deployments if d.model != best.model]
+    for d in others:
+        diff = d.npv_cost_usd - best.npv_cost_usd
+        word = "more" if diff >= 0 else "less"
+        extra = f"; it cannot serve {len(d.unserved)} workload(s)" if d.unserved else ""
+        out.append(f"{NAMES[d.model]} would cost {fmt_usd(abs(diff))} {word} in present value{extra}.")
+    em = best.emissions_tco2e
+    out.append(
+        f"Energy {fmt_num(best.energy_mwh)} MWh over the horizon; emissions {fmt_num(em['location_based'])} tCO2e "
+        f"location-based, {fmt_num(em['market_based'])} market-based, {fmt_num(em['embodied'])} embodied; "
+        f"water {fmt_num(best.water_m3)} m3."
+    )
+    return out

@@ -1,0 +1,225 @@
+"""The HTML report: one self-contained file (Jinja2 template, plotly charts, plotly.js inlined).
+
+Nothing is fetched at view time: the plotly.js bundle shipped with the ``plotly`` package is
+written into the page, so the report works offline.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from stackplan.plan import COMPONENTS, Plan
+from stackplan.report._text import NAMES, executive_summary, fmt_num, fmt_pct, fmt_usd
+
+__all__ = ["plan_html"]
+
+#: Colours of the deployment models and of the line-item groups.
+_DEPLOY_COLOURS = {"cloud_first": "#2563eb", "hybrid": "#7c3aed", "on_prem": "#059669"}
+_GROUP_OF_LINE = {
+    "accelerator_servers": "capex",
+    "network": "capex",
+    "storage_hardware": "capex",
+    "facility_fitout": "capex",
+    "residual_value": "capex",
+    "hiring_and_training": "hidden",
+    "data_management": "hidden",
+    "integration": "hidden",
+    "risk_mitigation": "hidden",
+    "idle_capacity": "hidden",
+    "lost_goodput": "hidden",
+}
+_LINE_COLOURS = [
+    "#1e3a8a", "#2563eb", "#60a5fa", "#93c5fd", "#bfdbfe",
+    "#065f46", "#059669", "#34d399", "#6ee7b7", "#a7f3d0", "#0f766e", "#14b8a6", "#5eead4", "#99f6e4", "#ccfbf1",
+    "#9a3412", "#ea580c", "#fb923c", "#fdba74", "#fed7aa", "#7c2d12",
+]  # fmt: skip
+
+
+def _cost_stack(plan: Plan) -> dict[str, Any]:
+    deps = plan.deployments
+    names = list(deps[0].cash_flows[0].lines) if deps else []
+    x = [
+        [NAMES[d.model] for d in deps for _ in d.cash_flows],
+        [str(c.year) for d in deps for c in d.cash_flows],
+    ]
+    traces = []
+    for i, n in enumerate(names):
+        ys = [c.lines[n] for d in deps for c in d.cash_flows]
+        if not any(ys):
+            continue
+        traces.append(
+            {
+                "type": "bar",
+                "name": f"{n.replace('_', ' ')} ({_GROUP_OF_LINE.get(n, 'opex')})",
+                "x": x,
+                "y": ys,
+                "marker": {"color": _LINE_COLOURS[i % len(_LINE_COLOURS)]},
+                "hovertemplate": "%{y:$,.0f}<extra>" + n + "</extra>",
+            }
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "barmode": "relative",
+            "yaxis": {"title": {"text": "USD per year"}, "tickformat": "$~s"},
+            "legend": {"orientation": "h", "y": -0.25},
+            "margin": {"t": 20, "l": 70, "r": 20, "b": 40},
+            "height": 520,
+        },
+    }
+
+
+def _comparison(plan: Plan) -> dict[str, Any]:
+    deps = plan.deployments
+    metrics = [
+        ("TCO", "tco_usd"),
+        ("NPV of cost", "npv_cost_usd"),
+        ("Value from goals", "value_usd"),
+        ("NPV", "npv_usd"),
+    ]
+    traces = [
+        {
+            "type": "bar",
+            "name": NAMES[d.model],
+            "x": [m for m, _ in metrics],
+            "y": [getattr(d, attr) for _, attr in metrics],
+            "marker": {"color": _DEPLOY_COLOURS[d.model]},
+            "hovertemplate": "%{y:$,.0f}<extra>" + NAMES[d.model] + "</extra>",
+        }
+        for d in deps
+    ]
+    return {
+        "data": traces,
+        "layout": {
+            "barmode": "group",
+            "yaxis": {"title": {"text": "USD over the horizon"}, "tickformat": "$~s"},
+            "margin": {"t": 20, "l": 70, "r": 20, "b": 40},
+            "height": 380,
+        },
+    }
+
+
+def _tokens(plan: Plan) -> dict[str, Any] | None:
+    deps = plan.deployments
+    services: list[str] = []
+    for d in deps:
+        for s in d.services:
+            if s["workload"] not in services:
+                services.append(str(s["workload"]))
+    if not services:
+        return None
+    traces = []
+    for d in deps:
+        by = {s["workload"]: s for s in d.services}
+        traces.append(
+            {
+                "type": "bar",
+                "name": f"{NAMES[d.model]} (self-hosted)",
+                "x": services,
+                "y": [by.get(w, {}).get("usd_per_million_tokens_blended") for w in services],
+                "marker": {"color": _DEPLOY_COLOURS[d.model]},
+                "hovertemplate": "%{y:$,.3f} per M tokens<extra>" + NAMES[d.model] + "</extra>",
+            }
+        )
+    ref = deps[0]
+    by = {s["workload"]: s for s in ref.services}
+    traces.append(
+        {
+            "type": "bar",
+            "name": "API alternative",
+            "x": services,
+            "y": [by.get(w, {}).get("api_usd_per_million_tokens_blended") for w in services],
+            "text": [
+                f"{by.get(w, {}).get('api_provider') or ''} {by.get(w, {}).get('api_model') or ''}"
+                for w in services
+            ],
+            "marker": {"color": "#f59e0b"},
+            "hovertemplate": "%{y:$,.3f} per M output tokens<extra>%{text}</extra>",
+        }
+    )
+    return {
+        "data": traces,
+        "layout": {
+            "barmode": "group",
+            "yaxis": {"title": {"text": "USD per million tokens (service mix)"}, "type": "log"},
+            "margin": {"t": 20, "l": 70, "r": 20, "b": 40},
+            "height": 380,
+        },
+    }
+
+
+def _emissions(plan: Plan) -> dict[str, Any]:
+    deps = plan.deployments
+    x = [NAMES[d.model] for d in deps]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": "operational, location-based",
+                "x": x,
+                "y": [d.emissions_tco2e["location_based"] for d in deps],
+                "marker": {"color": "#64748b"},
+            },
+            {
+                "type": "bar",
+                "name": "operational, market-based",
+                "x": x,
+                "y": [d.emissions_tco2e["market_based"] for d in deps],
+                "marker": {"color": "#94a3b8"},
+            },
+            {
+                "type": "bar",
+                "name": "embodied",
+                "x": x,
+                "y": [d.emissions_tco2e["embodied"] for d in deps],
+                "marker": {"color": "#b45309"},
+            },
+        ],
+        "layout": {
+            "barmode": "group",
+            "yaxis": {"title": {"text": "tCO2e over the horizon"}},
+            "margin": {"t": 20, "l": 70, "r": 20, "b": 40},
+            "height": 360,
+        },
+    }
+
+
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return str(get_plotlyjs())
+
+
+def plan_html(plan: Plan) -> str:
+    """The plan as one self-contained HTML page."""
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(
+            lambda name: (
+                resources.files("stackplan.report").joinpath("templates", name).read_text(encoding="utf-8")
+            )
+        ),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(usd=fmt_usd, pct=fmt_pct, num=fmt_num)
+    charts = {
+        "cost_stack": _cost_stack(plan),
+        "comparison": _comparison(plan),
+        "tokens": _tokens(plan),
+        "emissions": _emissions(plan),
+    }
+    template = env.get_template("plan.html.j2")
+    return template.render(
+        plan=plan,
+        sc=plan.scenario,
+        names=NAMES,
+        colours=_DEPLOY_COLOURS,
+        summary=executive_summary(plan),
+        components=[(c, plan.components[c]) for c in COMPONENTS],
+        charts_json=json.dumps(charts).replace("</", "<\\/"),
+        plotly_js=_plotly_js(),
+    )

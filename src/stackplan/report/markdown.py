@@ -1,0 +1,141 @@
+"""The Markdown report of a plan."""
+
+from __future__ import annotations
+
+from stackplan.plan import COMPONENTS, Plan
+from stackplan.report._text import NAMES, executive_summary, fmt_num, fmt_pct, fmt_usd
+
+__all__ = ["plan_markdown"]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in rows]
+    return out
+
+
+def plan_markdown(plan: Plan) -> str:
+    """The whole plan as Markdown: summary, comparison, yearly line items, unit costs, footprint,
+    components, recommendation and every assumption with its source."""
+    sc = plan.scenario
+    deps = plan.deployments
+    md: list[str] = [f"# Stackplan plan: {sc.organization.name}", ""]
+    md.append(
+        f"Stackplan {plan.stackplan_version}, catalogue {plan.catalog_version}; "
+        f"{sc.years[0]}-{sc.years[-1]}, discount rate {sc.organization.discount_rate:.1%}."
+    )
+    md += ["", "## Executive summary", ""]
+    md += [f"- {line}" for line in executive_summary(plan)]
+    md += ["", "## Deployments compared", ""]
+    md += _table(
+        ["", *[NAMES[d.model] for d in deps]],
+        [
+            ["TCO", *[fmt_usd(d.tco_usd) for d in deps]],
+            ["NPV of cost", *[fmt_usd(d.npv_cost_usd) for d in deps]],
+            ["Value from goals", *[fmt_usd(d.value_usd) for d in deps]],
+            ["NPV", *[fmt_usd(d.npv_usd) for d in deps]],
+            ["ROI", *[fmt_pct(d.roi) for d in deps]],
+            ["IRR", *[fmt_pct(d.irr) for d in deps]],
+            ["Payback [years]", *[fmt_num(d.payback_years, 1) for d in deps]],
+            ["USD per delivered accelerator-hour", *[fmt_usd(d.usd_per_accelerator_hour) for d in deps]],
+            ["Time to capacity [months]", *[fmt_num(d.time_to_capacity_months, 1) for d in deps]],
+            ["Energy [MWh]", *[fmt_num(d.energy_mwh) for d in deps]],
+            [
+                "Emissions location-based [tCO2e]",
+                *[fmt_num(d.emissions_tco2e["location_based"]) for d in deps],
+            ],
+            ["Emissions market-based [tCO2e]", *[fmt_num(d.emissions_tco2e["market_based"]) for d in deps]],
+            ["Emissions embodied [tCO2e]", *[fmt_num(d.emissions_tco2e["embodied"]) for d in deps]],
+            ["Water [m3]", *[fmt_num(d.water_m3) for d in deps]],
+        ],
+    )
+    rec = plan.recommendation
+    md += ["", f"## Recommendation: {NAMES.get(rec.deployment or '', 'none')}", ""]
+    md += [f"- **{r.kind}**: {r.text}" for r in rec.reasons]
+    for d in deps:
+        md += ["", f"## {NAMES[d.model]}: cash flows by line item (USD)", ""]
+        names = [k for k in d.cash_flows[0].lines if any(c.lines[k] for c in d.cash_flows)]
+        md += _table(
+            ["line", *[str(c.year) for c in d.cash_flows], "total"],
+            [
+                [
+                    n,
+                    *[fmt_usd(c.lines[n]) for c in d.cash_flows],
+                    fmt_usd(sum(c.lines[n] for c in d.cash_flows)),
+                ]
+                for n in names
+            ]
+            + [
+                [
+                    "**CapEx**",
+                    *[fmt_usd(c.capex_usd) for c in d.cash_flows],
+                    fmt_usd(sum(c.capex_usd for c in d.cash_flows)),
+                ],
+                [
+                    "**OpEx**",
+                    *[fmt_usd(c.opex_usd) for c in d.cash_flows],
+                    fmt_usd(sum(c.opex_usd for c in d.cash_flows)),
+                ],
+                [
+                    "**Hidden**",
+                    *[fmt_usd(c.hidden_usd) for c in d.cash_flows],
+                    fmt_usd(sum(c.hidden_usd for c in d.cash_flows)),
+                ],
+                ["**Total**", *[fmt_usd(c.total_usd) for c in d.cash_flows], fmt_usd(d.tco_usd)],
+            ],
+        )
+        for x in d.unserved:
+            md.append(f"\n> {NAMES[d.model]} cannot serve **{x['workload']}**: {x['reason']}")
+    services = [(d, s) for d in deps for s in d.services]
+    if services:
+        md += ["", "## Cost per million tokens: self-hosted vs API (USD)", ""]
+        md += _table(
+            ["service", "deployment", "accelerator", "input", "output", "API", "API input", "API output"],
+            [
+                [
+                    str(s["workload"]),
+                    NAMES[d.model],
+                    str(s.get("accelerator") or "-"),
+                    fmt_usd(s.get("usd_per_million_input_tokens")),
+                    fmt_usd(s.get("usd_per_million_output_tokens")),
+                    f"{s.get('api_provider') or '-'} {s.get('api_model') or ''}",
+                    fmt_usd(s.get("api_usd_per_million_input_tokens")),
+                    fmt_usd(s.get("api_usd_per_million_output_tokens")),
+                ]
+                for d, s in services
+            ],
+        )
+    md += ["", "## Components", ""]
+    for name in COMPONENTS:
+        comp = plan.components[name]
+        md += ["", f"### {name.capitalize()}", ""]
+        md += _table(
+            ["quantity", "scope", "year", "value", "unit", "source"],
+            [
+                [
+                    q.name,
+                    q.scope,
+                    str(q.year or ""),
+                    fmt_num(q.value, 2 if abs(q.value) < 100 else 0),
+                    q.unit,
+                    q.source,
+                ]
+                for q in comp.quantities
+            ],
+        )
+        md += [f"- {n}" for n in comp.notes]
+    md += ["", "## Assumptions", ""]
+    md += _table(
+        ["name", "value", "unit", "overridden", "source"],
+        [
+            [
+                str(a["name"]),
+                f"{a['value']:,.4g}",
+                str(a["unit"]),
+                "yes" if a["overridden"] else "",
+                str(a["source"]),
+            ]
+            for a in plan.assumptions
+        ],
+    )
+    return "\n".join(md) + "\n"

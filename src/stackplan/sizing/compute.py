@@ -1,0 +1,476 @@
+"""Compute sizing: accelerators per workload and accelerator type, year by year.
+
+This module is the ONE place where the plan calls the performance engines
+(:mod:`stackplan.perf.training`, :mod:`stackplan.perf.inference`). For every workload and every
+accelerator the deployment allows it returns a :class:`WorkloadOption` (devices at peak, busy
+accelerator-hours, load shape, tokens, power) or an :class:`Unfit` with the reason.
+
+Demand model
+------------
+* Training and fine-tuning: the smallest device count (a multiple of the scale-up domain, at most
+  8) whose predicted wall-clock time meets ``deadline_days``; busy hours = accelerator-hours per run
+  x runs per year. Load shape ``step``: the run's devices are busy for the run, idle otherwise.
+  LoRA fine-tuning takes :data:`LORA_TIME_FACTOR` of the full fine-tuning time.
+* Inference: devices to serve the peak request rate ``requests_per_day / 86400 x peak_to_average
+  x (1 + yearly_growth)^t`` within the TTFT/TPOT targets; busy hours = peak devices /
+  peak_to_average x 8760 (autoscaled, devices follow the load). Load shape ``ramp``: a linear
+  load-duration curve from the peak down, whose mean is the average load.
+* Batch: devices to process a day's requests within ``window_hours``; shape ``step``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from stackplan.catalog import get_accelerator, get_model
+from stackplan.errors import DoesNotFitError, StackplanError
+from stackplan.scenario.schema import (
+    BatchWorkload,
+    DataClass,
+    FineTuningWorkload,
+    InferenceWorkload,
+    Scenario,
+    TrainingWorkload,
+)
+from stackplan.sizing.quantity import ComponentSizing, Sized
+
+__all__ = [
+    "HOURS_PER_YEAR",
+    "LORA_TIME_FACTOR",
+    "ComputeDemand",
+    "Unfit",
+    "WorkloadKind",
+    "WorkloadOption",
+    "component_sizing",
+    "load_duration_curve",
+    "size_compute",
+]
+
+#: Hours in a (non-leap) year [h].
+HOURS_PER_YEAR = 8760.0
+#: Seconds in a day [s].
+SECONDS_PER_DAY = 86400.0
+#: Wall-clock time of LoRA fine-tuning relative to full fine-tuning [-]: Hu et al. 2021, "LoRA",
+#: arXiv:2106.09685, sec. 4.2: "a 25% speedup during training on GPT-3 175B compared to full
+#: fine-tuning" (no weight gradients for the frozen weights).
+LORA_TIME_FACTOR = 0.75
+#: Points of the load-duration curves the costing works on [-].
+LDC_POINTS = 200
+
+WorkloadKind = Literal["training", "fine_tuning", "inference", "batch"]
+Shape = Literal["step", "ramp"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkloadOption:
+    """How one workload runs on one accelerator type, per plan year.
+
+    Attributes
+    ----------
+    peak_devices
+        Devices busy at the same time at peak, per plan year [devices].
+    busy_hours
+        Accelerator-hours used per plan year, lost goodput included [h].
+    lost_goodput_share
+        Share of ``busy_hours`` lost to failures, restarts and checkpointing [-].
+    shape
+        ``step`` (peak devices busy for ``busy_hours / peak_devices`` hours, idle otherwise) or
+        ``ramp`` (a linear load-duration curve from the peak down with mean busy_hours / 8760).
+    hours_per_run
+        Accelerator-hours per training or fine-tuning run [h]; ``None`` for services.
+    runs_per_year
+        Runs per plan year [-] (training and fine-tuning).
+    input_tokens_per_year, output_tokens_per_year
+        Tokens processed per plan year [tokens] (inference and batch).
+    prefill_time_share
+        Share of device time spent on the input tokens (prefill) [-]; splits cost between input
+        and output tokens.
+    tdp_w
+        Board power of one device [W] (the energy model applies the load factor).
+    """
+
+    workload_id: str
+    kind: WorkloadKind
+    accelerator: str
+    data_class: DataClass
+    peak_devices: tuple[float, ...]
+    busy_hours: tuple[float, ...]
+    lost_goodput_share: float
+    shape: Shape
+    hours_per_run: float | None = None
+    runs_per_year: tuple[float, ...] = ()
+    input_tokens_per_year: tuple[float, ...] = ()
+    output_tokens_per_year: tuple[float, ...] = ()
+    prefill_time_share: float = 0.0
+    tdp_w: float
+    interruptible: bool = False
+    source: str
+    detail: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unfit:
+    """A workload that cannot run on an accelerator type, with the reason."""
+
+    workload_id: str
+    accelerator: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComputeDemand:
+    """Every option of every workload on every allowed accelerator."""
+
+    years: tuple[int, ...]
+    options: tuple[WorkloadOption, ...]
+    unfit: tuple[Unfit, ...]
+
+    def options_for(self, workload_id: str) -> tuple[WorkloadOption, ...]:
+        return tuple(o for o in self.options if o.workload_id == workload_id)
+
+    def unfit_for(self, workload_id: str) -> tuple[Unfit, ...]:
+        return tuple(u for u in self.unfit if u.workload_id == workload_id)
+
+
+def load_duration_curve(
+    *, peak_devices: float, busy_hours: float, shape: Shape, points: int = LDC_POINTS
+) -> npt.NDArray[np.float64]:
+    """Devices busy at ``points`` evenly spaced duration quantiles of the year, highest first.
+
+    ``step``: ``peak`` for the first ``d = busy_hours / (peak x 8760)`` of the year, 0 after.
+    ``ramp``: linear from the peak down with mean ``a = busy_hours / 8760``: to ``2a - peak`` over the
+    whole year when ``a >= peak / 2``; else to 0 at duration ``2a / peak`` and 0 after.
+    The mean of the curve times 8760 equals ``busy_hours`` (up to discretisation).
+    Reference: load-duration curves and the screening-curve method, Stoft, *Power System
+    Economics* (2002), ch. 3.
+    """
+    q = (np.arange(points, dtype=np.float64) + 0.5) / points
+    if peak_devices <= 0 or busy_hours <= 0:
+        return np.zeros(points)
+    avg = min(busy_hours / HOURS_PER_YEAR, peak_devices)
+    if shape == "step":
+        duty = avg / peak_devices
+        step: npt.NDArray[np.float64] = np.clip(duty * points - np.arange(points), 0.0, 1.0) * peak_devices
+        return step
+    if avg >= peak_devices / 2:
+        floor = 2 * avg - peak_devices
+        return peak_devices - (peak_devices - floor) * q
+    frac = 2 * avg / peak_devices
+    out: npt.NDArray[np.float64] = np.clip(peak_devices * (1 - q / frac), 0.0, None)
+    return out
+
+
+# --------------------------------------------------------------------------- performance-engine adapter
+
+
+@dataclass(frozen=True)
+class _TrainRun:
+    devices: int
+    accelerator_hours: float
+    wall_clock_days: float
+    lost_goodput_share: float
+    mfu: float
+    source: str
+
+
+@dataclass(frozen=True)
+class _Serving:
+    replica_devices: int
+    requests_per_s_per_replica: float
+    prefill_time_share: float
+    ttft_ms: float
+    tpot_ms: float
+    source: str
+
+
+#: Largest cluster the training search tries [devices].
+MAX_TRAINING_DEVICES = 262_144
+
+
+@cache
+def _train_run(
+    model: str, accelerator: str, tokens: float, seq_len: int, precision: str, deadline_days: float
+) -> _TrainRun:
+    """Smallest cluster (a multiple of the server size, doubling) that meets the deadline."""
+    try:
+        from stackplan.perf.training import predict_training  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # pragma: no cover - until the training engine is merged
+        return _first_order_train_run(model, accelerator, tokens, seq_len, precision, deadline_days)
+
+    acc = get_accelerator(accelerator)
+    step = min(acc.scaleup_domain_size, 8)
+    arch = get_model(model).architecture
+    # first guess from 6ND at 40% MFU, then doubling until the deadline is met
+    flops = arch.model_flops_per_token_training(seq_len) * tokens
+    guess = flops / (acc.peak_tflops(precision) * 1e12 * 0.4 * deadline_days * SECONDS_PER_DAY)
+    count = max(step, step * 2 ** max(0, math.ceil(math.log2(max(guess / step, 1.0)))))
+    last_error: StackplanError | None = None
+    best = None
+    while count <= MAX_TRAINING_DEVICES:
+        try:
+            pred = predict_training(
+                model, accelerator, count, tokens=tokens, seq_len=seq_len, precision=precision
+            )
+        except DoesNotFitError as err:
+            last_error = err
+            count *= 2
+            continue
+        best = pred
+        if pred.wall_clock_days <= deadline_days:
+            break
+        count *= 2
+    if best is None:
+        raise last_error or StackplanError("no cluster size fits")
+    hours = float(best.accelerator_hours or 0.0)
+    goodput = float(getattr(best, "goodput", 1.0) or 1.0)
+    return _TrainRun(
+        devices=int(best.count if hasattr(best, "count") else count),
+        accelerator_hours=hours,
+        wall_clock_days=float(best.wall_clock_days),
+        lost_goodput_share=max(0.0, 1.0 - goodput),
+        mfu=float(best.mfu),
+        source=f"stackplan.perf.training.predict_training ({count} x {accelerator}, searched parallelism)",
+    )
+
+
+#: Placeholder MFU and goodput of :func:`_first_order_train_run` (used only while the training
+#: engine is absent): 40% MFU, 90% goodput (typical large-run figures, Llama 3 paper sec. 3.3).
+_FALLBACK_MFU, _FALLBACK_GOODPUT = 0.40, 0.90
+
+
+def _first_order_train_run(
+    model: str, accelerator: str, tokens: float, seq_len: int, precision: str, deadline_days: float
+) -> _TrainRun:
+    """``hours = model FLOPs / (peak x MFU) / goodput``; the smallest power-of-two cluster meeting the deadline."""
+    acc = get_accelerator(accelerator)
+    arch = get_model(model).architecture
+    flops = arch.model_flops_per_token_training(seq_len) * tokens
+    device_s = flops / (acc.peak_tflops(precision) * 1e12 * _FALLBACK_MFU) / _FALLBACK_GOODPUT
+    step = min(acc.scaleup_domain_size, 8)
+    count = step
+    while device_s / count / SECONDS_PER_DAY > deadline_days and count < MAX_TRAINING_DEVICES:
+        count *= 2
+    return _TrainRun(
+        devices=count,
+        accelerator_hours=device_s / 3600,
+        wall_clock_days=device_s / count / SECONDS_PER_DAY,
+        lost_goodput_share=1 - _FALLBACK_GOODPUT,
+        mfu=_FALLBACK_MFU,
+        source="first-order 6ND estimate at 40% MFU (training engine not available)",
+    )
+
+
+@cache
+def _serving(
+    model: str,
+    accelerator: str,
+    requests_per_s: float,
+    input_tokens: int,
+    output_tokens: int,
+    max_ttft_ms: float | None,
+    max_tpot_ms: float | None,
+    precision: str,
+) -> _Serving:
+    """Replica size and sustained request rate per replica within the latency targets, from
+    :func:`stackplan.perf.inference.size_inference_service` at the service's highest peak rate."""
+    from stackplan.perf.inference import size_inference_service
+
+    sizing = size_inference_service(
+        model,
+        requests_per_s=requests_per_s,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        max_ttft_ms=max_ttft_ms,
+        max_tpot_ms=max_tpot_ms,
+        accelerators=[accelerator],
+        precision=precision,
+    )
+    opt = sizing.options[0]
+    if opt.devices is None or opt.prediction is None:
+        raise StackplanError(opt.reason or f"{model} cannot be served on {accelerator}")
+    pred = opt.prediction
+    replica = opt.devices // max(opt.replicas, 1)
+    ttft, tpot = float(pred.ttft_ms), float(pred.tpot_ms)
+    return _Serving(
+        replica_devices=replica,
+        requests_per_s_per_replica=float(pred.output_tokens_per_s) / output_tokens,
+        prefill_time_share=ttft / (ttft + tpot * output_tokens),
+        ttft_ms=ttft,
+        tpot_ms=tpot,
+        source=(
+            f"stackplan.perf.inference.size_inference_service: {replica} x {accelerator} per replica, "
+            f"batch {pred.batch_size}, TTFT {ttft:,.0f} ms, TPOT {tpot:,.1f} ms"
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------------------- per workload
+
+
+def _year_active(years: Sequence[int] | None, t: int) -> bool:
+    return years is None or t in years
+
+
+def _training_option(w: TrainingWorkload | FineTuningWorkload, acc: str, horizon: int) -> WorkloadOption:
+    lora = isinstance(w, FineTuningWorkload) and w.method == "lora"
+    deadline = w.deadline_days / LORA_TIME_FACTOR if lora else w.deadline_days
+    run = _train_run(w.model, acc, w.tokens, w.seq_len, w.precision, deadline)
+    factor = LORA_TIME_FACTOR if lora else 1.0
+    hours_per_run = run.accelerator_hours * factor
+    runs = tuple(w.repeats_per_year if _year_active(w.years, t) else 0.0 for t in range(horizon))
+    busy = tuple(hours_per_run * r for r in runs)
+    peak = tuple(max(float(run.devices), b / HOURS_PER_YEAR) if b > 0 else 0.0 for b in busy)
+    kind: WorkloadKind = "fine_tuning" if isinstance(w, FineTuningWorkload) else "training"
+    return WorkloadOption(
+        workload_id=w.id,
+        kind=kind,
+        accelerator=acc,
+        data_class=w.data_class,
+        peak_devices=peak,
+        busy_hours=busy,
+        lost_goodput_share=run.lost_goodput_share,
+        shape="step",
+        hours_per_run=hours_per_run,
+        runs_per_year=runs,
+        tdp_w=get_accelerator(acc).tdp_w,
+        interruptible=True,
+        source=run.source + (f"; LoRA x{LORA_TIME_FACTOR} (Hu et al. 2021)" if lora else ""),
+        detail={
+            "devices_per_run": float(run.devices),
+            "wall_clock_days": run.wall_clock_days * factor,
+            "mfu": run.mfu,
+        },
+    )
+
+
+def _service_option(w: InferenceWorkload | BatchWorkload, acc: str, horizon: int) -> WorkloadOption:
+    growth = max((1 + w.yearly_growth) ** t for t in range(horizon))
+    if isinstance(w, InferenceWorkload):
+        peak_factor, busy_share = w.peak_to_average, 1.0
+        shape: Shape = "ramp"
+        top_rps = w.requests_per_day / SECONDS_PER_DAY * peak_factor * growth
+        srv = _serving(
+            w.model, acc, top_rps, w.input_tokens, w.output_tokens, w.max_ttft_ms, w.max_tpot_ms, w.precision
+        )
+    else:
+        peak_factor, busy_share = SECONDS_PER_DAY / (w.window_hours * 3600), w.window_hours / 24
+        shape = "step"
+        top_rps = w.requests_per_day / SECONDS_PER_DAY * peak_factor * growth
+        srv = _serving(w.model, acc, top_rps, w.input_tokens, w.output_tokens, None, None, w.precision)
+    peaks, busy, tin, tout = [], [], [], []
+    for t in range(horizon):
+        req_day = w.requests_per_day * (1 + w.yearly_growth) ** t
+        peak_rps = req_day / SECONDS_PER_DAY * peak_factor
+        replicas = math.ceil(peak_rps / srv.requests_per_s_per_replica - 1e-9)
+        devices = float(max(1, replicas) * srv.replica_devices)
+        peaks.append(devices)
+        if shape == "ramp":
+            # devices follow the load: the mean load needs peak / peak_to_average devices,
+            # never less than one replica kept warm
+            busy.append(max(devices / peak_factor, srv.replica_devices) * HOURS_PER_YEAR)
+        else:
+            busy.append(devices * busy_share * HOURS_PER_YEAR)
+        tin.append(req_day * 365 * w.input_tokens)
+        tout.append(req_day * 365 * w.output_tokens)
+    kind: WorkloadKind = "inference" if isinstance(w, InferenceWorkload) else "batch"
+    return WorkloadOption(
+        workload_id=w.id,
+        kind=kind,
+        accelerator=acc,
+        data_class=w.data_class,
+        peak_devices=tuple(peaks),
+        busy_hours=tuple(busy),
+        lost_goodput_share=0.0,
+        shape=shape,
+        input_tokens_per_year=tuple(tin),
+        output_tokens_per_year=tuple(tout),
+        prefill_time_share=srv.prefill_time_share,
+        tdp_w=get_accelerator(acc).tdp_w,
+        interruptible=kind == "batch",
+        source=srv.source,
+        detail={
+            "replica_devices": float(srv.replica_devices),
+            "requests_per_s_per_replica": srv.requests_per_s_per_replica,
+            "ttft_ms": srv.ttft_ms,
+            "tpot_ms": srv.tpot_ms,
+        },
+    )
+
+
+def size_compute(scenario: Scenario) -> ComputeDemand:
+    """Every workload on every accelerator of ``deployment.accelerators``, from the perf engines."""
+    horizon = scenario.organization.horizon_years
+    options: list[WorkloadOption] = []
+    unfit: list[Unfit] = []
+    for w in scenario.workloads.all():
+        for acc in scenario.deployment.accelerators:
+            try:
+                if isinstance(w, TrainingWorkload | FineTuningWorkload):
+                    options.append(_training_option(w, acc, horizon))
+                elif isinstance(w, InferenceWorkload | BatchWorkload):
+                    options.append(_service_option(w, acc, horizon))
+            except DoesNotFitError as err:
+                unfit.append(Unfit(workload_id=w.id, accelerator=acc, reason=str(err)))
+            except StackplanError as err:
+                unfit.append(Unfit(workload_id=w.id, accelerator=acc, reason=str(err)))
+    return ComputeDemand(years=scenario.years, options=tuple(options), unfit=tuple(unfit))
+
+
+def component_sizing(demand: ComputeDemand, chosen: Sequence[WorkloadOption]) -> ComponentSizing:
+    """The compute component: devices per workload (chosen option) and pooled per type and year."""
+    qs: list[Sized] = []
+    for o in chosen:
+        y_peak = max(range(len(demand.years)), key=lambda t: o.peak_devices[t])
+        qs.append(
+            Sized(
+                name=f"{o.accelerator} at peak",
+                value=o.peak_devices[y_peak],
+                unit="devices",
+                source=o.source,
+                scope=o.workload_id,
+                year=demand.years[y_peak],
+            )
+        )
+        if o.hours_per_run is not None:
+            qs.append(
+                Sized(
+                    name="accelerator-hours per run",
+                    value=o.hours_per_run,
+                    unit="accelerator-h",
+                    source=o.source,
+                    scope=o.workload_id,
+                )
+            )
+    accs = sorted({o.accelerator for o in chosen})
+    for t, year in enumerate(demand.years):
+        for acc in accs:
+            mine = [o for o in chosen if o.accelerator == acc]
+            qs.append(
+                Sized(
+                    name=f"{acc} pooled peak",
+                    value=sum(o.peak_devices[t] for o in mine),
+                    unit="devices",
+                    source="sum of workload peaks (coincident peaks assumed)",
+                    scope="pooled",
+                    year=year,
+                )
+            )
+            qs.append(
+                Sized(
+                    name=f"{acc} busy hours",
+                    value=sum(o.busy_hours[t] for o in mine),
+                    unit="accelerator-h/year",
+                    source="sum of workload busy hours",
+                    scope="pooled",
+                    year=year,
+                )
+            )
+    notes = tuple(f"{u.workload_id} cannot run on {u.accelerator}: {u.reason}" for u in demand.unfit)
+    return ComponentSizing(component="compute", quantities=tuple(qs), notes=notes)
