@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +13,12 @@ from typing import Any
 
 import httpx
 import yaml
+from argon2 import PasswordHasher
 
 from stackplan.errors import InputError, InputProblem
+from stackplan.service import security
 from stackplan.service.app import create_app
+from stackplan.service.db import make_engine, migrate
 from stackplan.service.planning import ScenarioProblem, locate
 
 #: A scenario the fake planner accepts.
@@ -80,6 +85,8 @@ SAMPLE_PLAN: dict[str, Any] = {
                         "usd_per_million_output_tokens": 2.0,
                         "api_usd_per_million_input_tokens": 3.0,
                         "api_usd_per_million_output_tokens": 15.0,
+                        "usd_per_million_tokens_blended": 0.8,
+                        "api_usd_per_million_tokens_blended": 5.0,
                     }
                 ],
             },
@@ -114,12 +121,28 @@ SAMPLE_PLAN: dict[str, Any] = {
             "unit_costs": {"usd_per_accelerator_hour": 2.5, "services": []},
         },
     ],
-    "recommendation": {"deployment": "cloud_first", "reasons": ["lowest NPV of cost: 230 vs 590 USD"]},
+    "recommendation": {
+        "deployment": "cloud_first",
+        "reasons": [{"kind": "cost", "text": "lowest NPV of cost: 230 vs 590 USD", "figures": {}}],
+    },
     "governance": {
         "findings": [{"severity": "high", "title": "restricted data outside the EU", "fix": "pin eu-west"}]
     },
     "roadmap": {"phases": [{"name": "pilot", "start_year": 2026, "end_year": 2026.5}]},
 }
+
+
+#: Top-level sections of a scenario file (issue 4).
+SECTIONS = (
+    "schema_version",
+    "organization",
+    "goals",
+    "workloads",
+    "data",
+    "people",
+    "deployment",
+    "assumptions",
+)
 
 
 class FakePlanner:
@@ -152,15 +175,7 @@ class FakePlanner:
             if key not in data:
                 problems.append(ScenarioProblem(key, "missing section", None, f"add {key}"))
         for key in data:
-            if key not in (
-                "schema_version",
-                "organization",
-                "workloads",
-                "fail",
-                "block",
-                "deployment",
-                "assumptions",
-            ):
+            if key not in (*SECTIONS, "fail", "block"):
                 where = locate(yaml_text, str(key))
                 problems.append(
                     ScenarioProblem(
@@ -210,9 +225,33 @@ def make_org(app: Any, name: str) -> Org:
     return Org(name, users)
 
 
+# Tests hash passwords with a cheap argon2 setting (the service keeps the library defaults).
+security._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+_TEMPLATE: list[Path] = []
+
+
+def _migrated_template() -> Path:
+    """A migrated empty SQLite database, made once per test session and copied for each app."""
+    if not _TEMPLATE:
+        path = Path(tempfile.mkdtemp(prefix="stackplan-db-")) / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        migrate(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        _TEMPLATE.append(path)
+    return _TEMPLATE[0]
+
+
 def new_app(tmp_path: Path, planner: Any = None, url: str | None = None) -> Any:
     """An app on a fresh SQLite file (or ``url``) with the fake planner."""
-    return create_app(url or f"sqlite:///{tmp_path / 'service.db'}", planner=planner or FakePlanner())
+    if url is None:
+        db = tmp_path / "service.db"
+        if not db.exists():
+            shutil.copy(_migrated_template(), db)
+        url = f"sqlite:///{db}"
+    return create_app(url, planner=planner or FakePlanner())
 
 
 class Client:

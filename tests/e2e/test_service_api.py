@@ -216,7 +216,7 @@ def test_catalogs(env: tuple[Client, Org, FakePlanner]) -> None:
     assert {"accelerators", "models"} <= set(names)
     rows = client.get("/api/v1/catalogs/accelerators", headers=org.headers("viewer")).json()["rows"]
     h100 = next(r for r in rows if r["id"] == "h100-sxm")
-    assert h100["hbm_gb"] == 80  # NVIDIA H100 SXM datasheet
+    assert float(h100["hbm_gb"]) == 80  # NVIDIA H100 SXM datasheet
     assert all(r["source"] for r in rows)
     assert client.get("/api/v1/catalogs/nope", headers=org.headers()).status_code == 404
 

@@ -74,13 +74,15 @@ def test_forms_without_the_csrf_token_are_refused(env: tuple[Client, Org]) -> No
     )
     assert r.status_code == 403
     sign_in(client, org.users["editor"][0])
-    r = client.post("/scenarios", data={"name": "x", "example": "starter", "csrf_token": "bad"})
+    r = client.post("/scenarios", data={"name": "x", "example": "enterprise_research", "csrf_token": "bad"})
     assert r.status_code == 403
 
 
 def _create_via_form(client: Client) -> str:
     csrf = csrf_of(client.get("/scenarios").text)
-    r = client.post("/scenarios", data={"name": "From example", "example": "starter", "csrf_token": csrf})
+    r = client.post(
+        "/scenarios", data={"name": "From example", "example": "enterprise_research", "csrf_token": csrf}
+    )
     assert r.status_code == 303, r.text
     return r.headers["location"].rsplit("/", 1)[1]
 

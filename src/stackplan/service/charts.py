@@ -107,66 +107,61 @@ def cost_stack(plan: Mapping[str, Any]) -> Figure | None:
     }
 
 
-#: Token unit-cost keys: (own key, API key, label).
-TOKEN_KEYS = (
-    ("usd_per_million_input_tokens", "api_usd_per_million_input_tokens", "input"),
-    ("usd_per_million_output_tokens", "api_usd_per_million_output_tokens", "output"),
-)
-
-
 def token_costs(plan: Mapping[str, Any]) -> Figure | None:
-    """Cost per million tokens of each inference service per deployment, next to the API price [USD]."""
+    """Blended cost per million tokens of each inference service per deployment, next to the price of
+    buying the same tokens from an API provider [USD per million tokens]."""
     deps = _deps(plan)
-    outer: list[str] = []
-    inner: list[str] = []
-    for svc in services_of(deps[0]) if deps else []:
-        for own, _api, label in TOKEN_KEYS:
-            if svc.get(own) is not None:
-                outer.append(str(svc.get("name")))
-                inner.append(label)
-    if not outer:
+    names: list[str] = []
+    for d in deps:
+        for svc in services_of(d):
+            if svc.get("usd_per_million_tokens_blended") is not None and str(svc["name"]) not in names:
+                names.append(str(svc["name"]))
+    if not names:
         return None
-    data = []
+    data: list[dict[str, Any]] = []
+    api: dict[str, Any] = {}
     for d in deps:
         by_name = {str(s.get("name")): s for s in services_of(d)}
         model = str(d.get("model"))
-        y = [
-            by_name.get(o, {}).get(next(k for k, _, lab in TOKEN_KEYS if lab == i))
-            for o, i in zip(outer, inner, strict=True)
-        ]
+        for n in names:
+            if n in by_name and by_name[n].get("api_usd_per_million_tokens_blended") is not None:
+                api.setdefault(n, by_name[n])
         data.append(
             {
                 "type": "bar",
                 "name": deployment_label(model),
-                "x": [outer, inner],
-                "y": y,
+                "x": names,
+                "y": [by_name.get(n, {}).get("usd_per_million_tokens_blended") for n in names],
                 "marker": {"color": _color(model)},
                 "hovertemplate": "%{x}: $%{y:,.2f} per M tokens<extra>"
                 + deployment_label(model)
                 + "</extra>",
             }
         )
-    first = {str(s.get("name")): s for s in services_of(deps[0])}
-    api_y = [
-        first.get(o, {}).get(next(a for _, a, lab in TOKEN_KEYS if lab == i))
-        for o, i in zip(outer, inner, strict=True)
-    ]
-    if any(v is not None for v in api_y):
+    if api:
         data.append(
             {
                 "type": "bar",
                 "name": "API provider",
-                "x": [outer, inner],
-                "y": api_y,
+                "x": names,
+                "y": [api.get(n, {}).get("api_usd_per_million_tokens_blended") for n in names],
+                "customdata": [
+                    f"{api.get(n, {}).get('api_provider', '')} {api.get(n, {}).get('api_model', '')}"
+                    for n in names
+                ],
                 "marker": {"color": COLORS["api"], "pattern": {"shape": "/"}},
-                "hovertemplate": "%{x}: $%{y:,.2f} per M tokens<extra>API provider</extra>",
+                "hovertemplate": "%{x}: $%{y:,.2f} per M tokens (%{customdata})<extra>API provider</extra>",
             }
         )
     return {
         "data": data,
         "layout": _layout(
             barmode="group",
-            yaxis={"tickprefix": "$", "title": {"text": "USD per million tokens"}, "gridcolor": "#e6eaf0"},
+            yaxis={
+                "tickprefix": "$",
+                "title": {"text": "USD per million tokens (blended)"},
+                "gridcolor": "#e6eaf0",
+            },
         ),
     }
 

@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from stackplan.service import planning, store
-from stackplan.service.present import deployment_label, flatten, kpi_rows, services_of
+from stackplan.service.present import deployment_label, flatten, kpi_rows, reason_text, services_of
 
 __all__ = ["XLSX_MEDIA_TYPE", "export_bytes", "export_response", "xlsx_workbook"]
 
@@ -35,14 +35,15 @@ _HEAD = Font(bold=True, color="FFFFFF")
 _HEAD_FILL = PatternFill("solid", fgColor="1F3A5F")
 
 
-def export_bytes(plan: Mapping[str, Any], fmt: str) -> bytes:
-    """The plan in ``fmt`` (json, html, md, xlsx) as bytes."""
+def export_bytes(plan: Mapping[str, Any], fmt: str, scenario_yaml: str | None = None) -> bytes:
+    """The plan in ``fmt`` (json, html, md, xlsx) as bytes; ``scenario_yaml`` lets the library's
+    report writers rebuild the plan object (see :func:`planning.render_html`)."""
     if fmt == "json":
         return json.dumps(plan, indent=2).encode()
     if fmt == "html":
-        return planning.render_html(plan).encode()
+        return planning.render_html(plan, scenario_yaml).encode()
     if fmt == "md":
-        return planning.render_markdown(plan).encode()
+        return planning.render_markdown(plan, scenario_yaml).encode()
     if fmt == "xlsx":
         return xlsx_workbook(plan)
     raise ValueError(f"unknown export format {fmt!r}")
@@ -66,7 +67,8 @@ def export_response(s: Session, who: store.Actor, run_id: str, fmt: str) -> Resp
                 409, f"plan run {run_id!r} is {run.status}; only a succeeded run can be exported"
             )
         store.audit(s, who, who.org_id, "export", "plan", run.id, fmt)
-    body = export_bytes(run.result, fmt)
+        scenario_yaml = store.version_yaml(s, who, run.scenario_id, run.scenario_version)
+    body = export_bytes(run.result, fmt, scenario_yaml)
     return Response(
         body,
         media_type=MEDIA_TYPES[fmt],
@@ -114,8 +116,6 @@ def xlsx_workbook(plan: Mapping[str, Any]) -> bytes:
             deployment_label(str((plan.get("recommendation") or {}).get("deployment", ""))),
         ),
     ]
-    if plan.get("preview"):
-        meta.append(("Note", "PREVIEW: illustrative numbers, the planning engine was not installed"))
     for i, (k, v) in enumerate(meta, 3):
         ws.cell(row=i, column=1, value=k).font = Font(bold=True)
         ws.cell(row=i, column=2, value=_scalar(v))
@@ -133,7 +133,7 @@ def xlsx_workbook(plan: Mapping[str, Any]) -> bytes:
     ws.cell(row=row, column=1, value="Reasons for the recommendation").font = Font(bold=True)
     for reason in (plan.get("recommendation") or {}).get("reasons", []):
         row += 1
-        ws.cell(row=row, column=1, value=str(reason))
+        ws.cell(row=row, column=1, value=reason_text(reason))
     _widths(ws, [38, 20, 20, 20, 20])
 
     # Cash flows with formula totals
@@ -201,7 +201,7 @@ def xlsx_workbook(plan: Mapping[str, Any]) -> bytes:
         ("Roadmap", "roadmap"),
         ("Optimizer", "optimizer"),
     ):
-        if key not in plan:
+        if not plan.get(key):
             continue
         sh = wb.create_sheet(title)
         _header(sh, 1, ["Item", "Value"])

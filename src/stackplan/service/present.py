@@ -8,11 +8,13 @@ from typing import Any
 
 __all__ = [
     "DEPLOYMENT_LABELS",
+    "component_rows",
     "deployment_label",
     "flatten",
     "fmt_num",
     "fmt_usd",
     "kpi_rows",
+    "reason_text",
     "services_of",
 ]
 
@@ -25,7 +27,9 @@ KPIS: tuple[tuple[str, str, str], ...] = (
     ("value_usd", "Value from goals", "usd"),
     ("npv_usd", "NPV", "usd"),
     ("roi", "ROI", "pct"),
+    ("irr", "IRR", "pct"),
     ("payback_years", "Payback [years]", "num1"),
+    ("time_to_capacity_months", "Time to capacity [months]", "num1"),
     ("unit_costs.usd_per_accelerator_hour", "Cost per accelerator-hour [USD]", "usd2"),
     ("energy_mwh", "Energy [MWh]", "num"),
     ("emissions_tco2e.location_based", "Emissions, location-based [tCO2e]", "num"),
@@ -127,5 +131,37 @@ def services_of(deployment: Mapping[str, Any]) -> list[dict[str, Any]]:
             {"name": str(k), **(v if isinstance(v, Mapping) else {"value": v})} for k, v in services.items()
         ]
     if isinstance(services, list):
-        return [dict(s) for s in services if isinstance(s, Mapping)]
+        return [{**s, "name": s.get("name") or s.get("workload")} for s in services if isinstance(s, Mapping)]
     return []
+
+
+def reason_text(reason: Any) -> str:
+    """A recommendation reason as text (reasons are ``{kind, text, figures}`` or plain strings)."""
+    if isinstance(reason, Mapping):
+        return str(reason.get("text", ""))
+    return str(reason)
+
+
+def component_rows(component: Any, limit: int = 12) -> tuple[list[dict[str, Any]], int]:
+    """Display rows of one component: its quantities of the first year (name, value, unit, source),
+    or the flattened dict when it has no ``quantities``; and how many more rows there are."""
+    if isinstance(component, Mapping) and isinstance(component.get("quantities"), list):
+        qs = [q for q in component["quantities"] if isinstance(q, Mapping)]
+        years = sorted({int(q["year"]) for q in qs if isinstance(q.get("year"), int)})
+        first = years[0] if years else None
+        rows = [
+            {
+                "name": str(q.get("name", "")),
+                "scope": "" if q.get("scope") in (None, "pooled") else str(q.get("scope")),
+                "value": q.get("value"),
+                "unit": str(q.get("unit") or ""),
+                "source": str(q.get("source") or ""),
+            }
+            for q in qs
+            if q.get("year") in (None, first)
+        ]
+    else:
+        rows = [
+            {"name": k, "scope": "", "value": v, "unit": "", "source": ""} for k, v in flatten(component) if k
+        ]
+    return rows[:limit], max(len(rows) - limit, 0)

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from stackplan.service.present import deployment_label, flatten, fmt_usd, kpi_rows
+from stackplan.service.present import component_rows, deployment_label, fmt_usd, kpi_rows, reason_text
 
 __all__ = ["html_report", "markdown_report"]
 
@@ -29,7 +29,8 @@ def _context(plan: Mapping[str, Any]) -> dict[str, Any]:
         "labels": [deployment_label(str(d.get("model"))) for d in deployments],
         "kpis": kpi_rows(deployments),
         "recommendation": plan.get("recommendation") or {},
-        "components": {k: list(flatten(v)) for k, v in (plan.get("components") or {}).items()},
+        "components": {k: component_rows(v, 40)[0] for k, v in (plan.get("components") or {}).items()},
+        "reasons": [reason_text(r) for r in (plan.get("recommendation") or {}).get("reasons", [])],
         "fmt_usd": fmt_usd,
         "deployment_label": deployment_label,
     }
@@ -49,14 +50,12 @@ def markdown_report(plan: Mapping[str, Any]) -> str:
     c = _context(plan)
     rec = c["recommendation"]
     lines = [f"# Stackplan plan: {c['org_name']}", ""]
-    if plan.get("preview"):
-        lines += ["> Preview: illustrative numbers (the planning engine was not installed).", ""]
     lines += [
         f"Stackplan {plan.get('stackplan_version', '?')}, catalogue {plan.get('catalog_version', '?')}.",
         "",
         f"## Recommendation: {deployment_label(str(rec.get('deployment', '')))}",
         "",
-        *[f"- {r}" for r in rec.get("reasons", [])],
+        *[f"- {r}" for r in c["reasons"]],
         "",
         "## Deployments compared",
         "",
@@ -89,6 +88,9 @@ def markdown_report(plan: Mapping[str, Any]) -> str:
     lines += ["## Components", ""]
     for name, items in c["components"].items():
         lines += [f"### {name.capitalize()}", ""]
-        lines += [f"- {k}: {v}" for k, v in items]
+        lines += [
+            f"- {q['name']}{' (' + q['scope'] + ')' if q['scope'] else ''}: {q['value']} {q['unit']}"
+            for q in items
+        ]
         lines.append("")
     return "\n".join(lines)

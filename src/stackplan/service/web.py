@@ -28,12 +28,14 @@ from stackplan.service.app import Services
 from stackplan.service.db import User
 from stackplan.service.planning import DEPLOYMENT_MODELS, ScenarioProblem, examples
 from stackplan.service.present import (
+    component_rows,
     deployment_label,
     flatten,
     fmt_num,
     fmt_usd,
     get_path,
     kpi_rows,
+    reason_text,
     services_of,
 )
 from stackplan.service.security import SESSION_MAX_AGE_S, hash_password, verify_password
@@ -439,8 +441,9 @@ def _components(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
     out = []
     for name in order:
         if name in comps:
-            items = [(k, v) for k, v in flatten(comps[name]) if k]
-            out.append({"name": name, "rows": items[:14], "more": max(len(items) - 14, 0)})
+            rows, more = component_rows(comps[name])
+            notes = comps[name].get("notes") if isinstance(comps[name], Mapping) else None
+            out.append({"name": name, "rows": rows, "more": more, "notes": list(notes or [])[:3]})
     return out
 
 
@@ -473,7 +476,11 @@ def _dashboard_ctx(plan: Mapping[str, Any]) -> dict[str, Any]:
         "figures": {k: Markup(json.dumps(v).replace("</", "<\\/")) for k, v in figures.items()},
         "findings": _findings(plan),
         "services": [(deployment_label(str(d.get("model"))), services_of(d)) for d in deployments],
-        "optimizer": list(flatten(plan["optimizer"]))[:40] if "optimizer" in plan else None,
+        "optimizer": list(flatten(plan["optimizer"]))[:40] if plan.get("optimizer") else None,
+        "reasons": [reason_text(r) for r in rec.get("reasons", [])],
+        "unserved": [
+            (deployment_label(str(d.get("model"))), u) for d in deployments for u in d.get("unserved") or []
+        ],
         "org_scenario": org if isinstance(org, Mapping) else {},
     }
 
@@ -534,6 +541,11 @@ def _side(s: Session, who: store.Actor, ref: str | None) -> dict[str, Any] | Non
         "sc": sc,
         "run_id": run.id if run else None,
         "rec": (run.result or {}).get("recommendation", {}) if run else {},
+        "reasons": [
+            reason_text(r) for r in ((run.result or {}).get("recommendation") or {}).get("reasons", [])
+        ]
+        if run
+        else [],
         "deployments": deployments,
     }
 
