@@ -12,7 +12,9 @@ import pytest
 from stackplan.service.app import create_app
 from tests.e2e.service_support import CHROMIUM, CHROMIUM_ARGS, PASSWORD, LiveServer, make_org
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make system-deps)")
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make system-deps)"
+)
 
 
 def test_sign_in_create_run_and_download(tmp_path: Path) -> None:
@@ -24,7 +26,9 @@ def test_sign_in_create_run_and_download(tmp_path: Path) -> None:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
+            page = browser.new_context(
+                viewport={"width": 1280, "height": 900}, accept_downloads=True
+            ).new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
@@ -47,7 +51,11 @@ def test_sign_in_create_run_and_download(tmp_path: Path) -> None:
             page.wait_for_selector("#chart-cost-stack[data-rendered=true]", timeout=60_000)
             for chart in ("comparison", "cost-stack", "tokens", "emissions"):
                 assert page.locator(f"#chart-{chart} .main-svg").count() >= 1, chart
-            assert page.locator(".hero-title").inner_text().strip() in {"Cloud-first", "Hybrid", "On-prem optimised"}
+            assert page.locator(".hero-title").inner_text().strip() in {
+                "Cloud-first",
+                "Hybrid",
+                "On-prem optimised",
+            }
 
             with page.expect_download() as info:
                 page.click("#downloads a[href$='/download/html']")

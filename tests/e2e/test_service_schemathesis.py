@@ -16,14 +16,18 @@ from tests.e2e.service_support import GOOD_YAML, Client, make_org, new_app
 MAX_EXAMPLES = 8
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # schemathesis calls ASGI apps via starlette's TestClient
+@pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning"
+)  # schemathesis calls ASGI apps via starlette's TestClient
 def test_no_server_errors(tmp_path: Path) -> None:
     app = new_app(tmp_path)
     org = make_org(app, "Fuzz")
     client = Client(app)
     headers = org.headers("editor")
     # a real scenario and run, so that generated requests also meet existing objects
-    sid = client.post("/api/v1/scenarios", json={"name": "x", "yaml": GOOD_YAML}, headers=headers).json()["id"]
+    sid = client.post("/api/v1/scenarios", json={"name": "x", "yaml": GOOD_YAML}, headers=headers).json()[
+        "id"
+    ]
     client.post(f"/api/v1/scenarios/{sid}/plans", headers=headers)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     failures: list[str] = []
@@ -47,7 +51,9 @@ def test_no_server_errors(tmp_path: Path) -> None:
                 response = case.call(headers=headers)
                 calls.append(response.status_code)
                 if response.status_code >= 500:
-                    failures.append(f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:200]}")
+                    failures.append(
+                        f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:200]}"
+                    )
 
             check()
     finally:
