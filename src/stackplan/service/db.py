@@ -28,7 +28,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
 __all__ = [
     "ApiToken",
@@ -36,6 +36,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Organization",
+    "PlanResult",
     "PlanRun",
     "Scenario",
     "ScenarioVersion",
@@ -141,11 +142,24 @@ class PlanRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(String(200), default="queued")
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    result_row: Mapped[PlanResult | None] = relationship(lazy="select", uselist=False)
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """The plan JSON contract of a succeeded run (loaded on first access)."""
+        return self.result_row.result if self.result_row is not None else None
+
+
+class PlanResult(Base):
+    """The plan of a succeeded run (kept apart from ``plan_runs`` so that listing runs stays cheap)."""
+
+    __tablename__ = "plan_results"
+    run_id: Mapped[str] = mapped_column(ForeignKey("plan_runs.id"), primary_key=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class AuditEvent(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from stackplan.errors import InputError, StackplanError
-from stackplan.service.db import PlanRun, ScenarioVersion, utcnow
+from stackplan.service.db import PlanResult, PlanRun, ScenarioVersion, utcnow
 from stackplan.service.planning import Planner
 
 __all__ = ["JobPool"]
@@ -127,14 +127,14 @@ class JobPool:
                     self._set(run_id, progress=max(0.0, min(1.0, fraction)), message=message[:200])
 
             result = self._planner.run(yaml_text, progress)
-            self._set(
-                run_id,
-                status="succeeded",
-                progress=1.0,
-                message="done",
-                result=_json_safe(result),
-                finished_at=utcnow(),
-            )
+            with self._sessions.begin() as s:  # result and state in one transaction
+                done = s.execute(
+                    update(PlanRun)
+                    .where(PlanRun.id == run_id, PlanRun.status.in_(("queued", "running")))
+                    .values(status="succeeded", progress=1.0, message="done", finished_at=utcnow())
+                )
+                if getattr(done, "rowcount", 0) == 1:
+                    s.add(PlanResult(run_id=run_id, result=_json_safe(result)))
         except InputError as err:
             self._set(
                 run_id, status="failed", message="invalid scenario", error=str(err), finished_at=utcnow()

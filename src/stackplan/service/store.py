@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from stackplan.service.db import (
     ROLES,
@@ -438,9 +438,12 @@ def create_run(s: Session, actor: Actor, scenario_id: str, version: int | None) 
     return run
 
 
-def get_run(s: Session, actor: Actor, run_id: str) -> PlanRun:
-    """A run of the caller's organisation."""
-    run = s.scalar(select(PlanRun).where(PlanRun.id == run_id, PlanRun.org_id == actor.org_id))
+def get_run(s: Session, actor: Actor, run_id: str, *, with_result: bool = True) -> PlanRun:
+    """A run of the caller's organisation (its result loaded only when asked for)."""
+    q = select(PlanRun).where(PlanRun.id == run_id, PlanRun.org_id == actor.org_id)
+    if with_result:
+        q = q.options(joinedload(PlanRun.result_row))
+    run = s.scalar(q)
     if run is None:
         raise NotFoundError(f"plan run {run_id!r} not found")
     return run

@@ -499,7 +499,7 @@ def plan_page(request: Request, s: Db, who: Who, run_id: str) -> Response:
 @router.get("/plans/{run_id}/status")
 def plan_status(s: Db, who: Who, run_id: str) -> JSONResponse:
     """Run state for the progress bar."""
-    run = store.get_run(s, who, run_id)
+    run = store.get_run(s, who, run_id, with_result=False)
     return JSONResponse(store.run_view(run, with_result=False), headers={"cache-control": "no-store"})
 
 

@@ -71,11 +71,15 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False, index=True),
         sa.Column("progress", sa.Float(), nullable=False),
         sa.Column("message", sa.String(200), nullable=False),
-        sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("created_by", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),
         sa.Column("created_at", _TS, nullable=False),
         sa.Column("finished_at", _TS, nullable=True),
+    )
+    op.create_table(
+        "plan_results",
+        sa.Column("run_id", sa.String(32), sa.ForeignKey("plan_runs.id"), primary_key=True),
+        sa.Column("result", sa.JSON(), nullable=False),
     )
     op.create_table(
         "audit_events",
@@ -99,6 +103,7 @@ def downgrade() -> None:
     for table in (
         "app_settings",
         "audit_events",
+        "plan_results",
         "plan_runs",
         "scenario_versions",
         "scenarios",
