@@ -22,6 +22,17 @@ from stackplan.errors import (
     UnknownIdError,
 )
 from stackplan.models import MLA, ModelArchitecture, MoE, resolve_model
+from stackplan.perf.inference import (
+    Disaggregation,
+    InferencePrediction,
+    InferenceSizing,
+    SpeculativeDecoding,
+    predict_inference,
+    size_inference_service,
+)
+from stackplan.perf.prediction import TrainingPrediction, predict_training
+from stackplan.plan import Plan, build_plan
+from stackplan.scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
 
@@ -31,18 +42,30 @@ __all__ = [
     "Accelerator",
     "CatalogError",
     "CatalogModel",
+    "Disaggregation",
     "DoesNotFitError",
+    "InferencePrediction",
+    "InferenceSizing",
     "InputError",
     "InputProblem",
     "InvalidInputError",
     "MoE",
     "ModelArchitecture",
+    "Plan",
+    "Scenario",
+    "SpeculativeDecoding",
     "StackplanError",
+    "TrainingPrediction",
     "UnknownIdError",
     "__version__",
+    "build_plan",
     "get_accelerator",
     "get_model",
     "list_accelerators",
     "list_models",
+    "load_scenario",
+    "predict_inference",
+    "predict_training",
     "resolve_model",
+    "size_inference_service",
 ]

@@ -201,8 +201,11 @@ class Plan:
         raise KeyError(model)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract (see ``docs/plan.md``). Keys reserved for later issues are present
-        and ``None``: ``governance`` (issue 6), ``roadmap`` and ``optimizer`` (issue 5)."""
+        """The JSON contract (see ``docs/plan.md``). ``governance`` holds the findings, risk register
+        and evidence checklist (docs/governance.md); ``roadmap`` and ``optimizer`` (issue 5) are
+        reserved and ``None``."""
+        from stackplan.governance.adapter import governance_section
+
         return {
             "stackplan_version": self.stackplan_version,
             "catalog_version": self.catalog_version,
@@ -211,7 +214,7 @@ class Plan:
             "deployments": [d.to_dict() for d in self.deployments],
             "recommendation": self.recommendation.to_dict(),
             "assumptions": [dict(a) for a in self.assumptions],
-            "governance": None,
+            "governance": governance_section(self),
             "roadmap": None,
             "optimizer": None,
         }
@@ -243,7 +246,7 @@ def _services(
     rate: dict[str, float] = {}
     for pool in costs.pools:
         for wid in pool.workloads:
-            rate[wid] = pool.usd_per_delivered_hour
+            rate[wid] = pool.usd_per_delivered_hour(scenario.organization.discount_rate)
     services: list[dict[str, Any]] = []
     runs: list[dict[str, Any]] = []
     by_id = {w.id: w for w in scenario.workloads.all()}
@@ -330,8 +333,9 @@ def _deployment_result(scenario: Scenario, costs: DeploymentCosts, inputs: PlanI
     net = [v - c for v, c in zip(value, cost, strict=True)]
     npv_cost = npv(r, cost)
     npv_value = npv(r, value)
-    compute_cost = sum(sum(costs.lines[k]) for k in COMPUTE_LINES)
-    delivered = sum(sum(p.delivered_hours) for p in costs.pools)
+    # levelised: PV of the compute lines over PV of the delivered accelerator-hours
+    compute_cost = npv(r, [sum(costs.lines[k][t] for k in COMPUTE_LINES) for t in range(len(costs.years))])
+    delivered = npv(r, [sum(p.delivered_hours[t] for p in costs.pools) for t in range(len(costs.years))])
     services, runs = _services(scenario, costs, inputs)
     spend = costs.cloud_spend_by_provider
     compute_spend = sum(sum(p.compute_cost_usd) for p in costs.pools)
@@ -358,7 +362,7 @@ def _deployment_result(scenario: Scenario, costs: DeploymentCosts, inputs: PlanI
             "committed_devices": list(p.committed_devices),
             "owned_busy_hours": list(p.owned_busy_hours),
             "cloud_busy_hours": list(p.cloud_busy_hours),
-            "usd_per_delivered_accelerator_hour": p.usd_per_delivered_hour,
+            "usd_per_delivered_accelerator_hour": p.usd_per_delivered_hour(r),
             "break_even_utilisation": p.break_even_utilisation,
             "workloads": list(p.workloads),
         }
@@ -463,9 +467,11 @@ def recommend(deployments: Sequence[DeploymentResult]) -> Recommendation:
                 text=(
                     f"goals yield {_usd(best.value_usd)} over the horizon; NPV {_usd(best.npv_usd)}"
                     + (
-                        f", payback after {best.payback_years:.1f} years"
-                        if best.payback_years is not None
-                        else ", no payback within the horizon"
+                        ", no payback within the horizon"
+                        if best.payback_years is None
+                        else ", payback within the first year"
+                        if best.payback_years < 1
+                        else f", payback after {best.payback_years:.1f} years"
                     )
                 ),
                 figures={
@@ -479,7 +485,7 @@ def recommend(deployments: Sequence[DeploymentResult]) -> Recommendation:
     reasons.append(
         Reason(
             kind="time_to_capacity",
-            text="time to capacity: " + ", ".join(f"{_NAMES[m]} {v:g} months" for m, v in ttc.items()),
+            text=", ".join(f"{_NAMES[m]} {v:g} months" for m, v in ttc.items()),
             figures={str(k): v for k, v in ttc.items()},
         )
     )

@@ -26,13 +26,15 @@ class DataTable:
     rows: tuple[dict[str, str], ...]
 
 
-def _read_text(filename: str) -> str:
-    return resources.files("stackplan.catalog").joinpath("data", filename).read_text(encoding="utf-8")
+def _read_text(filename: str, package: str = "stackplan.catalog") -> str:
+    return resources.files(package).joinpath("data", filename).read_text(encoding="utf-8")
 
 
-def read_table(filename: str, *, required: tuple[str, ...] = ("source",)) -> DataTable:
-    """Read ``catalog/data/<filename>``; check that the required columns exist and are filled."""
-    text = _read_text(filename)
+def read_table(
+    filename: str, *, required: tuple[str, ...] = ("source",), package: str = "stackplan.catalog"
+) -> DataTable:
+    """Read ``<package>/data/<filename>``; check that the required columns exist and are filled."""
+    text = _read_text(filename, package)
     meta: dict[str, str] = {}
     body: list[str] = []
     for line in text.splitlines():

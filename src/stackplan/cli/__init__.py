@@ -25,6 +25,8 @@ def version() -> None:
 
 
 # Commands owned by their own modules register themselves on `app` when imported.
+from stackplan.cli import catalog_costs as _catalog_costs  # noqa: E402,F401
+from stackplan.cli import check as _check  # noqa: E402,F401
 from stackplan.cli import demo as _demo  # noqa: E402,F401
 from stackplan.cli import plan as _plan  # noqa: E402,F401
 from stackplan.cli import serve as _serve  # noqa: E402,F401

@@ -9,6 +9,7 @@ from rich import box
 from rich.table import Table
 
 from stackplan.catalog import CATALOG_VERSION, list_accelerators, list_models
+from stackplan.catalog.serving import list_inference_efficiencies
 from stackplan.cli._common import console, handle_errors, print_json
 
 catalog_app = typer.Typer(help="List the shipped catalogues (dated, with sources).", no_args_is_help=True)
@@ -26,7 +27,13 @@ def accelerators(as_json: JsonOpt = False) -> None:
     """Accelerators: peak TFLOP/s, HBM, interconnect, power and achievable efficiencies."""
     accs = list_accelerators()
     if as_json:
-        print_json({"catalog_version": CATALOG_VERSION, "accelerators": [a.__dict__ for a in accs]})
+        print_json(
+            {
+                "catalog_version": CATALOG_VERSION,
+                "accelerators": [a.__dict__ for a in accs],
+                "inference_efficiency": [e.__dict__ for e in list_inference_efficiencies()],
+            }
+        )
         return
     t = Table(title=f"Accelerators (catalogue {CATALOG_VERSION}; dense TFLOP/s, per device)")
     for col in (
@@ -60,6 +67,18 @@ def accelerators(as_json: JsonOpt = False) -> None:
             f"{a.source} ({a.source_date})",
         )
     console.print(t)
+    e = Table(title="Inference efficiency assumed per accelerator and weight precision (fraction of peak)")
+    for col in ("id", "precision", "matmul eff.", "mem-bw eff.", "source"):
+        e.add_column(col, overflow="fold")
+    for row in list_inference_efficiencies():
+        e.add_row(
+            row.accelerator,
+            row.precision,
+            f"{row.matmul_efficiency:.2f}",
+            f"{row.memory_bandwidth_efficiency:.2f}",
+            row.source,
+        )
+    console.print(e)
 
 
 @catalog_app.command("models")

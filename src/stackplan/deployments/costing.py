@@ -32,11 +32,19 @@ import numpy.typing as npt
 
 from stackplan.deployments.hybrid import hybrid_owned_level
 from stackplan.deployments.screening import HOURS_PER_YEAR, hours_split, screening_level
-from stackplan.economics.finance import capital_recovery_factor
+from stackplan.economics.finance import capital_recovery_factor, npv
 from stackplan.plan_inputs import CloudOffer, PlanInputs, ServerOffer
 from stackplan.scenario.schema import DataClass, DeploymentModel, Scenario
 from stackplan.sizing.compute import ComputeDemand, WorkloadOption, load_duration_curve
 from stackplan.sizing.data import DataDemand
+from stackplan.sustainability.carbon import (
+    embodied_tco2e,
+    embodied_tco2e_per_year,
+    location_based_tco2e,
+    market_based_tco2e,
+)
+from stackplan.sustainability.energy import it_power_kw_per_accelerator
+from stackplan.sustainability.water import water_m3
 
 __all__ = [
     "CAPEX_LINES",
@@ -118,11 +126,12 @@ class PoolResult:
     break_even_utilisation: float | None
     workloads: tuple[str, ...]
 
-    @property
-    def usd_per_delivered_hour(self) -> float:
-        """Levelised compute cost over the horizon per delivered accelerator-hour [USD/h]."""
-        hours = sum(self.delivered_hours)
-        return sum(self.compute_cost_usd) / hours if hours > 0 else float("nan")
+    def usd_per_delivered_hour(self, discount_rate: float) -> float:
+        """Levelised compute cost per delivered accelerator-hour [USD/h]:
+        ``PV(compute cost) / PV(delivered hours)`` at ``discount_rate`` (the levelised-cost method
+        of NREL's LCOE; with a zero rate, total cost over total hours)."""
+        hours = npv(discount_rate, self.delivered_hours)
+        return npv(discount_rate, self.compute_cost_usd) / hours if hours > 0 else float("nan")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -216,8 +225,16 @@ def _owned_fixed_usd_per_device_year(inputs: PlanInputs, server: ServerOffer, si
 
 
 def _busy_kw(inputs: PlanInputs, tdp_w: float) -> float:
-    """Server power per busy accelerator [kW] = TDP x (1 + non-accelerator overhead)."""
-    return tdp_w / 1000 * (1 + inputs.a("server_overhead_power_fraction"))
+    """Server power per busy accelerator [kW] = TDP x (1 + non-accelerator overhead)
+    (:func:`stackplan.sustainability.energy.it_power_kw_per_accelerator` at full use)."""
+    return float(
+        it_power_kw_per_accelerator(
+            tdp_w,
+            1.0,
+            idle_power_fraction=inputs.a("accelerator_idle_power_fraction"),
+            server_overhead_power_fraction=inputs.a("server_overhead_power_fraction"),
+        )
+    )
 
 
 def _owned_usd_per_busy_hour(inputs: PlanInputs, tdp_w: float) -> float:
@@ -343,7 +360,7 @@ def place_workloads(
                     best = c
         if best is None:
             out.append(
-                Placement(workload_id=wid, option=None, owned=False, cloud=None, reason="; ".join(why))
+                Placement(workload_id=wid, option=None, owned=False, cloud=None, reason=_join_reasons(why))
             )
         else:
             out.append(best[1])
@@ -538,10 +555,16 @@ def cost_deployment(
                 delivered[t] += below * (1 - share)
                 it_kwh[t] += it
                 fac_kwh[t] += fac
-                loc_t[t] += fac * site.location_gco2_per_kwh / 1e6
-                mkt_t[t] += fac * site.market_gco2_per_kwh / 1e6
-                emb_t[t] += n * server.embodied_kgco2e_per_accelerator / a("embodied_life_years") / 1000
-                water[t] += (it * a("wue_l_per_kwh") + fac * offsite) / 1000
+                loc_t[t] += float(location_based_tco2e(fac, site.location_gco2_per_kwh))
+                mkt_t[t] += float(market_based_tco2e(fac, site.market_gco2_per_kwh))
+                emb_t[t] += float(
+                    embodied_tco2e_per_year(
+                        n, server.embodied_kgco2e_per_accelerator, a("embodied_life_years")
+                    )
+                )
+                water[t] += float(
+                    water_m3(it, a("wue_l_per_kwh"), facility_energy_kwh=fac, offsite_water_l_per_kwh=offsite)
+                )
                 owned_devices_total[t] += n
             # hybrid bursts go to the cheapest offer the pool's flexible workloads may use
             burst_offer = min((p.cloud for p in owned_ps if p.cloud), key=lambda f: f.on_demand, default=None)
@@ -665,9 +688,16 @@ def cost_deployment(
                 led.add("power", t, e * a("pue") * inputs.site.electricity_usd_per_kwh)
                 it_kwh[t] += e
                 fac_kwh[t] += e * a("pue")
-                loc_t[t] += e * a("pue") * inputs.site.location_gco2_per_kwh / 1e6
-                mkt_t[t] += e * a("pue") * inputs.site.market_gco2_per_kwh / 1e6
-                water[t] += (e * a("wue_l_per_kwh") + e * a("pue") * offsite) / 1000
+                loc_t[t] += float(location_based_tco2e(e * a("pue"), inputs.site.location_gco2_per_kwh))
+                mkt_t[t] += float(market_based_tco2e(e * a("pue"), inputs.site.market_gco2_per_kwh))
+                water[t] += float(
+                    water_m3(
+                        e,
+                        a("wue_l_per_kwh"),
+                        facility_energy_kwh=e * a("pue"),
+                        offsite_water_l_per_kwh=offsite,
+                    )
+                )
             else:
                 led.add("cloud_storage", t, tb * 12 * _cloud_storage_price(inputs, main_provider, tier))
         egress_gb = scenario.data.egress_tb_per_month * 12 * 1000
@@ -701,7 +731,7 @@ def cost_deployment(
             a("integration_fte_years_per_workload") * inputs.loaded_salary_usd("ml_engineer"),
         )
 
-    lead = _lead_time_months(model, inputs)
+    lead = _lead_time_months(placements, inputs)
     lines = {k: tuple(v) for k, v in led.lines.items()}
     return DeploymentCosts(
         model=model,
@@ -744,9 +774,16 @@ def _cloud_footprint(
     fac = it_e * offer.pue
     it_kwh[t] += it_e
     fac_kwh[t] += fac
-    loc_t[t] += fac * offer.location_gco2_per_kwh / 1e6
-    mkt_t[t] += fac * offer.market_gco2_per_kwh / 1e6
-    water[t] += (it_e * offer.wue_l_per_kwh + fac * inputs.a("offsite_water_l_per_kwh")) / 1000
+    loc_t[t] += float(location_based_tco2e(fac, offer.location_gco2_per_kwh))
+    mkt_t[t] += float(market_based_tco2e(fac, offer.market_gco2_per_kwh))
+    water[t] += float(
+        water_m3(
+            it_e,
+            offer.wue_l_per_kwh,
+            facility_energy_kwh=fac,
+            offsite_water_l_per_kwh=inputs.a("offsite_water_l_per_kwh"),
+        )
+    )
 
 
 def _cloud_embodied(inputs: PlanInputs, accelerator: str, busy_hours: float) -> float:
@@ -755,18 +792,36 @@ def _cloud_embodied(inputs: PlanInputs, accelerator: str, busy_hours: float) -> 
     server = inputs.servers.get(accelerator)
     if server is None:
         return 0.0
-    life_hours = (
-        inputs.a("embodied_life_years") * HOURS_PER_YEAR * inputs.a("hardware_utilisation_for_embodied")
+    return float(
+        embodied_tco2e(
+            busy_hours,
+            server.embodied_kgco2e_per_accelerator,
+            life_years=inputs.a("embodied_life_years"),
+            lifetime_utilisation=inputs.a("hardware_utilisation_for_embodied"),
+        )
     )
-    return busy_hours / life_hours * server.embodied_kgco2e_per_accelerator / 1000
 
 
-def _lead_time_months(model: DeploymentModel, inputs: PlanInputs) -> float:
-    if model in ("cloud_first", "hybrid") or inputs.site is None:
-        return inputs.a("cloud_lead_time_months")
-    return inputs.a(
+def _lead_time_months(placements: Sequence[Placement], inputs: PlanInputs) -> float:
+    """Months until every served workload has capacity: the cloud lead time for work that can run
+    in a cloud, the site's (colocation or build) for work that can only run on owned capacity."""
+    cloud = inputs.a("cloud_lead_time_months")
+    if inputs.site is None:
+        return cloud
+    site = inputs.a(
         "build_lead_time_months" if inputs.site.facility == "build" else "colocation_lead_time_months"
     )
+    leads = [site if p.owned and p.cloud is None else cloud for p in placements if p.served]
+    return max(leads, default=cloud)
+
+
+def _join_reasons(why: Sequence[str]) -> str:
+    """``acc: reason`` items with the same reason merged: ``a, b: reason``."""
+    by_reason: dict[str, list[str]] = {}
+    for item in why:
+        acc, _, reason = item.partition(": ")
+        by_reason.setdefault(reason, []).append(acc)
+    return "; ".join(f"{', '.join(accs)}: {reason}" for reason, accs in by_reason.items())
 
 
 def _staff(

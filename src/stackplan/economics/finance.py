@@ -13,6 +13,7 @@ recovery factor as in PyPSA's ``annuity`` and NREL's ATB.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -76,11 +77,16 @@ def irr(cash_flows_usd: Sequence[float] | FloatArray) -> float | None:
     caller should prefer NPV.
     """
     flows = np.asarray(cash_flows_usd, dtype=np.float64)
+    scale = float(np.max(np.abs(flows))) if flows.size else 0.0
+    if scale == 0.0:
+        return None
+    flows = np.where(np.abs(flows) < 1e-12 * scale, 0.0, flows / scale)  # drop rounding noise
     nonzero = flows[flows != 0.0]
     if nonzero.size < 2 or np.all(nonzero > 0) or np.all(nonzero < 0):
         return None
     last = int(np.max(np.nonzero(flows)[0]))
-    roots = np.roots(flows[: last + 1][::-1])  # highest power first: CF_n x^n + ... + CF_0
+    with np.errstate(all="ignore"):
+        roots = np.roots(flows[: last + 1][::-1])  # highest power first: CF_n x^n + ... + CF_0
     rates = [1.0 / float(x.real) - 1.0 for x in np.atleast_1d(roots) if abs(x.imag) < 1e-9 and x.real > 0.0]
     if not rates:
         return None
@@ -131,14 +137,14 @@ def capital_recovery_factor(rate: Num, years: float) -> Num:
         raise InvalidInputError("years", "economic life must be positive", years, "use e.g. 5")
     if isinstance(rate, np.ndarray):
         r = np.asarray(rate, dtype=np.float64)
-        growth_arr = np.power(1.0 + r, years)
+        growth_minus_one = np.expm1(years * np.log1p(r))  # (1+r)**n - 1 without cancellation
         with np.errstate(divide="ignore", invalid="ignore"):
-            crf = np.where(np.abs(r) < 1e-12, 1.0 / years, r * growth_arr / (growth_arr - 1.0))
+            crf = np.where(np.abs(r) < 1e-12, 1.0 / years, r * (growth_minus_one + 1.0) / growth_minus_one)
         return np.asarray(crf, dtype=np.float64)
     if abs(rate) < 1e-12:
         return 1.0 / years
-    growth = power(1.0 + rate, years)
-    return rate * growth / (growth - 1.0)
+    growth_minus_one = math.expm1(years * math.log1p(rate))  # (1+r)**n - 1 without cancellation
+    return rate * (growth_minus_one + 1.0) / growth_minus_one
 
 
 def annuitised_capex_usd_per_year(

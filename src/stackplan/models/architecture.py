@@ -50,6 +50,9 @@ class MoE:
     layer_interval
         Every ``layer_interval``-th layer after the dense ones is an MoE layer; the others are
         dense (1 = all of them; Llama 4 Maverick uses 2) [-].
+    shared_expert_ffn_hidden_size
+        Intermediate size of one shared expert when it differs from the routed experts
+        (Qwen2-MoE: 5632 vs 1408); ``None`` = ``expert_ffn_hidden_size`` [-].
     """
 
     experts: int
@@ -58,6 +61,7 @@ class MoE:
     expert_ffn_hidden_size: int
     first_dense_layers: int = 0
     layer_interval: int = 1
+    shared_expert_ffn_hidden_size: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,7 +107,21 @@ class ModelArchitecture:
     moe, mla
         Optional mixture-of-experts and latent-attention settings.
     attention_bias, mlp_bias
-        Linear layers carry biases (GPT-2, GPT-NeoX; Qwen2 has QKV bias only).
+        Attention (Q, K, V and output) and MLP linear layers carry biases (GPT-2, GPT-NeoX).
+    qkv_bias
+        Only the Q, K and V projections carry biases (Qwen2, Qwen2-MoE).
+    qk_norm
+        RMSNorm with a gain of ``head_dim`` on queries and on keys, shared across heads (Qwen3);
+        adds ``2 * head_dim`` parameters per layer. A weightless L2 norm (Llama 4) is ``False``.
+    norm_bias
+        Norms are LayerNorms with a bias (GPT-2, GPT-NeoX): ``2 d`` parameters instead of ``d``.
+    position_embeddings
+        Rows of a learned absolute position-embedding table (GPT-2: 1024; 0 for RoPE models)
+        [positions]. A lookup, so not counted as matmul parameters.
+
+    Not modelled (below 0.01% of any catalogue model): router biases (DeepSeek-V3
+    ``e_score_correction_bias``), the Qwen2-MoE shared-expert gate (``d`` per layer), MTP modules
+    (DeepSeek-V3's 14B next-token-prediction module, which its published 671B excludes).
     """
 
     name: str
@@ -120,6 +138,10 @@ class ModelArchitecture:
     mla: MLA | None = None
     attention_bias: bool = False
     mlp_bias: bool = False
+    qkv_bias: bool = False
+    qk_norm: bool = False
+    norm_bias: bool = False
+    position_embeddings: int = 0
     source: str = field(default="", compare=False)
 
     # ------------------------------------------------------------------ layer layout
@@ -137,6 +159,11 @@ class ModelArchitecture:
 
     # ------------------------------------------------------------------ per-block counts
     @property
+    def norm_params(self) -> int:
+        """Weights of one norm over the model width: ``d`` (RMSNorm) or ``2 d`` (LayerNorm) [-]."""
+        return 2 * self.hidden_size if self.norm_bias else self.hidden_size
+
+    @property
     def attention_params_per_layer(self) -> int:
         """Weights of one attention block, including its input norm [-]."""
         d = self.hidden_size
@@ -153,12 +180,17 @@ class ModelArchitecture:
                 + m.kv_lora_rank * self.heads * (m.qk_nope_head_dim + m.v_head_dim)
             )
             o = self.heads * m.v_head_dim * d
-            return q + kv + o + d
+            return q + kv + o + self.norm_params
         q = d * self.heads * self.head_dim
         kv = 2 * d * self.kv_heads * self.head_dim
         o = self.heads * self.head_dim * d
-        bias = (self.heads + 2 * self.kv_heads) * self.head_dim + d if self.attention_bias else 0
-        return q + kv + o + bias + d
+        bias = 0
+        if self.attention_bias or self.qkv_bias:
+            bias += (self.heads + 2 * self.kv_heads) * self.head_dim
+        if self.attention_bias:
+            bias += d
+        qk_norm = 2 * self.head_dim if self.qk_norm else 0
+        return q + kv + o + bias + qk_norm + self.norm_params
 
     def _mlp_params(self, ffn: int) -> int:
         d = self.hidden_size
@@ -169,77 +201,96 @@ class ModelArchitecture:
     @property
     def dense_mlp_params_per_layer(self) -> int:
         """Weights of one dense feed-forward block, including its input norm [-]."""
-        return self._mlp_params(self.ffn_hidden_size) + self.hidden_size
+        return self._mlp_params(self.ffn_hidden_size) + self.norm_params
 
     @property
     def expert_params(self) -> int:
-        """Weights of one expert [-]."""
+        """Weights of one routed expert [-]."""
         if self.moe is None:
             return 0
         return self._mlp_params(self.moe.expert_ffn_hidden_size)
 
     @property
-    def moe_params_per_layer(self) -> int:
-        """Weights of one MoE block (all experts, shared experts, router, norm) [-]."""
+    def shared_expert_params(self) -> int:
+        """Weights of one shared expert [-]."""
         if self.moe is None:
             return 0
+        size = self.moe.shared_expert_ffn_hidden_size or self.moe.expert_ffn_hidden_size
+        return self._mlp_params(size)
+
+    def _moe_block_params(self, routed_experts: int) -> int:
         m = self.moe
+        assert m is not None
         router = self.hidden_size * m.experts
-        return (m.experts + m.shared_experts) * self.expert_params + router + self.hidden_size
+        return (
+            routed_experts * self.expert_params
+            + m.shared_experts * self.shared_expert_params
+            + router
+            + self.norm_params
+        )
+
+    @property
+    def moe_params_per_layer(self) -> int:
+        """Weights of one MoE block (all experts, shared experts, router, norm) [-]."""
+        return 0 if self.moe is None else self._moe_block_params(self.moe.experts)
 
     @property
     def moe_active_params_per_layer(self) -> int:
-        """Weights of one MoE block a single token touches [-]."""
-        if self.moe is None:
-            return 0
-        m = self.moe
-        router = self.hidden_size * m.experts
-        return (m.active_experts + m.shared_experts) * self.expert_params + router + self.hidden_size
+        """Weights of one MoE block a single token touches (top-k and shared experts, router, norm) [-]."""
+        return 0 if self.moe is None else self._moe_block_params(self.moe.active_experts)
 
     # ------------------------------------------------------------------ totals
     @property
     def embedding_params(self) -> int:
-        """Input embedding table [-]."""
+        """Input (token) embedding table [-]."""
         return self.vocab_size * self.hidden_size
+
+    @property
+    def position_embedding_params(self) -> int:
+        """Learned absolute position-embedding table (0 for rotary models) [-]."""
+        return self.position_embeddings * self.hidden_size
 
     @property
     def head_params(self) -> int:
         """Output projection (0 when tied to the embedding) [-]."""
         return 0 if self.tied_embeddings else self.vocab_size * self.hidden_size
 
-    @property
-    def total_params(self) -> int:
-        """All parameters [-]."""
+    def _params(self, moe_block: int) -> int:
         return (
             self.embedding_params
+            + self.position_embedding_params
             + self.head_params
-            + self.hidden_size  # final norm
+            + self.norm_params  # final norm
             + self.layers * self.attention_params_per_layer
             + self.dense_layers * self.dense_mlp_params_per_layer
-            + self.moe_layers * self.moe_params_per_layer
+            + self.moe_layers * moe_block
         )
 
     @property
+    def total_params(self) -> int:
+        """All parameters [-]: embeddings, output head (unless tied), norms, attention, FFNs, routers."""
+        return self._params(self.moe_params_per_layer)
+
+    @property
     def active_params(self) -> int:
-        """Parameters used for one token (= total for a dense model) [-]."""
-        return (
-            self.embedding_params
-            + self.head_params
-            + self.hidden_size
-            + self.layers * self.attention_params_per_layer
-            + self.dense_layers * self.dense_mlp_params_per_layer
-            + self.moe_layers * self.moe_active_params_per_layer
-        )
+        """Parameters a token touches (= total for a dense model) [-].
+
+        ``total_params`` with each MoE block reduced to its top-k routed experts, its shared
+        experts, router and norm. Includes the input embedding and the output head.
+        """
+        return self._params(self.moe_active_params_per_layer)
 
     @property
     def matmul_params_active(self) -> int:
         """Active parameters that take part in a matrix multiply per token [-].
 
-        Excludes the input embedding lookup; the output head counts even when tied.
+        Excludes the input token and position embedding lookups; the output head counts even
+        when tied.
         """
         return (
             self.active_params
             - self.embedding_params
+            - self.position_embedding_params
             + (self.embedding_params if self.tied_embeddings else 0)
         )
 

@@ -7,6 +7,7 @@ downloaded.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stackplan.errors import (
     CatalogError,
@@ -26,15 +27,18 @@ from stackplan.errors import (
     closest,
 )
 from stackplan.models.architecture import MLA, ModelArchitecture, MoE
+from stackplan.models.hf import load_hf_config
 
 __all__ = [
     "PARAM_COUNT_REL_TOLERANCE",
+    "ArchitectureExtras",
     "CatalogModel",
     "ModelFile",
     "PublishedCount",
     "architecture_from_mapping",
     "get_model",
     "list_models",
+    "load_hf_config_file",
     "load_model_file",
     "model_ids",
     "parse_published_count",
@@ -43,10 +47,13 @@ __all__ = [
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no coercion ("32" is not an integer, 1 is not true); unknown keys are errors
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class MoESpec(_Strict):
+    """``moe:`` section of the model file (see :class:`~stackplan.models.architecture.MoE`)."""
+
     experts: int = Field(gt=0)
     active_experts: int = Field(gt=0)
     shared_experts: int = Field(default=0, ge=0)
@@ -54,14 +61,10 @@ class MoESpec(_Strict):
     first_dense_layers: int = Field(default=0, ge=0)
     layer_interval: int = Field(default=1, ge=1)
 
-    @model_validator(mode="after")
-    def _active_le_experts(self) -> MoESpec:
-        if self.active_experts > self.experts:
-            raise ValueError("active_experts must not exceed experts")
-        return self
-
 
 class MLASpec(_Strict):
+    """``mla:`` section of the model file (see :class:`~stackplan.models.architecture.MLA`)."""
+
     q_lora_rank: int = Field(ge=0)
     kv_lora_rank: int = Field(gt=0)
     qk_nope_head_dim: int = Field(gt=0)
@@ -70,9 +73,9 @@ class MLASpec(_Strict):
 
 
 class ModelFile(_Strict):
-    """The Stackplan model file (YAML). Unknown keys are errors."""
+    """The Stackplan model file (YAML). Unknown keys are errors (docs/model-file.md)."""
 
-    name: str
+    name: str = Field(min_length=1)
     layers: int = Field(gt=0)
     hidden_size: int = Field(gt=0)
     heads: int = Field(gt=0)
@@ -85,14 +88,50 @@ class ModelFile(_Strict):
     moe: MoESpec | None = None
     mla: MLASpec | None = None
 
-    @model_validator(mode="after")
-    def _consistent(self) -> ModelFile:
+    def check(self, where: str) -> list[InputProblem]:
+        """Consistency between keys, each problem naming its key, value and fix."""
+        problems = []
         kv = self.kv_heads or self.heads
         if self.heads % kv:
-            raise ValueError(f"heads ({self.heads}) must be a multiple of kv_heads ({kv})")
-        if self.moe and self.moe.first_dense_layers >= self.layers:
-            raise ValueError("moe.first_dense_layers must be smaller than layers")
-        return self
+            problems.append(
+                InputProblem(
+                    f"{where}: kv_heads",
+                    f"heads ({self.heads}) must be a multiple of kv_heads",
+                    str(kv),
+                    "use a divisor of heads (kv_heads = heads for multi-head attention)",
+                )
+            )
+        if self.head_dim is None and self.hidden_size % self.heads:
+            problems.append(
+                InputProblem(
+                    f"{where}: head_dim",
+                    f"hidden_size ({self.hidden_size}) is not a multiple of heads ({self.heads}), "
+                    "so head_dim has no default",
+                    None,
+                    "give head_dim",
+                )
+            )
+        if self.moe is not None:
+            m = self.moe
+            if m.active_experts > m.experts:
+                problems.append(
+                    InputProblem(
+                        f"{where}: moe.active_experts",
+                        f"must not exceed moe.experts ({m.experts})",
+                        str(m.active_experts),
+                        "lower it to at most moe.experts",
+                    )
+                )
+            if (self.layers - m.first_dense_layers) // m.layer_interval < 1:
+                problems.append(
+                    InputProblem(
+                        f"{where}: moe.first_dense_layers",
+                        f"leaves no MoE layer among {self.layers} layers with layer_interval {m.layer_interval}",
+                        str(m.first_dense_layers),
+                        "lower moe.first_dense_layers or moe.layer_interval, or remove the moe section",
+                    )
+                )
+        return problems
 
     def to_architecture(self, *, source: str = "") -> ModelArchitecture:
         return ModelArchitecture(
@@ -112,22 +151,51 @@ class ModelFile(_Strict):
         )
 
 
-def _problems_from_validation(err: ValidationError, prefix: str, known_keys: list[str]) -> list[InputProblem]:
+class ArchitectureExtras(_Strict):
+    """Architecture details outside the Stackplan model file (catalogue ``extras`` and HF import).
+
+    The model-file keys are fixed (docs/model-file.md); these refine parameter counts of
+    architectures that have biases, LayerNorms, QK-norm or learned positions. Field meanings are
+    those of :class:`ModelArchitecture`.
+    """
+
+    attention_bias: bool = False
+    mlp_bias: bool = False
+    qkv_bias: bool = False
+    qk_norm: bool = False
+    norm_bias: bool = False
+    position_embeddings: int = Field(default=0, ge=0)
+
+
+_MODEL_FILE_SECTIONS: dict[str, type[BaseModel]] = {"": ModelFile, "moe": MoESpec, "mla": MLASpec}
+
+
+def _problems_from_validation(
+    err: ValidationError, prefix: str, sections: dict[str, type[BaseModel]]
+) -> list[InputProblem]:
+    """Turn pydantic errors into :class:`InputProblem`, one per key, with a fix for each.
+
+    ``sections`` maps a section name (``""`` for the top level) to its schema, for suggestions.
+    """
     problems = []
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"])
-        path = f"{prefix}{loc}" if loc else prefix.rstrip(".")
+        path = f"{prefix}{loc}" if loc else prefix.rstrip(": ")
         if e["type"] == "extra_forbidden":
             key = str(e["loc"][-1])
-            sugg = closest(key, known_keys)
-            fix = (
-                f"did you mean {sugg[0]!r}?" if sugg else "remove it; allowed keys: " + ", ".join(known_keys)
-            )
+            section = ".".join(str(p) for p in e["loc"][:-1])
+            known = list(sections.get(section, sections[""]).model_fields)
+            sugg = closest(key, known)
+            fix = f"did you mean {sugg[0]!r}?" if sugg else "remove it; allowed keys: " + ", ".join(known)
             problems.append(InputProblem(path, "unknown key", None, fix))
         elif e["type"] == "missing":
-            problems.append(InputProblem(path, "required key is missing", None, "add it"))
+            problems.append(
+                InputProblem(path, "required key is missing", None, "add it (docs/model-file.md)")
+            )
         else:
-            problems.append(InputProblem(path, e["msg"], repr(e.get("input")), None))
+            problems.append(
+                InputProblem(path, e["msg"], repr(e.get("input")), "correct the value (docs/model-file.md)")
+            )
     return problems
 
 
@@ -137,33 +205,68 @@ def architecture_from_mapping(data: Any, *, where: str, source: str = "") -> Mod
     Raises :class:`InputError` listing every problem, each with its key path.
     """
     if not isinstance(data, dict):
-        raise InvalidInputError(where, "a model file must be a mapping of keys to values")
+        raise InvalidInputError(
+            where,
+            "a model file must be a mapping of keys to values",
+            type(data).__name__,
+            "see docs/model-file.md",
+        )
     try:
         spec = ModelFile.model_validate(data)
     except ValidationError as err:
-        keys = (
-            list(ModelFile.model_fields)
-            + [f"moe.{k}" for k in MoESpec.model_fields]
-            + [f"mla.{k}" for k in MLASpec.model_fields]
-        )
-        known = [k.split(".")[-1] for k in keys]
-        raise InputError(_problems_from_validation(err, f"{where}: ", known)) from None
+        raise InputError(_problems_from_validation(err, f"{where}: ", _MODEL_FILE_SECTIONS)) from None
+    problems = spec.check(where)
+    if problems:
+        raise InputError(problems)
     return spec.to_architecture(source=source)
 
 
-def load_model_file(path: Path) -> ModelArchitecture:
-    """Read a Stackplan model file (YAML)."""
+def _read_text(path: Path, field: str, what: str) -> str:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInputError(field, f"{what} not found", str(path), "check the path") from None
     except OSError as err:
-        raise InvalidInputError("--model", f"cannot read model file: {err.strerror}", str(path)) from None
+        raise InvalidInputError(
+            field, f"cannot read {what}: {err.strerror}", str(path), "check the path and its permissions"
+        ) from None
+    except UnicodeDecodeError:
+        raise InvalidInputError(
+            field, f"{what} is not UTF-8 text", str(path), "save it as UTF-8 text"
+        ) from None
+
+
+def load_model_file(path: Path, *, field: str = "--model") -> ModelArchitecture:
+    """Read a Stackplan model file (YAML); errors name ``field`` (the option that gave the path)."""
+    text = _read_text(path, field, "model file")
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None)
         raise InvalidInputError(
-            "--model", f"YAML syntax error{at}", str(path), "fix the YAML syntax"
+            field,
+            f"YAML syntax error{at}" + (f": {problem}" if problem else ""),
+            str(path),
+            "fix the YAML syntax",
         ) from None
     return architecture_from_mapping(data, where=str(path), source=f"model file {path}")
+
+
+def load_hf_config_file(path: Path, *, field: str = "--model") -> ModelArchitecture:
+    """Read a Hugging Face ``config.json``; errors name ``field``."""
+    text = _read_text(path, field, "config file")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InvalidInputError(
+            field,
+            f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}",
+            str(path),
+            "fix the JSON syntax",
+        ) from None
+    return load_hf_config(data, where=str(path))
 
 
 # ---------------------------------------------------------------------------------------------- catalogue
@@ -285,6 +388,14 @@ def _catalog_entry(entry: dict[str, Any]) -> CatalogModel:
             f"{where}: published_active_convention {convention!r} must be one of {', '.join(_ACTIVE_CONVENTIONS)}"
         )
     arch = architecture_from_mapping(entry["architecture"], where=where, source=entry["source"])
+    if "extras" in entry:
+        try:
+            extras = ArchitectureExtras.model_validate(entry["extras"])
+        except ValidationError as err:
+            raise InputError(
+                _problems_from_validation(err, f"{where}: extras.", {"": ArchitectureExtras})
+            ) from None
+        arch = dataclasses.replace(arch, **extras.model_dump())
     total = parse_published_count(entry["published_total_params"], where=where)
     active = (
         parse_published_count(entry["published_active_params"], where=where)
@@ -336,24 +447,24 @@ def get_model(model_id: str, *, field: str = "--model") -> CatalogModel:
 
 
 def resolve_model(spec: str | ModelArchitecture, *, field: str = "--model") -> ModelArchitecture:
-    """Turn a catalogue id, a model-file path or a Hugging Face ``config.json`` path into an architecture."""
+    """Turn a catalogue id, a model-file path or a Hugging Face ``config.json`` path into an architecture.
+
+    Dispatch on the text: a name ending in ``.yaml``/``.yml`` is a Stackplan model file, one ending
+    in ``.json`` a Hugging Face config; anything else is a catalogue id. Nothing is downloaded.
+    """
     if isinstance(spec, ModelArchitecture):
         return spec
     path = Path(spec)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        if not path.exists():
-            raise InvalidInputError(field, "model file not found", spec, "check the path")
-        return load_model_file(path)
-    if path.suffix.lower() == ".json":
-        if not path.exists():
-            raise InvalidInputError(field, "config file not found", spec, "check the path")
-        from stackplan.models.hf import load_hf_config
-
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise InvalidInputError(
-                field, f"invalid JSON at line {err.lineno}, column {err.colno}", spec, "fix the JSON syntax"
-            ) from None
-        return load_hf_config(data, where=spec)
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return load_model_file(path, field=field)
+    if suffix == ".json":
+        return load_hf_config_file(path, field=field)
+    if path.is_file():
+        raise InvalidInputError(
+            field,
+            "a model file must end in .yaml/.yml (Stackplan model file) or .json (Hugging Face config)",
+            spec,
+            "rename the file, or give a catalogue id (stackplan catalog models)",
+        )
     return get_model(spec, field=field).architecture

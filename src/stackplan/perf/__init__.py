@@ -1,1 +1,1 @@
-"""Performance models: pure functions of (model, accelerator, parallelism) -> times, memory."""
+"""Performance models: pure, vectorised functions of (model, accelerator, cluster, parallelism)."""

@@ -40,8 +40,10 @@ __all__ = [
 ]
 
 PRECISIONS = ("bf16", "fp8", "fp4")
-#: Concurrency grid points per configuration in the search [-].
-BATCH_GRID_POINTS = 40
+#: Every concurrency up to this is tried; beyond it a geometric grid [-].
+DENSE_BATCH_GRID = 256
+#: Geometric concurrency grid points between DENSE_BATCH_GRID and the memory limit [-].
+BATCH_GRID_POINTS = 48
 #: Largest device count tried when suggesting the smallest count that fits [-].
 MAX_SUGGESTED_COUNT = 1024
 
@@ -97,6 +99,9 @@ class InferencePrediction:
     """A serving prediction for one model on ``count`` accelerators (immutable, keeps its inputs).
 
     Rates are for the whole system (all replicas); latencies are means at steady state.
+    ``burst_ttft_ms`` is the mean TTFT when all ``batch_size`` requests arrive at once (a cold
+    start, or a benchmark's first wave). ``kv_cache_gib`` and ``memory_gib_per_device`` are per
+    device at ``batch_size``.
     """
 
     model: str
@@ -113,6 +118,7 @@ class InferencePrediction:
     batch_size: int
     output_tokens_per_s: float
     ttft_ms: float
+    burst_ttft_ms: float
     tpot_ms: float
     memory_gib_per_device: float
     weights_gib_per_device: float
@@ -263,6 +269,7 @@ class _Option:
     batch_per_replica: float
     throughput: float
     ttft_s: float
+    burst_ttft_s: float
     tpot_s: float
     max_batch_per_replica: int
 
@@ -301,12 +308,15 @@ def _evaluate(
     if b_max < par.attn_dp:
         return [], mem1.total_gib
     replicas = count // par.devices
+    queued = 1.0
     if batch_size is not None:
-        grid = np.array([batch_size / replicas])
-        if grid[0] > b_max:
-            return [], mem1.total_gib + (grid[0] - 1) * per_seq_gib
+        wanted = batch_size / replicas
+        grid = np.array([min(wanted, float(b_max))])
+        queued = wanted / grid[0]
     else:
-        grid = np.unique(np.round(np.geomspace(1, b_max, BATCH_GRID_POINTS)))
+        dense_part = np.arange(1, min(b_max, DENSE_BATCH_GRID) + 1, dtype=np.float64)
+        sparse_part = np.geomspace(min(b_max, DENSE_BATCH_GRID), b_max, BATCH_GRID_POINTS)
+        grid = np.unique(np.round(np.concatenate([dense_part, sparse_part])))
     cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b)
     eff = get_inference_efficiency(acc.id, precision)
     rates = device_rates(acc, eff, get_inference_efficiency(acc.id, "bf16"), fw, precision=precision, par=par)
@@ -324,19 +334,25 @@ def _evaluate(
         acceptance_rate=speculative.acceptance_rate if speculative else 0.0,
         draft_cost_fraction=speculative.draft_cost_fraction if speculative else 0.0,
     )
+    # Concurrency beyond what memory holds waits for a slot (Little's law): each extra round of
+    # ``B_max`` requests waits one request lifetime before it is admitted.
+    wait_s = (queued - 1.0) * st.request_latency_s
     opts = [
         _Option(
             precision=precision,
             kv_precision=kv_precision,
             par=par,
             replicas=replicas,
-            batch_per_replica=float(b),
+            batch_per_replica=float(b) * queued,
             throughput=float(thr) * replicas,
-            ttft_s=float(tt),
+            ttft_s=float(tt + w),
+            burst_ttft_s=float(bt + w),
             tpot_s=float(tp),
             max_batch_per_replica=b_max,
         )
-        for b, thr, tt, tp in zip(grid, st.output_tokens_per_s, st.ttft_s, st.tpot_s, strict=True)
+        for b, thr, tt, bt, tp, w in zip(
+            grid, st.output_tokens_per_s, st.ttft_s, st.burst_ttft_s, st.tpot_s, wait_s, strict=True
+        )
     ]
     return opts, mem1.total_gib
 
@@ -513,9 +529,13 @@ def predict_inference(
         if not feasible:
             best_t = min(options, key=lambda o: o.ttft_s)
             best_p = min(options, key=lambda o: o.tpot_s)
+            wanted = " and ".join(
+                f"{name} <= {v:g} ms"
+                for name, v in (("TTFT", max_ttft_ms), ("TPOT", max_tpot_ms))
+                if v is not None
+            )
             raise LatencyTargetsError(
-                f"no configuration of {count} x {acc.id} meets the targets "
-                f"(TTFT <= {max_ttft_ms} ms, TPOT <= {max_tpot_ms} ms). Best TTFT reachable: "
+                f"no configuration of {count} x {acc.id} meets {wanted}. Best TTFT reachable: "
                 f"{best_t.ttft_s * 1e3:,.1f} ms at {best_t.throughput:,.0f} output tokens/s "
                 f"({best_t.par.label()}, {best_t.precision}, batch {best_t.batch_per_replica * best_t.replicas:.0f}); "
                 f"best TPOT reachable: {best_p.tpot_s * 1e3:,.2f} ms at {best_p.throughput:,.0f} output tokens/s "
@@ -561,9 +581,15 @@ def _prediction(
         fw,
         weight_bytes_per_param=bytes_per_element(o.precision),
         kv_bytes_per_element=bytes_per_element(o.kv_precision),
-        sequences=o.batch_per_replica,
+        sequences=min(o.batch_per_replica, float(o.max_batch_per_replica)),
         context_tokens=float(input_tokens + output_tokens),
     )
+    if o.batch_per_replica > o.max_batch_per_replica:
+        notes = (
+            *notes,
+            f"only {o.max_batch_per_replica * o.replicas} requests fit in memory at once; the rest queue "
+            "for a slot (included in TTFT)",
+        )
     return InferencePrediction(
         model=model_name,
         accelerator=acc.id,
@@ -579,6 +605,7 @@ def _prediction(
         batch_size=round(o.batch_per_replica * o.replicas),
         output_tokens_per_s=o.throughput,
         ttft_ms=o.ttft_s * 1e3,
+        burst_ttft_ms=o.burst_ttft_s * 1e3,
         tpot_ms=o.tpot_s * 1e3,
         memory_gib_per_device=mem.total_gib,
         weights_gib_per_device=mem.weights_gib,
@@ -696,6 +723,7 @@ def _predict_disaggregated(
         batch_per_replica=decode.batch_size / decode.replicas,
         throughput=rps * output_tokens,
         ttft_s=ttft_s,
+        burst_ttft_s=ttft_s,
         tpot_s=decode.tpot_ms / 1e3,
         max_batch_per_replica=decode.max_batch_size // max(decode.replicas, 1),
     )

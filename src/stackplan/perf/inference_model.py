@@ -29,7 +29,7 @@ decode). Yu et al., "Orca", OSDI 2022 (iteration-level continuous batching). Dee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -70,6 +70,9 @@ class DeviceRates:
         Fixed latency per transformer layer per iteration (kernel launches, synchronisation) [s].
     iteration_overhead_s
         CPU scheduling / sampling overhead per iteration [s].
+    expert_matmul_fraction
+        Fraction of ``matmul_flops_per_s`` routed-expert (grouped) GEMMs reach, including token
+        permutation and routing [-].
     """
 
     matmul_flops_per_s: float
@@ -79,6 +82,7 @@ class DeviceRates:
     link_latency_s: float
     layer_overhead_s: float
     iteration_overhead_s: float
+    expert_matmul_fraction: float = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,7 +205,8 @@ def iteration_time_s(
         t_elem   = n_r act / BW
         t_comm   = N_ar (alpha + 2 (tp-1)/tp n_r h / BW_link) + N_a2a (alpha + n_r a2a / BW_link)
         t_fixed  = L t_layer
-        t_stage  = t_gemm + t_attn + t_elem + t_comm + t_fixed
+        t_p2p    = alpha + n_r h / BW_link                      (pp > 1: hand-off to the next stage)
+        t_stage  = t_gemm + t_attn + t_elem + t_comm + t_fixed + t_p2p
 
     where ``n_r = n / attn_dp`` are the tokens of one data-parallel attention rank and
     ``E_touched`` follows :func:`expected_distinct_experts` over the ``n`` tokens of the stage.
@@ -224,7 +229,9 @@ def iteration_time_s(
     if cost.experts > 0 and cost.moe_layers > 0:
         touched = expected_distinct_experts(cost.experts, cost.active_experts, n)
         exp_bytes = touched / cost.experts * cost.expert_bytes_per_layer * cost.moe_layers
-        t_exp = np.maximum(exp_bytes / bw, n * cost.expert_flops_per_token / f_mm)
+        t_exp = np.maximum(
+            exp_bytes / bw, n * cost.expert_flops_per_token / (f_mm * rates.expert_matmul_fraction)
+        )
     else:
         t_exp = np.zeros_like(n)
     t_attn_d = np.maximum(
@@ -245,7 +252,13 @@ def iteration_time_s(
     t_stage = (
         t_dense + t_exp + t_attn_d + t_attn_p + t_elem + t_ar + t_a2a + cost.layers * rates.layer_overhead_s
     )
-    return np.asarray(cost.pp * t_stage + rates.iteration_overhead_s, dtype=np.float64)
+    # pipeline hand-off of the micro-batch's hidden states to the next stage
+    t_p2p = (
+        rates.link_latency_s + n_r * cost.allreduce_bytes_per_token / rates.link_bytes_per_s
+        if cost.pp > 1
+        else 0.0
+    )
+    return np.asarray(cost.pp * (t_stage + t_p2p) + rates.iteration_overhead_s, dtype=np.float64)
 
 
 def speculative_tokens_per_step(draft_tokens: int, acceptance_rate: float) -> float:
@@ -343,7 +356,9 @@ def steady_state(
         TTFT = (n_c + 1) / 2 t_p,    TPOT = t_d / tau + (n_c - 1) / 2 t_p / (O - 1)
 
     When prefill demand exceeds what decode iterations can carry (``n_c > O - 1``) the instance is
-    prefill-bound and the lifetime is ``n_c t_h``; TPOT is then at least ``t_h``.
+    prefill-bound and TPOT is at least ``t_h``. Along a sorted concurrency array, points where more
+    concurrency would lower throughput are served by admission control instead: the extra
+    requests wait ``(B / B' - 1)`` lifetimes for a slot and throughput stays at its best ``B' < B``.
     """
     bsz = np.asarray(concurrency, dtype=np.float64)
     i_p = max(float(input_tokens) * (1.0 - prefix_hit_rate), 1.0)
@@ -364,6 +379,20 @@ def steady_state(
         )
         t_d = t_verify + draft_tokens * draft_cost_fraction * t_d
     budget = float(prefill_chunk_tokens)
+    if scheduling == "mixed" and cost.attn_dp > 1:
+        return _attention_dp_steady_state(
+            cost,
+            rates,
+            bsz=bsz,
+            t_d=t_d,
+            tau=tau,
+            i_p=i_p,
+            o_steps=o_steps,
+            output_tokens=output_tokens,
+            decode_ctx=decode_ctx,
+            prefill_ctx=prefill_ctx,
+            budget=budget,
+        )
     if scheduling == "mixed":
         chunk = np.minimum(np.maximum(budget - bsz, budget / 8.0), bsz * i_p)
         t_h = iteration_time_s(
@@ -408,8 +437,33 @@ def steady_state(
         ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * t_p
         tpot = t_d / tau + np.maximum(n_c - 1.0, 0.0) / 2.0 * t_p / o_steps
         burst_ttft = ttft
+    return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens)
+
+
+def _finish(
+    bsz: FloatArray,
+    ttft: FloatArray,
+    burst_ttft: FloatArray,
+    tpot: FloatArray,
+    t_d: FloatArray,
+    t_h: FloatArray,
+    o_steps: float,
+    output_tokens: int,
+) -> SteadyState:
+    """Little's law throughput and admission control along a sorted concurrency array."""
     latency = ttft + o_steps * tpot
     throughput = bsz * float(output_tokens) / latency
+    if bsz.ndim == 1 and bsz.size > 1 and np.all(np.diff(bsz) > 0):
+        # Admission control: where more concurrency no longer adds throughput (prefill-bound),
+        # the extra requests queue for a slot instead (Little's law), so throughput plateaus.
+        best = np.maximum.accumulate(
+            np.where(throughput >= np.maximum.accumulate(throughput), np.arange(bsz.size), 0)
+        )
+        wait = (bsz / bsz[best] - 1.0) * latency[best]
+        throughput, tpot, t_d, t_h = throughput[best], tpot[best], t_d[best], t_h[best]
+        ttft = ttft[best] + wait
+        burst_ttft = burst_ttft[best] + wait
+        latency = ttft + o_steps * tpot
     return SteadyState(
         ttft_s=np.asarray(ttft, dtype=np.float64),
         burst_ttft_s=np.asarray(burst_ttft, dtype=np.float64),
@@ -419,3 +473,67 @@ def steady_state(
         decode_iteration_s=np.asarray(t_d, dtype=np.float64),
         prefill_iteration_s=np.asarray(t_h, dtype=np.float64),
     )
+
+
+def _attention_dp_steady_state(
+    cost: ServingCost,
+    rates: DeviceRates,
+    *,
+    bsz: FloatArray,
+    t_d: FloatArray,
+    tau: float,
+    i_p: float,
+    o_steps: float,
+    output_tokens: int,
+    decode_ctx: float,
+    prefill_ctx: float,
+    budget: float,
+) -> SteadyState:
+    """Mixed scheduling with data-parallel attention ranks (``attn_dp = D > 1``).
+
+    Each attention rank schedules its own requests with its own token budget ``M`` (TensorRT-LLM
+    ``enable_attention_dp``: ``max_num_tokens`` per rank), so rank ``r`` prefills its
+    ``b_r = B / D`` prompts in chunks of ``c_r = min(max(M - b_r, M/8), b_r I_p)`` tokens, i.e.
+    ``n_r = b_r I_p / c_r`` chunks per request lifetime. The ranks meet at every MoE layer
+    (all-to-all), so an iteration lasts as long as its slowest rank: a rank carrying a chunk holds
+    all ``D`` ranks up by ``dt = t_rank(b_r + c_r) - t_rank(b_r)`` (its attention, dense layers and
+    all-to-all for the chunk, plus the chunk's share of the pooled expert work). Chunks arrive on
+    the ranks independently, so of the ``N = (O - 1) / tau`` decode iterations of a lifetime
+
+        N_h = max(N (1 - (1 - n_r / N)^D), n_r)
+
+    carry at least one chunk (``D n_r`` when chunks are rare, ``N`` when every rank prefills
+    often). Hence ``TPOT = t_d / tau + N_h dt / (O - 1)`` and ``TTFT = t_d + dt`` plus half a
+    decode iteration plus the wait for the rank's own earlier chunks (M/D/1 at the rank's
+    prefill utilisation). Perfectly balanced ranks (all chunks aligned) would give ``N_h = n_r``.
+    Reference: TensorRT-LLM tech blog 3 (attention DP + EP for DeepSeek-R1; DP ranks synchronise
+    at the MoE all-to-all); Zhu et al., "MegaScale-Infer", arXiv:2504.02263 (stragglers in DP
+    attention).
+    """
+    d = float(cost.attn_dp)
+    b_r = bsz / d
+    c_r = np.minimum(np.maximum(budget - b_r, budget / 8.0), b_r * i_p)
+    rank_cost = replace(cost, attn_dp=1, experts=0, moe_layers=0)
+    t_rank_d = iteration_time_s(rank_cost, rates, decode_sequences=b_r, decode_context=decode_ctx)
+    t_rank_h = iteration_time_s(
+        rank_cost,
+        rates,
+        decode_sequences=b_r,
+        decode_context=decode_ctx,
+        prefill_tokens=c_r,
+        prefill_context=prefill_ctx,
+    )
+    exp_rate = rates.matmul_flops_per_s * rates.expert_matmul_fraction
+    dt = np.maximum(t_rank_h - t_rank_d, 0.0) + cost.pp * c_r * cost.expert_flops_per_token / exp_rate
+    t_h = t_d + dt
+    n_steps = o_steps / tau
+    n_r = b_r * i_p / c_r
+    share = np.minimum(n_r / n_steps, 1.0)
+    n_heavy = np.maximum(n_steps * (1.0 - (1.0 - share) ** d), n_r)
+    tpot = t_d / tau + n_heavy * dt / o_steps
+    lifetime_work = n_r * dt + n_steps * t_d
+    rho = np.clip(n_r * dt / np.maximum(lifetime_work, 1e-30), 0.0, 0.95)
+    own = np.ceil(i_p / c_r - 1e-9)
+    ttft = own * t_h + rho / (2.0 * (1.0 - rho)) * dt * i_p / c_r + 0.5 * t_d
+    burst_ttft = (np.maximum(n_r, 1.0) + 1.0) / 2.0 * t_h
+    return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens)

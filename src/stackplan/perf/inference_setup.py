@@ -19,6 +19,7 @@ __all__ = [
     "ACTIVATION_BYTES",
     "ATTENTION_KERNEL_EFFICIENCY",
     "COLLECTIVE_LATENCY_S",
+    "EXPERT_MATMUL_FRACTION",
     "LINK_EFFICIENCY",
     "MemoryBreakdown",
     "Parallelism",
@@ -30,11 +31,11 @@ __all__ = [
 #: Bytes of one activation element moved between kernels (bf16) [B].
 ACTIVATION_BYTES = 2.0
 
-#: Achievable fraction of the chip's bf16 matmul rate that fused attention kernels reach [-].
-#: FlashAttention-2 reaches 50-73 % of A100 peak and FlashAttention-3 ~75 % of H100 bf16 peak in
-#: the forward pass (Dao 2023, arXiv:2307.08691, Fig. 4; Shah et al. 2024, arXiv:2407.08608,
-#: Fig. 5), i.e. ~0.8 of what large GEMMs reach.
-ATTENTION_KERNEL_EFFICIENCY = 0.8
+#: Attention-kernel rate relative to the chip's achievable bf16 GEMM rate [-]. Measured on H100 by
+#: this project: causal flash attention forward at seq 8k runs 550-590 TFLOP/s vs a median bf16 GEMM
+#: of 669 TFLOP/s (docs/measurements.md), i.e. ~0.85; FlashAttention-3 reports ~75 % of H100 bf16
+#: peak (Shah et al. 2024, arXiv:2407.08608, Fig. 5).
+ATTENTION_KERNEL_EFFICIENCY = 0.85
 
 #: Achievable fraction of the scale-up link bandwidth for all-reduce (NCCL bus bandwidth ~360 of
 #: 450 GB/s on H100 NVLink 4, nccl-tests all_reduce_perf on DGX H100) [-].
@@ -44,6 +45,14 @@ LINK_EFFICIENCY = 0.8
 #: vLLM/TensorRT-LLM take ~5-10 us on NVLink for decode-sized messages (vLLM custom all-reduce PR
 #: #2192 benchmarks; NCCL small-message latency ~10-20 us).
 COLLECTIVE_LATENCY_S = 12e-6
+
+#: Fraction of the dense matmul rate that routed-expert layers reach once compute-bound [-]:
+#: grouped GEMMs over many small per-expert batches, token permutation/un-permutation and routing.
+#: Evidence: in the same MLPerf Inference v4.1 round on the same 8x H100 system, Llama-2-70B reached
+#: 43 % of fp8 peak in model FLOPs and Mixtral-8x7B 26 % (MLCommons v4.1 results, DGX-H100 TRT), a
+#: ratio of 0.6; MegaBlocks (Gale et al., MLSys 2023) reports grouped/block-sparse expert kernels
+#: at 50-70 % of dense cuBLAS throughput.
+EXPERT_MATMUL_FRACTION = 0.6
 
 #: Element-wise HBM passes per layer, in units of the hidden size, per token: two RMSNorms
 #: (read + write, 2 each), two residual adds (3 each), RoPE on q/k and the gated activation
@@ -206,6 +215,7 @@ def device_rates(
         link_latency_s=COLLECTIVE_LATENCY_S if in_domain else 4 * COLLECTIVE_LATENCY_S,
         layer_overhead_s=framework.layer_overhead_us * 1e-6,
         iteration_overhead_s=framework.iteration_overhead_ms * 1e-3,
+        expert_matmul_fraction=EXPERT_MATMUL_FRACTION,
     )
 
 

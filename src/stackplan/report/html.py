@@ -141,11 +141,17 @@ def _tokens(plan: Plan) -> dict[str, Any] | None:
             "hovertemplate": "%{y:$,.3f} per M output tokens<extra>%{text}</extra>",
         }
     )
+    values = [float(v) for t in traces for v in t["y"] if isinstance(v, int | float) and v > 0]
+    log = bool(values) and max(values) / min(values) > 50
     return {
         "data": traces,
         "layout": {
             "barmode": "group",
-            "yaxis": {"title": {"text": "USD per million tokens (service mix)"}, "type": "log"},
+            "yaxis": {
+                "title": {"text": "USD per million tokens (service mix)"},
+                "type": "log" if log else "linear",
+                "tickprefix": "$",
+            },
             "margin": {"t": 20, "l": 70, "r": 20, "b": 40},
             "height": 380,
         },
@@ -213,7 +219,10 @@ def plan_html(plan: Plan) -> str:
         "emissions": _emissions(plan),
     }
     template = env.get_template("plan.html.j2")
+    from stackplan.governance.adapter import governance_section
+
     return template.render(
+        gov=governance_section(plan),
         plan=plan,
         sc=plan.scenario,
         names=NAMES,

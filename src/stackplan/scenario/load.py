@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from stackplan.errors import InputError, InputProblem, closest
 from stackplan.scenario.schema import SCHEMA_VERSION, Scenario
 
-__all__ = ["KnownIds", "check_scenario", "load_scenario", "parse_scenario_text"]
+__all__ = ["KnownIds", "check_ids", "check_scenario", "load_scenario", "parse_scenario_text"]
 
 Path_ = tuple[str | int, ...]
 
@@ -178,15 +178,67 @@ def _unknown(field: str, kind: str, value: str, known: Iterable[str], line: int 
     return InputProblem(where, f"unknown {kind}", repr(value), fix)
 
 
+def _items(data: Any, *keys: str) -> list[tuple[Path_, Any]]:
+    """``(path, value)`` of the list or mapping found at ``keys`` in raw data (empty when absent)."""
+    cur = data
+    for k in keys:
+        if not isinstance(cur, dict) or k not in cur:
+            return []
+        cur = cur[k]
+    if isinstance(cur, list | tuple):
+        return [((*keys, i), v) for i, v in enumerate(cur)]
+    if isinstance(cur, dict):
+        return [((*keys, k), v) for k, v in cur.items()]
+    return [(tuple(keys), cur)]
+
+
+def check_ids(data: Any, known: KnownIds, lines: Mapping[Path_, int] | None = None) -> list[InputProblem]:
+    """Every unknown catalogue id in scenario data, valid or not (so that schema and id problems
+    are reported together): models, accelerators, locations, providers, grid zones, API models,
+    roles and assumption names."""
+    lines = lines or {}
+    out: list[InputProblem] = []
+
+    def check(loc: Path_, value: Any, kind: str, pool: Iterable[str], extra: tuple[str, ...] = ()) -> None:
+        pool = list(pool)
+        if isinstance(value, str) and value not in pool and value not in extra:
+            out.append(_unknown(_fmt_path(loc), kind, value, [*pool, *extra], _line_of(lines, loc)))
+
+    for loc, v in _items(data, "organization", "regions"):
+        check(loc, v, "location", known.regions)
+    for (*_, cls), pol in _items(data, "organization", "data_classes"):
+        for loc, v in _items(pol, "regions"):
+            check(("organization", "data_classes", cls, *loc), v, "location", known.regions, ("any",))
+    for loc, v in _items(data, "deployment", "regions"):
+        check(loc, v, "location", known.regions)
+    for loc, v in _items(data, "deployment", "providers"):
+        check(loc, v, "provider", known.providers)
+    for loc, v in _items(data, "deployment", "accelerators"):
+        check(loc, v, "accelerator", known.accelerators)
+    for loc, v in _items(data, "deployment", "on_prem", "grid_zone"):
+        check(loc, v, "grid zone", known.grid_zones)
+    for section in ("training", "fine_tuning", "inference", "batch"):
+        for loc, w in _items(data, "workloads", section):
+            for sub, v in _items(w, "model"):
+                check((*loc, *sub), v, "model", known.models)
+            for sub, v in _items(w, "api_alternative", "api_model"):
+                check((*loc, *sub), v, "API model", known.api_models)
+    for loc, m in _items(data, "people", "team"):
+        for sub, v in _items(m, "role"):
+            check((*loc, *sub), v, "role", known.roles)
+    for (*_, name), _v in _items(data, "assumptions"):
+        check(("assumptions", name), name, "assumption", known.assumptions)
+    return out
+
+
 def check_scenario(
     sc: Scenario, known: KnownIds, lines: Mapping[Path_, int] | None = None
 ) -> list[InputProblem]:
-    """Every problem of meaning in a schema-valid scenario (empty when it is sound)."""
+    """Every problem of meaning in a schema-valid scenario (empty when it is sound): unknown ids
+    (:func:`check_ids`) and cross-references (duplicate ids, goals naming unknown workloads, a
+    missing owned site, year indices beyond the horizon)."""
     lines = lines or {}
-    out: list[InputProblem] = []
-    models, accs = set(known.models), set(known.accelerators)
-    regions, providers = set(known.regions), set(known.providers)
-    api_models, assumptions, roles = set(known.api_models), set(known.assumptions), set(known.roles)
+    out: list[InputProblem] = check_ids(sc.model_dump(mode="json", exclude_defaults=True), known, lines)
     org = sc.organization
 
     def at(loc: Path_) -> int | None:
@@ -195,25 +247,7 @@ def check_scenario(
     def unknown(loc: Path_, kind: str, value: str, pool: Iterable[str]) -> None:
         out.append(_unknown(_fmt_path(loc), kind, value, pool, at(loc)))
 
-    for i, r in enumerate(org.regions):
-        if r not in regions:
-            unknown(("organization", "regions", i), "location", r, regions)
-    for cls, pol in org.data_classes.items():
-        for i, r in enumerate(pol.regions):
-            if r != "any" and r not in regions:
-                unknown(("organization", "data_classes", cls, "regions", i), "location", r, [*regions, "any"])
-    for i, r in enumerate(sc.deployment.regions):
-        if r not in regions:
-            unknown(("deployment", "regions", i), "location", r, regions)
-    for i, p in enumerate(sc.deployment.providers):
-        if p not in providers:
-            unknown(("deployment", "providers", i), "provider", p, providers)
-    for i, a in enumerate(sc.deployment.accelerators):
-        if a not in accs:
-            unknown(("deployment", "accelerators", i), "accelerator", a, accs)
     site = sc.deployment.on_prem
-    if site is not None and site.grid_zone not in set(known.grid_zones):
-        unknown(("deployment", "on_prem", "grid_zone"), "grid zone", site.grid_zone, known.grid_zones)
     if site is None and ("on_prem" in sc.deployment.models or "hybrid" in sc.deployment.models):
         out.append(
             InputProblem(
@@ -238,11 +272,6 @@ def check_scenario(
                     )
                 )
             seen[w.id] = section
-            if w.model not in models:
-                unknown((*loc, "model"), "model", w.model, models)
-            alt = getattr(w, "api_alternative", None)
-            if alt is not None and alt.api_model not in api_models:
-                unknown((*loc, "api_alternative", "api_model"), "API model", alt.api_model, api_models)
             years = getattr(w, "years", None)
             for j, y in enumerate(years or ()):
                 if y >= org.horizon_years:
@@ -268,12 +297,6 @@ def check_scenario(
         for j, wid in enumerate(g.workloads):
             if wid not in seen:
                 unknown(("goals", i, "workloads", j), "workload", wid, seen)
-    for i, m in enumerate(sc.people.team):
-        if m.role not in roles:
-            unknown(("people", "team", i, "role"), "role", m.role, roles)
-    for name in sc.assumptions:
-        if name not in assumptions:
-            unknown(("assumptions", name), "assumption", name, assumptions)
     return out
 
 
@@ -326,12 +349,13 @@ def load_scenario(source: str | Path, *, known: KnownIds | None = None) -> Scena
                 f"this Stackplan reads schema_version {SCHEMA_VERSION}",
             )
         )
+    if known is None:
+        known = _default_known()
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        raise InputError([_problem_from_error(e, lines) for e in err.errors()]) from None
-    if known is None:
-        known = _default_known()
+        schema = [_problem_from_error(e, lines) for e in err.errors()]
+        raise InputError([*schema, *check_ids(data, known, lines)]) from None
     problems = check_scenario(scenario, known, lines)
     if problems:
         raise InputError(problems)

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from stackplan.governance.settings import GovernanceSettings
+
 __all__ = [
     "SCHEMA_VERSION",
     "ApiAlternative",
@@ -372,6 +374,8 @@ class Scenario(_Strict):
     deployment: DeploymentSection
     #: Catalogue defaults overridden by name (``electricity_usd_per_kwh: 0.12``).
     assumptions: dict[str, float] = Field(default_factory=dict)
+    #: Governance: evidence provided, attestations, pilot gate, targets, policies (docs/governance.md).
+    governance: GovernanceSettings | None = None
 
     @property
     def years(self) -> tuple[int, ...]:

@@ -192,6 +192,12 @@ class _Serving:
 
 #: Largest cluster the training search tries [devices].
 MAX_TRAINING_DEVICES = 262_144
+#: Predictions the cluster-size search may make per workload and accelerator [-].
+MAX_TRAINING_TRIES = 6
+#: MFU of the first cluster-size guess only (the prediction then decides) [-]: the lower end of
+#: published large-run MFU (15-40%, e.g. DeepSeek-V3 and Llama 3 reports), so the guess rarely
+#: falls short and the search usually needs one prediction.
+GUESS_MFU = 0.2
 
 
 @cache
@@ -200,20 +206,22 @@ def _train_run(
 ) -> _TrainRun:
     """Smallest cluster (a multiple of the server size, doubling) that meets the deadline."""
     try:
-        from stackplan.perf.training import predict_training  # type: ignore[import-not-found,unused-ignore]
+        from stackplan.perf.prediction import predict_training
     except ImportError:  # pragma: no cover - until the training engine is merged
         return _first_order_train_run(model, accelerator, tokens, seq_len, precision, deadline_days)
 
     acc = get_accelerator(accelerator)
     step = min(acc.scaleup_domain_size, 8)
     arch = get_model(model).architecture
-    # first guess from 6ND at 40% MFU, then doubling until the deadline is met
+    # first guess from the model FLOPs at GUESS_MFU, then rescaled by the predicted time
     flops = arch.model_flops_per_token_training(seq_len) * tokens
-    guess = flops / (acc.peak_tflops(precision) * 1e12 * 0.4 * deadline_days * SECONDS_PER_DAY)
+    guess = flops / (acc.peak_tflops(precision) * 1e12 * GUESS_MFU * deadline_days * SECONDS_PER_DAY)
     count = max(step, step * 2 ** max(0, math.ceil(math.log2(max(guess / step, 1.0)))))
     last_error: StackplanError | None = None
     best = None
-    while count <= MAX_TRAINING_DEVICES:
+    for _ in range(MAX_TRAINING_TRIES):
+        if count > MAX_TRAINING_DEVICES:
+            break
         try:
             pred = predict_training(
                 model, accelerator, count, tokens=tokens, seq_len=seq_len, precision=precision
@@ -223,20 +231,32 @@ def _train_run(
             count *= 2
             continue
         best = pred
-        if pred.wall_clock_days <= deadline_days:
+        days = pred.wall_clock_days if pred.wall_clock_days is not None else math.inf
+        if days <= deadline_days:
             break
-        count *= 2
+        # scale the cluster by the time still missing (near-linear data-parallel scaling), then check
+        factor = days / deadline_days * 1.05
+        count = step * 2 ** math.ceil(math.log2(max(count * factor / step, 2.0)))
     if best is None:
         raise last_error or StackplanError("no cluster size fits")
+    best_days = best.wall_clock_days if best.wall_clock_days is not None else math.inf
+    if best_days > deadline_days:
+        raise StackplanError(
+            f"no cluster of up to {best.count:,} {accelerator} meets the {deadline_days:g}-day deadline "
+            f"({best_days:,.1f} days predicted)"
+        )
     hours = float(best.accelerator_hours or 0.0)
-    goodput = float(getattr(best, "goodput", 1.0) or 1.0)
+    goodput = float(best.goodput)
     return _TrainRun(
-        devices=int(best.count if hasattr(best, "count") else count),
+        devices=int(best.count),
         accelerator_hours=hours,
-        wall_clock_days=float(best.wall_clock_days),
+        wall_clock_days=best_days,
         lost_goodput_share=max(0.0, 1.0 - goodput),
         mfu=float(best.mfu),
-        source=f"stackplan.perf.training.predict_training ({count} x {accelerator}, searched parallelism)",
+        source=(
+            f"stackplan.perf.prediction.predict_training: {best.count} x {accelerator}, "
+            f"TP{best.tp} PP{best.pp} DP{best.dp} EP{best.ep}, MFU {best.mfu:.0%}, goodput {best.goodput:.0%}"
+        ),
     )
 
 

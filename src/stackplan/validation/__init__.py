@@ -20,7 +20,7 @@ class ValidationCase:
     """One published figure and the prediction for it."""
 
     id: str
-    category: Literal["training", "inference"]
+    category: Literal["training", "inference", "economics", "sustainability"]
     #: ``controlled`` (fixed parallelism, batch and precision) or ``production`` (model cards).
     kind: str
     subject: str
@@ -29,6 +29,8 @@ class ValidationCase:
     published: float
     predicted: float
     source: str
+    #: Optional sub-group for summaries of large groups (e.g. ``qwen3-32b / trtllm``).
+    group: str = ""
 
     @property
     def error(self) -> float:
@@ -75,7 +77,11 @@ def _load_providers() -> None:
     """Import the modules that register providers (kept lazy to keep start-up fast)."""
     import importlib
 
-    for name in ("stackplan.validation.training", "stackplan.validation.inference"):
+    for name in (
+        "stackplan.validation.training",
+        "stackplan.validation.inference",
+        "stackplan.validation.economics",
+    ):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as err:

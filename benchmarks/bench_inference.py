@@ -1,0 +1,36 @@
+"""Speed of the inference search: parallelism x precision x concurrency for one model on one chip."""
+
+from __future__ import annotations
+
+import time
+
+from stackplan import predict_inference
+
+
+def _time(repeats: int, **kw: object) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        predict_inference(**kw)  # type: ignore[arg-type]
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main() -> None:
+    cases = [
+        ("llama-3.1-70b on 8 x h100-sxm", {"model": "llama-3.1-70b", "accelerator": "h100-sxm", "count": 8}),
+        (
+            "llama-3.1-405b on 16 x h100-sxm",
+            {"model": "llama-3.1-405b", "accelerator": "h100-sxm", "count": 16},
+        ),
+        ("mixtral-8x7b on 8 x b200", {"model": "mixtral-8x7b", "accelerator": "b200", "count": 8}),
+    ]
+    print("inference full search (parallelism x precision x batch), best of 5 [s]  (target < 0.5 s)")
+    for name, kw in cases:
+        s = _time(5, input_tokens=1000, output_tokens=1000, precision=None, **kw)
+        t = _time(5, input_tokens=1000, output_tokens=1000, precision=None, max_tpot_ms=30.0, **kw)
+        print(f"  {name:34s} max throughput {s:.3f} s   with TPOT target {t:.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""``stackplan predict inference``: serving throughput, latency and memory (thin layer)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from stackplan.cli._common import console, handle_errors, print_json
+from stackplan.cli.predict import predict_app
+from stackplan.perf.inference import Disaggregation, SpeculativeDecoding, predict_inference
+
+
+@predict_app.command("inference")
+@handle_errors
+def inference(
+    model: Annotated[str, typer.Option("--model", help="Catalogue model id or model-file path.")],
+    accelerator: Annotated[str, typer.Option("--accelerator", help="Catalogue accelerator id.")],
+    count: Annotated[int, typer.Option("--count", help="Number of accelerators.")],
+    input_tokens: Annotated[int, typer.Option("--input-tokens", help="Prompt tokens per request.")],
+    output_tokens: Annotated[int, typer.Option("--output-tokens", help="Generated tokens per request.")],
+    precision: Annotated[
+        str | None, typer.Option("--precision", help="Weights: bf16, fp8 or fp4 (searched when not given).")
+    ] = None,
+    kv_precision: Annotated[
+        str | None,
+        typer.Option("--kv-precision", help="KV cache: bf16, fp8 or fp4 (default from --precision)."),
+    ] = None,
+    tp: Annotated[
+        int | None, typer.Option("--tp", help="Tensor-parallel degree (searched when not given).")
+    ] = None,
+    ep: Annotated[int | None, typer.Option("--ep", help="Expert-parallel degree (MoE).")] = None,
+    pp: Annotated[int | None, typer.Option("--pp", help="Pipeline stages.")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", help="Concurrent requests of the whole system.")
+    ] = None,
+    max_ttft_ms: Annotated[float | None, typer.Option("--max-ttft-ms", help="TTFT target [ms].")] = None,
+    max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", help="TPOT target [ms].")] = None,
+    prefix_cache_hit_rate: Annotated[
+        float, typer.Option("--prefix-cache-hit-rate", help="Share of prompt tokens from the prefix cache.")
+    ] = 0.0,
+    spec_draft_tokens: Annotated[
+        int,
+        typer.Option("--spec-draft-tokens", help="Speculative decoding: tokens drafted per step (0 = off)."),
+    ] = 0,
+    spec_acceptance: Annotated[
+        float, typer.Option("--spec-acceptance", help="Speculative decoding: acceptance rate per token.")
+    ] = 0.7,
+    spec_draft_cost: Annotated[
+        float,
+        typer.Option("--spec-draft-cost", help="Draft cost per token relative to a target decode step."),
+    ] = 0.05,
+    prefill_devices: Annotated[
+        int | None, typer.Option("--prefill-devices", help="Disaggregated: devices of the prefill pool.")
+    ] = None,
+    framework: Annotated[
+        str, typer.Option("--framework", help="trtllm, vllm, sglang or auto (TensorRT-LLM on NVIDIA).")
+    ] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Maximum throughput, throughput at --batch-size, or the best meeting --max-ttft-ms/--max-tpot-ms."""
+    speculative = (
+        SpeculativeDecoding(
+            draft_tokens=spec_draft_tokens,
+            acceptance_rate=spec_acceptance,
+            draft_cost_fraction=spec_draft_cost,
+        )
+        if spec_draft_tokens > 0
+        else None
+    )
+    disaggregated = (
+        Disaggregation(prefill_devices=prefill_devices, decode_devices=count - prefill_devices)
+        if prefill_devices is not None
+        else None
+    )
+    p = predict_inference(
+        model,
+        accelerator,
+        count,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        precision=precision,
+        kv_precision=kv_precision,
+        tp=tp,
+        ep=ep,
+        pp=pp,
+        batch_size=batch_size,
+        max_ttft_ms=max_ttft_ms,
+        max_tpot_ms=max_tpot_ms,
+        prefix_cache_hit_rate=prefix_cache_hit_rate,
+        speculative=speculative,
+        disaggregated=disaggregated,
+        framework=framework,
+    )
+    if as_json:
+        print_json(p.as_dict())
+        return
+    title = {
+        "max_throughput": "maximum throughput",
+        "at_batch_size": f"at {batch_size} concurrent requests",
+        "latency_targets": "best throughput meeting the latency targets",
+    }[p.mode]
+    t = Table(title=f"{p.model} on {p.count} x {p.accelerator}: {title}")
+    t.add_column("quantity")
+    t.add_column("value", justify="right")
+    par = p.parallelism
+    rows = [
+        ("output tokens/s (system)", f"{p.output_tokens_per_s:,.0f}"),
+        ("output tokens/s per device", f"{p.output_tokens_per_s_per_device:,.0f}"),
+        ("TTFT, ms (steady state)", f"{p.ttft_ms:,.1f}"),
+        ("TTFT, ms (all requests at once)", f"{p.burst_ttft_ms:,.1f}"),
+        ("TPOT, ms", f"{p.tpot_ms:,.2f}"),
+        ("concurrent requests (batch)", f"{p.batch_size:,} (memory allows {p.max_batch_size:,})"),
+        (
+            "parallelism",
+            f"{p.replicas} replica(s) x TP{par.tp} EP{par.ep} PP{par.pp} ({par.devices} devices)",
+        ),
+        ("precision (weights / KV)", f"{p.precision} / {p.kv_precision}"),
+        ("framework", p.framework),
+        ("memory per device, GiB", f"{p.memory_gib_per_device:,.1f}"),
+        ("  weights, GiB", f"{p.weights_gib_per_device:,.1f}"),
+        ("  KV cache, GiB", f"{p.kv_cache_gib:,.1f}"),
+    ]
+    for k, v in rows:
+        t.add_row(k, v)
+    console.print(t)
+    for note in p.notes:
+        console.print(f"note: {note}", highlight=False)

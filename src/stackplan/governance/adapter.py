@@ -1,0 +1,333 @@
+"""From a plan to :class:`GovernanceFacts`: the adapter that fills governance with the plan's numbers.
+
+What the plan provides today and how it maps (see docs/governance.md, "Wiring into the plan"):
+
+- workloads, data classes and where each class may be processed: from the scenario; a class's
+  location tokens are expanded to the cloud regions (``provider:region``) and the owned site
+  (``on_prem:<grid zone>``) they cover, using the plan's catalogue inputs;
+- placements: each served workload's cloud offer and/or owned site; accelerators per placement
+  are the pool's peak (owned devices, and cloud busy hours / 8760 h) split evenly over the pool's
+  workloads (an approximation: the plan does not report devices per workload);
+- years: spend (total minus the plan's own ``risk_mitigation`` line), energy, emissions, water;
+  capacity = owned devices + average cloud devices; peak demand is not reported by the plan yet
+  (``None``: the headroom check is skipped);
+- models: training and fine-tuning workloads, compute = model FLOPs per token (training, at the
+  workload's sequence length) x tokens per run; training time and accelerator-hours from the
+  plan's training runs; energy per run is not reported by the plan yet;
+- owned site and hardware: from the on-prem site and the pools' owned devices (useful life =
+  ``server_depreciation_years``); scale-up spending: each year's CapEx, dated 1 January;
+- the rest (evidence, attestations, pilot gate, targets, budgets, workload flags) from the
+  scenario's ``governance:`` section (:class:`GovernanceSettings`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from stackplan.errors import UnknownIdError
+from stackplan.governance.facts import (
+    DeploymentFacts,
+    GovernanceFacts,
+    HardwareFacts,
+    ModelFacts,
+    PlacementFacts,
+    ProviderFacts,
+    SiteFacts,
+    SpendItem,
+    WorkloadFacts,
+    YearFacts,
+)
+from stackplan.governance.policies import PolicyRule, load_policies, parse_policies
+from stackplan.governance.settings import GovernanceSettings
+
+if TYPE_CHECKING:
+    from stackplan.plan import Plan
+    from stackplan.plan_inputs import PlanInputs
+
+__all__ = [
+    "OWN_PROVIDER",
+    "facts_and_policies_from_scenario_file",
+    "facts_from_plan",
+    "governance_section",
+    "policies_from_settings",
+    "settings_of",
+]
+
+#: Provider name of the organisation's own capacity.
+OWN_PROVIDER = "own"
+#: Name of the on-prem site in the facts.
+ONPREM_SITE = "on_prem-site"
+#: Hours in a year [h].
+HOURS_PER_YEAR = 8760.0
+
+
+def settings_of(plan: Plan) -> GovernanceSettings:
+    """The scenario's ``governance:`` section, or the defaults when it has none."""
+    value = getattr(plan.scenario, "governance", None)
+    if value is None:
+        return GovernanceSettings()
+    if isinstance(value, GovernanceSettings):
+        return value
+    return GovernanceSettings.model_validate(value if isinstance(value, dict) else value.model_dump())
+
+
+def policies_from_settings(
+    settings: GovernanceSettings, *, base_dir: Path | None = None
+) -> tuple[PolicyRule, ...]:
+    """The organisation policies named by the scenario (inline rules or a policy file)."""
+    if settings.policies is None:
+        return ()
+    if isinstance(settings.policies, str):
+        path = Path(settings.policies)
+        return load_policies(path if path.is_absolute() or base_dir is None else base_dir / path)
+    return parse_policies(settings.policies, where="governance.policies")
+
+
+def _kind_of(plan: Plan) -> dict[str, Literal["training", "fine_tuning", "inference", "batch"]]:
+    w = plan.scenario.workloads
+    return {
+        **{x.id: "training" for x in w.training},
+        **{x.id: "fine_tuning" for x in w.fine_tuning},
+        **{x.id: "inference" for x in w.inference},
+        **{x.id: "batch" for x in w.batch},
+    }
+
+
+def _site_region(inputs: PlanInputs) -> str | None:
+    return f"on_prem:{inputs.site.grid_zone}" if inputs.site is not None else None
+
+
+def _data_class_regions(plan: Plan, inputs: PlanInputs) -> dict[str, tuple[str, ...]]:
+    org = plan.scenario.organization
+    out: dict[str, tuple[str, ...]] = {}
+    site_region = _site_region(inputs)
+    for cls, policy in org.data_classes.items():
+        tokens = set(org.regions if "any" in policy.regions else policy.regions)
+        allowed = (
+            {
+                o.id
+                for o in inputs.cloud_offers
+                if (o.locations() & tokens and "on_prem" not in tokens) or o.id in tokens
+            }
+            if policy.cloud
+            else set()
+        )
+        if inputs.site is not None and site_region is not None and (inputs.site.locations() & tokens):
+            allowed.add(site_region)
+        out[str(cls)] = tuple(sorted(allowed))
+    return out
+
+
+def _models(plan: Plan, settings: GovernanceSettings) -> tuple[ModelFacts, ...]:
+    from stackplan.models import resolve_model
+
+    runs: dict[str, Any] = {}
+    ref = plan.recommendation.deployment
+    for d in plan.deployments:
+        if d.model == ref or not runs:
+            runs = {r["workload"]: r for r in d.training_runs}
+    out = []
+    for kind, workloads in (
+        ("training", plan.scenario.workloads.training),
+        ("fine_tuning", plan.scenario.workloads.fine_tuning),
+    ):
+        for w in workloads:
+            arch = resolve_model(w.model, field=f"workloads.{kind}.{w.id}.model")
+            flop = arch.model_flops_per_token_training(w.seq_len) * float(w.tokens)
+            g = settings.workloads.get(w.id)
+            run: dict[str, Any] = dict(runs.get(w.id, {}))
+            days = run.get("wall_clock_days")
+            out.append(
+                ModelFacts(
+                    name=w.id,
+                    training_flop=flop,
+                    base_model=w.model if kind == "fine_tuning" else None,
+                    base_model_training_flop=g.base_model_training_flop if g else None,
+                    base_model_is_own=g.base_model_is_own if g else False,
+                    training_time_h=float(days) * 24.0 if days is not None else None,
+                    accelerator_hours=run.get("accelerator_hours_per_run"),
+                    placed_on_eu_market=g.placed_on_eu_market if g else True,
+                )
+            )
+    return tuple(out)
+
+
+def _deployment(plan: Plan, d: Any, inputs: PlanInputs, settings: GovernanceSettings) -> DeploymentFacts:
+    years = [c.year for c in d.cash_flows]
+    site_region = _site_region(inputs)
+    owned_cap: dict[str, float] = {}
+    cloud_cap: dict[str, float] = {}
+    for pool in d.pools:
+        n = max(1, len(pool["workloads"]))
+        for wid in pool["workloads"]:
+            owned_cap[wid] = owned_cap.get(wid, 0.0) + max(pool["owned_devices"], default=0.0) / n
+            cloud_cap[wid] = (
+                cloud_cap.get(wid, 0.0) + max(pool["cloud_busy_hours"], default=0.0) / HOURS_PER_YEAR / n
+            )
+    placements = []
+    for p in d.placements:
+        if not p["served"] or p["api"]:
+            continue
+        wid = p["workload"]
+        if p["owned"] and site_region is not None:
+            placements.append(
+                PlacementFacts(
+                    workload=wid,
+                    provider=OWN_PROVIDER,
+                    region=site_region,
+                    site=ONPREM_SITE,
+                    accelerators=owned_cap.get(wid, 0.0),
+                )
+            )
+        if p["cloud"]:
+            provider = str(p["cloud"]).partition(":")[0]
+            placements.append(
+                PlacementFacts(
+                    workload=wid,
+                    provider=provider,
+                    region=str(p["cloud"]),
+                    accelerators=cloud_cap.get(wid, 0.0),
+                )
+            )
+    owned_by_year = [sum(pool["owned_devices"][t] for pool in d.pools) for t in range(len(years))]
+    cloud_by_year = [
+        sum(pool["cloud_busy_hours"][t] for pool in d.pools) / HOURS_PER_YEAR for t in range(len(years))
+    ]
+    budgets = settings.budget_usd_per_year
+    year_facts = []
+    for t, (c, em) in enumerate(zip(d.cash_flows, d.emissions_by_year, strict=True)):
+        year_facts.append(
+            YearFacts(
+                year=c.year,
+                capacity_accelerators=owned_by_year[t] + cloud_by_year[t],
+                spend_usd=max(0.0, c.total_usd - float(c.lines.get("risk_mitigation", 0.0))),
+                budget_usd=budgets[t] if t < len(budgets) else None,
+                emissions_location_tco2e=em["location_based"],
+                emissions_market_tco2e=em["market_based"],
+                emissions_embodied_tco2e=em["embodied"],
+                energy_mwh=d.energy_mwh_by_year[t],
+                water_m3=d.water_m3_by_year[t],
+            )
+        )
+    sites: list[SiteFacts] = []
+    hardware: list[HardwareFacts] = []
+    if inputs.site is not None and site_region is not None and any(owned_by_year):
+        kw = max(
+            (
+                max(pool["owned_devices"], default=0.0)
+                * (
+                    inputs.servers[pool["accelerator"]].power_kw_per_accelerator
+                    if pool["accelerator"] in inputs.servers
+                    else 0.0
+                )
+                for pool in d.pools
+            ),
+            default=0.0,
+        )
+        owned = inputs.site.facility == "build"
+        sites.append(
+            SiteFacts(
+                name=ONPREM_SITE,
+                region=site_region,
+                ownership="owned" if owned else "colocation",
+                operator=None if owned else "colocation",
+                it_power_kw=kw,
+            )
+        )
+        life = inputs.a("server_depreciation_years")
+        for pool in d.pools:
+            devices = list(pool["owned_devices"])
+            used = [years[t] for t, n in enumerate(devices) if n > 0]
+            if used:
+                hardware.append(
+                    HardwareFacts(
+                        name=f"{pool['accelerator']} servers",
+                        site=ONPREM_SITE,
+                        accelerators=round(max(devices)),
+                        purchase_year=used[0],
+                        useful_life_years=life,
+                        committed_until_year=used[-1],
+                    )
+                )
+    scale_up = tuple(
+        SpendItem(date=date(c.year, 1, 1), usd=c.capex_usd, line="capex")
+        for c in d.cash_flows
+        if c.capex_usd > 0
+    )
+    return DeploymentFacts(
+        model=d.model,
+        placements=tuple(placements),
+        years=tuple(year_facts),
+        sites=tuple(sites),
+        hardware=tuple(hardware),
+        scale_up_spend=scale_up,
+    )
+
+
+def facts_from_plan(plan: Plan, *, inputs: PlanInputs | None = None) -> GovernanceFacts:
+    """The governance facts of ``plan`` (``inputs``: the plan's catalogue inputs, recomputed when omitted)."""
+    from stackplan.plan_inputs import inputs_for
+
+    settings = settings_of(plan)
+    inputs = inputs if inputs is not None else inputs_for(plan.scenario)
+    kinds = _kind_of(plan)
+    unknown = sorted(set(settings.workloads) - set(kinds))
+    if unknown:
+        raise UnknownIdError("governance.workloads", "workload", unknown[0], list(kinds))
+    workloads = []
+    for w in plan.scenario.workloads.all():
+        g = settings.workloads.get(w.id)
+        workloads.append(
+            WorkloadFacts(
+                name=w.id,
+                kind=kinds[w.id],
+                data_class=str(w.data_class),
+                critical=g.critical if g else False,
+                checkpointed=g.checkpointed if g else False,
+                needs_dr=g.needs_dr if g else False,
+            )
+        )
+    deployments = tuple(_deployment(plan, d, inputs, settings) for d in plan.deployments)
+    used = sorted(
+        {p.provider for d in deployments for p in d.placements}
+        | {"colocation" for d in deployments if any(s.ownership == "colocation" for s in d.sites)}
+    )
+    providers = tuple(
+        ProviderFacts(
+            name=name,
+            kind="own" if name == OWN_PROVIDER else ("colocation" if name == "colocation" else "cloud"),
+            attestations=settings.provider_attestations.get(name, ()),
+        )
+        for name in used
+    )
+    return GovernanceFacts(
+        organization=plan.scenario.organization.name,
+        assessment_date=settings.assessment_date or date(plan.scenario.organization.start_year, 1, 1),
+        data_class_regions=_data_class_regions(plan, inputs),
+        workloads=tuple(workloads),
+        models=_models(plan, settings),
+        deployments=deployments,
+        providers=providers,
+        targets=settings.targets,
+        pilot_gate_date=settings.pilot_gate,
+        evidence_provided=settings.evidence_provided,
+    )
+
+
+def governance_section(plan: Plan, *, base_dir: Path | None = None) -> dict[str, Any]:
+    """The ``governance`` key of the plan's JSON: findings, risk register, evidence checklist."""
+    from stackplan.governance.assessment import assess, assessment_to_dict
+
+    return assessment_to_dict(
+        assess(facts_from_plan(plan), policies_from_settings(settings_of(plan), base_dir=base_dir))
+    )
+
+
+def facts_and_policies_from_scenario_file(path: Path) -> tuple[GovernanceFacts, tuple[PolicyRule, ...]]:
+    """Plan the scenario at ``path``; return its governance facts and its own policies."""
+    from stackplan.plan import build_plan
+
+    plan = build_plan(Path(path))
+    return facts_from_plan(plan), policies_from_settings(settings_of(plan), base_dir=Path(path).parent)

@@ -1,0 +1,238 @@
+"""Search of the parallel configuration space: enumerate every feasible configuration, keep the fastest.
+
+The space is the Cartesian product of tensor (TP), pipeline (PP), context (CP) and expert (EP)
+parallelism, virtual pipeline stages, micro-batch size, activation recomputation and ZeRO stage;
+data parallelism is what is left of the device count. It is built as numpy index arrays and
+filtered with vectorised constraints; :func:`stackplan.perf.training.evaluate` then prices every
+remaining configuration at once. No Python loop runs per configuration.
+
+Constraints (Megatron-LM, Narayanan et al. 2021 sec. 3; Korthikanti et al. 2022):
+
+* ``tp * pp * cp * dp = count``; ``heads % tp == 0`` and KV heads divide TP or TP divides them;
+* ``pp <= layers``; interleaving (``v > 1``) needs ``layers % (pp v) == 0`` and ``m % pp == 0``;
+* global batch ``B`` divisible by ``dp * b`` (``m = B / (dp b)`` micro-batches);
+* ``s % cp == 0`` with at least :data:`MIN_TOKENS_PER_CP_RANK` tokens per rank;
+* ``experts % ep == 0`` and ``(dp cp) % ep == 0`` (expert parallelism is carved out of DP x CP);
+* ZeRO stages above 0 only when the data-parallel group has more than one rank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stackplan.catalog.accelerators import Accelerator
+from stackplan.models.architecture import ModelArchitecture
+from stackplan.perf.training import Configs, Precision, SoftwareStack, StepArrays, evaluate
+
+__all__ = [
+    "MAX_MICRO_BATCH",
+    "MAX_VIRTUAL_STAGES",
+    "MIN_TOKENS_PER_CP_RANK",
+    "SearchResult",
+    "enumerate_configs",
+    "search",
+    "search_space_size",
+]
+
+IntArray = NDArray[np.int64]
+
+#: Largest micro-batch tried [sequences].
+MAX_MICRO_BATCH = 64
+#: Largest number of virtual pipeline stages per device tried [-].
+MAX_VIRTUAL_STAGES = 12
+#: Fewest tokens a context-parallel rank may hold [tokens] (ring attention needs long chunks to
+#: hide the KV exchange; Liu et al. 2023, "Ring Attention", sec. 3).
+MIN_TOKENS_PER_CP_RANK = 512
+#: Largest context parallelism tried [-].
+MAX_CP = 32
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchResult:
+    """The configurations searched, their results, and the index of the fastest that fits."""
+
+    configs: Configs
+    results: StepArrays
+    best: int | None
+
+    @property
+    def configurations_evaluated(self) -> int:
+        """Feasible configurations priced [-]."""
+        return self.configs.size
+
+
+def _divisors(n: int) -> list[int]:
+    return [k for k in range(1, n + 1) if n % k == 0]
+
+
+def _candidates(fixed: int | None, pool: list[int]) -> IntArray:
+    return np.array([fixed] if fixed is not None else pool, dtype=np.int64)
+
+
+def _axes(
+    model: ModelArchitecture,
+    count: int,
+    *,
+    seq_len: int,
+    global_batch_seqs: int,
+    tp: int | None,
+    pp: int | None,
+    cp: int | None,
+    ep: int | None,
+    v: int | None,
+    micro_batch: int | None,
+    recompute: int | None,
+    zero: int | None,
+) -> list[IntArray]:
+    """Candidate values of each searched dimension (tp, pp, cp, ep, v, b, recompute, ZeRO)."""
+    divs = _divisors(count)
+    kv = model.kv_heads
+    tp_pool = [t for t in divs if model.heads % t == 0 and (kv % t == 0 or t % kv == 0)]
+    pp_pool = [p for p in divs if p <= model.layers]
+    cp_pool = [
+        c
+        for c in (1, 2, 4, 8, 16, MAX_CP)
+        if count % c == 0 and seq_len % c == 0 and seq_len // c >= MIN_TOKENS_PER_CP_RANK
+    ] or [1]
+    experts = model.moe.experts if model.moe is not None else 1
+    ep_pool = [e for e in _divisors(experts) if count % e == 0]
+    v_pool = list(range(1, MAX_VIRTUAL_STAGES + 1))
+    b_pool = [2**i for i in range(7) if 2**i <= min(MAX_MICRO_BATCH, global_batch_seqs)]
+    return [
+        _candidates(tp, tp_pool),
+        _candidates(pp, pp_pool),
+        _candidates(cp, cp_pool),
+        _candidates(ep, ep_pool),
+        _candidates(v, v_pool),
+        _candidates(micro_batch, b_pool),
+        _candidates(recompute, [0, 1, 2]),
+        _candidates(zero, [0, 1, 2, 3]),
+    ]
+
+
+def search_space_size(model: ModelArchitecture, count: int, *, seq_len: int, global_batch_seqs: int) -> int:
+    """Configurations in the full Cartesian product before the feasibility filters [-]."""
+    axes = _axes(
+        model,
+        count,
+        seq_len=seq_len,
+        global_batch_seqs=global_batch_seqs,
+        tp=None,
+        pp=None,
+        cp=None,
+        ep=None,
+        v=None,
+        micro_batch=None,
+        recompute=None,
+        zero=None,
+    )
+    return int(np.prod([a.size for a in axes]))
+
+
+def enumerate_configs(
+    model: ModelArchitecture,
+    count: int,
+    *,
+    seq_len: int,
+    global_batch_seqs: int,
+    tp: int | None = None,
+    pp: int | None = None,
+    dp: int | None = None,
+    cp: int | None = None,
+    ep: int | None = None,
+    v: int | None = None,
+    micro_batch: int | None = None,
+    recompute: int | None = None,
+    zero: int | None = None,
+    sequence_parallel: bool = True,
+) -> Configs:
+    """All feasible configurations for ``count`` devices; given values are held fixed.
+
+    Returns a :class:`Configs` whose arrays hold one element per feasible configuration (possibly
+    none). Constraints in the module docstring.
+    """
+    axes = _axes(
+        model,
+        count,
+        seq_len=seq_len,
+        global_batch_seqs=global_batch_seqs,
+        tp=tp,
+        pp=pp,
+        cp=cp,
+        ep=ep,
+        v=v,
+        micro_batch=micro_batch,
+        recompute=recompute,
+        zero=zero,
+    )
+    grids = np.meshgrid(*axes, indexing="ij", copy=False)
+    t_, p_, c_, e_, v_, b_, r_, z_ = (g.ravel() for g in grids)
+    mp = t_ * p_ * c_
+    ok = count % mp == 0
+    d_ = np.where(ok, count // np.maximum(mp, 1), 0)
+    if dp is not None:
+        ok &= d_ == dp
+    ok &= d_ > 0
+    per_replica = np.where(d_ > 0, global_batch_seqs // np.maximum(d_, 1), 0)
+    ok &= (global_batch_seqs % np.maximum(d_, 1) == 0) & (per_replica % b_ == 0) & (per_replica >= b_)
+    m_ = np.where(ok, per_replica // b_, 0)
+    ok &= (v_ == 1) | ((p_ > 1) & (model.layers % (p_ * v_) == 0) & (m_ % p_ == 0))
+    ok &= ((d_ * c_) % e_ == 0) & (e_ <= d_ * c_)
+    ok &= (z_ == 0) | (d_ * c_ > 1)
+    idx = np.flatnonzero(ok)
+    sp = (t_[idx] > 1) & sequence_parallel
+    return Configs(
+        tp=t_[idx],
+        pp=p_[idx],
+        dp=d_[idx],
+        cp=c_[idx],
+        ep=e_[idx],
+        v=v_[idx],
+        b=b_[idx],
+        rc=r_[idx],
+        zero=z_[idx],
+        sp=sp.astype(np.int64),
+    )
+
+
+def search(
+    model: ModelArchitecture,
+    accelerator: Accelerator,
+    count: int,
+    *,
+    seq_len: int,
+    global_batch_seqs: int,
+    precision: Precision = "bf16",
+    stack: SoftwareStack | None = None,
+    **fixed: int | bool | None,
+) -> SearchResult:
+    """Enumerate (:func:`enumerate_configs`), evaluate all at once, pick the fastest that fits.
+
+    ``fixed`` takes the keyword arguments of :func:`enumerate_configs` (``tp``, ``pp``, ...);
+    ``None`` means "search this dimension". ``best`` is ``None`` when nothing fits.
+    """
+    configs = enumerate_configs(
+        model,
+        count,
+        seq_len=seq_len,
+        global_batch_seqs=global_batch_seqs,
+        **fixed,  # type: ignore[arg-type]
+    )
+    results = evaluate(
+        model,
+        accelerator,
+        configs,
+        seq_len=seq_len,
+        global_batch_seqs=global_batch_seqs,
+        precision=precision,
+        stack=stack,
+    )
+    best: int | None = None
+    if configs.size:
+        score = np.where(results.fits, results.step_time_s, np.inf)
+        i = int(np.argmin(score))
+        best = i if np.isfinite(score[i]) else None
+    return SearchResult(configs=configs, results=results, best=best)

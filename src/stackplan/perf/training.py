@@ -1,0 +1,841 @@
+"""Training step time, FLOPs and memory of a transformer on a cluster: the vectorised model.
+
+:func:`evaluate` takes a model, an accelerator and one or many parallel configurations (numpy
+arrays, one element per configuration) and returns the step time with its breakdown, the model and
+hardware FLOPs and the memory per device. The same code prices one configuration (a prediction) and
+a hundred thousand (the search), with no Python loop over configurations.
+
+Step time of one optimizer step (Narayanan et al. 2021, sec. 3; Korthikanti et al. 2022, sec. 5)::
+
+    t_step = (1 + f_fw) * [ m * t_stage + (p - 1)/v * t_stage_avg + t_p2p + t_dp,exposed + t_opt ]
+
+* ``t_stage`` is the forward + backward (+ recompute) time of one micro-batch on the busiest
+  pipeline stage: the GEMMs of its layers (roofline over each GEMM shape, anchored on the chip's
+  measured maximum achievable matmul efficiency, with tile quantisation and a fixed per-kernel
+  cost), attention (fused or not), element-wise memory traffic, and the exposed tensor-, context-
+  and expert-parallel communication.
+* ``(p - 1)/v * t_stage`` is the pipeline bubble of the (interleaved) 1F1B schedule, bubble
+  fraction ``(p-1)/(v m)`` (Narayanan et al. 2021, sec. 2.2).
+* ``t_dp`` is the gradient all-reduce (or reduce-scatter + all-gather with a sharded optimizer),
+  overlapped with the last micro-batch's backward pass when the software stack does so.
+* ``t_opt`` is the memory-bound Adam update; ``f_fw`` the framework overhead fraction.
+
+References: Narayanan et al., "Efficient Large-Scale Language Model Training on GPU Clusters Using
+Megatron-LM", SC 2021 (arXiv:2104.04473). Korthikanti et al., "Reducing Activation Recomputation in
+Large Transformer Models", MLSys 2023 (arXiv:2205.05198). Dao, "FlashAttention-2", 2023
+(arXiv:2307.08691). Williams, Waterman, Patterson, "Roofline", CACM 2009.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from stackplan.catalog.accelerators import Accelerator
+from stackplan.models.architecture import ModelArchitecture
+from stackplan.perf import communication as comm
+from stackplan.perf import memory as mem
+
+__all__ = [
+    "ATTENTION_BACKWARD_FORWARD_RATIO",
+    "CAUSAL_WORK_FRACTION",
+    "ELEMENTWISE_BACKWARD_FORWARD_RATIO",
+    "EXPERT_LOAD_IMBALANCE",
+    "FLASH_ATTENTION_RELATIVE_EFFICIENCY",
+    "FP8_MATMUL_RELATIVE_EFFICIENCY",
+    "FRAMEWORK_OVERHEAD_FRACTION",
+    "KERNEL_OVERHEAD_S",
+    "OPTIMIZER_STEP_BYTES_PER_PARAM",
+    "RECOMPUTE_CODES",
+    "SOFTWARE_STACKS",
+    "TP_OVERLAP_RESIDUAL_FRACTION",
+    "Configs",
+    "SoftwareStack",
+    "StepArrays",
+    "bubble_fraction",
+    "evaluate",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+Precision = Literal["bf16", "fp8", "fp4"]
+
+# ---------------------------------------------------------------------------------------- constants
+#: Fixed cost of every kernel on the critical path [s]: launch, prologue/epilogue and the last,
+#: partly filled wave of thread blocks. A few microseconds on current GPUs (NVIDIA Nsight traces of
+#: Megatron-LM layers show 2-6 us gaps per kernel; Calculon uses a comparable efficiency floor for
+#: small GEMMs). Global calibration constant, the same for every chip.
+KERNEL_OVERHEAD_S = 4e-6
+
+#: Sustained matmul throughput inside a training step relative to the single-GEMM MAMF benchmark
+#: [-]: under a whole step's load (all devices, HBM and links busy) clocks settle below the
+#: benchmark's, and overlapped communication kernels take SMs. Global calibration constant, the
+#: same for every chip and stack.
+SUSTAINED_MATMUL_FRACTION = 0.8
+
+#: Tile of a tensor-core GEMM kernel along M and N, and along K [-] (CUTLASS/cuBLAS 128x128x64
+#: tiles; dimensions are padded up to whole tiles: tile quantisation, NVIDIA "Matrix
+#: Multiplication Background User's Guide").
+GEMM_TILE_MN = 128
+GEMM_TILE_K = 64
+
+#: fp8 matmul efficiency relative to the bf16 one [-]: H200 MAMF 1,453 of 1,979 fp8 TFLOPS (73.4%)
+#: vs H100 bf16 794.5 of 989 (80.3%) (stas00/ml-engineering, MAMF table).
+FP8_MATMUL_RELATIVE_EFFICIENCY = 0.8
+
+#: Fused (flash) attention efficiency relative to the chip's large-GEMM efficiency [-].
+#: FlashAttention-2 reaches 50-73% of A100 peak in the forward pass (Dao 2023, sec. 4.1) against
+#: 87% for large GEMMs; FlashAttention-3 reaches 75% of H100 peak in bf16 (Shah et al. 2024).
+FLASH_ATTENTION_RELATIVE_EFFICIENCY = 0.5
+
+#: Backward-pass work of fused attention relative to its forward pass [-]: two GEMMs forward, five
+#: backward including the recomputed score product (Dao 2023, sec. 3.1.2).
+ATTENTION_BACKWARD_FORWARD_RATIO = 2.5
+
+#: Share of the full score matrix a causal fused-attention kernel computes [-] (lower triangle plus
+#: the diagonal tiles).
+CAUSAL_WORK_FRACTION = 0.5
+
+#: Memory traffic of the element-wise kernels in the backward pass relative to the forward pass
+#: [-]: each backward kernel reads the saved input and the incoming gradient and writes a gradient.
+ELEMENTWISE_BACKWARD_FORWARD_RATIO = 2.0
+
+#: Element-wise kernels per layer and micro-batch, forward and backward [-] (norms, residual adds,
+#: activation, bias/dropout; Megatron-LM fused kernels).
+ELEMENTWISE_KERNELS_FORWARD = 6
+ELEMENTWISE_KERNELS_BACKWARD = 8
+
+#: Bytes moved per attention-score element by an unfused attention (score GEMM write, fused
+#: scale-mask-softmax read+write, AV read; dropout adds a read, a write and a 1-byte mask) [B],
+#: forward and backward (dP write, dropout and softmax backward, three GEMM reads).
+UNFUSED_SCORE_BYTES_FORWARD = 8.0
+UNFUSED_SCORE_BYTES_FORWARD_DROPOUT = 5.0
+UNFUSED_SCORE_BYTES_BACKWARD = 14.0
+UNFUSED_SCORE_BYTES_BACKWARD_DROPOUT = 5.0
+
+#: Bytes per parameter the Adam step reads and writes [B]: fp32 gradient, master weight, momentum
+#: and variance read and written (4 + 3 x 8), bf16 weight written (2), gradient-norm pass (4).
+OPTIMIZER_STEP_BYTES_PER_PARAM = 34.0
+
+#: Busiest expert's tokens relative to the mean [-]: auxiliary-loss-balanced routers keep the
+#: load within a capacity factor of 1.0-1.25 (Fedus et al. 2022, Switch Transformers, sec. 2.2).
+EXPERT_LOAD_IMBALANCE = 1.15
+
+#: Residual share of tensor-parallel communication that stays exposed when it is overlapped with
+#: GEMMs (first/last chunk of the pipelined GEMM, SMs taken by communication kernels) [-]
+#: (Wang et al. 2023, "Overlap communication with dependent computation", ASPLOS; NVIDIA
+#: Transformer Engine userbuffers).
+TP_OVERLAP_RESIDUAL_FRACTION = 0.25
+
+#: Share of the data-parallel gradient reduction that cannot be hidden behind the backward pass
+#: even when overlapped (the last bucket) [-] (Li et al. 2020, "PyTorch Distributed", VLDB, sec. 5).
+DP_OVERLAP_RESIDUAL_FRACTION = 0.1
+
+#: Parameters per data-parallel communication bucket [-] (Megatron-Core DDP bucket size
+#: ``max(40M, 1M x dp)`` parameters; each bucket is one collective and pays its latency).
+DP_BUCKET_PARAMS = 40e6
+
+#: Framework overhead [-]: data loading, host-side scheduling, logging, loss-scale and
+#: synchronisation points, as a fraction of the step. Global calibration constant.
+FRAMEWORK_OVERHEAD_FRACTION = 0.03
+
+#: Recompute option -> code used in the arrays.
+RECOMPUTE_CODES: dict[str, int] = {"none": 0, "selective": 1, "full": 2}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SoftwareStack:
+    """Features of the training framework that change the time model.
+
+    Attributes
+    ----------
+    name
+        Preset id.
+    flash_attention
+        Fused attention (no ``s^2`` score tensors in memory or traffic).
+    tp_comm_overlap
+        Tensor-parallel collectives overlapped with the GEMMs (Transformer Engine userbuffers).
+    dp_overlap
+        Data-parallel gradient reduction overlapped with the backward pass.
+    p2p_overlap
+        Pipeline sends overlapped with compute.
+    dropout
+        Dropout layers present (their masks are stored and moved).
+    grad_comm_bytes
+        Bytes per gradient element in the data-parallel reduction [B].
+    description
+        What the preset stands for, with its source.
+    """
+
+    name: str
+    flash_attention: bool
+    tp_comm_overlap: bool
+    dp_overlap: bool
+    p2p_overlap: bool
+    dropout: bool
+    grad_comm_bytes: float
+    description: str
+
+
+#: Software-stack presets. ``megatron-core`` is the default: a current Megatron-Core / NeMo /
+#: TorchTitan-class stack.
+SOFTWARE_STACKS: dict[str, SoftwareStack] = {
+    "megatron-lm-2021": SoftwareStack(
+        name="megatron-lm-2021",
+        flash_attention=False,
+        tp_comm_overlap=False,
+        dp_overlap=False,
+        p2p_overlap=False,
+        dropout=True,
+        grad_comm_bytes=4.0,
+        description=(
+            "Megatron-LM as used by Narayanan et al. 2021 and Korthikanti et al. 2022: unfused "
+            "softmax attention, dropout, blocking TP all-reduce / SP collectives, fp32 gradient "
+            "all-reduce after the backward pass"
+        ),
+    ),
+    "megatron-core": SoftwareStack(
+        name="megatron-core",
+        flash_attention=True,
+        tp_comm_overlap=True,
+        dp_overlap=True,
+        p2p_overlap=True,
+        dropout=False,
+        grad_comm_bytes=2.0,
+        description=(
+            "Megatron-Core / NeMo 2024+ with Transformer Engine: fused attention, TP communication "
+            "overlap, distributed optimizer with overlapped bf16 gradient reduce-scatter and "
+            "parameter all-gather, no dropout"
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Configs:
+    """Parallel configurations, one element per configuration (int64 arrays of equal length).
+
+    ``tp, pp, dp, cp, ep`` parallel degrees; ``v`` virtual pipeline stages per device; ``b``
+    micro-batch size [sequences]; ``rc`` recompute code (:data:`RECOMPUTE_CODES`); ``zero`` ZeRO
+    stage 0-3; ``sp`` sequence parallelism (0/1).
+    """
+
+    tp: IntArray
+    pp: IntArray
+    dp: IntArray
+    cp: IntArray
+    ep: IntArray
+    v: IntArray
+    b: IntArray
+    rc: IntArray
+    zero: IntArray
+    sp: IntArray
+
+    @property
+    def size(self) -> int:
+        return int(self.tp.size)
+
+    def take(self, index: IntArray | int) -> Configs:
+        """The configurations at ``index``."""
+        idx = np.atleast_1d(np.asarray(index))
+        return Configs(**{k: getattr(self, k)[idx] for k in self.__dataclass_fields__})
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepArrays:
+    """Results of :func:`evaluate`, one element per configuration.
+
+    Times are per optimizer step [s]; memory per device [B]; FLOPs per step [FLOP].
+    """
+
+    step_time_s: FloatArray
+    compute_s: FloatArray
+    tp_comm_s: FloatArray
+    cp_comm_s: FloatArray
+    ep_comm_s: FloatArray
+    bubble_s: FloatArray
+    p2p_s: FloatArray
+    dp_comm_s: FloatArray
+    optimizer_s: FloatArray
+    overhead_s: FloatArray
+    weights_bytes: FloatArray
+    grads_bytes: FloatArray
+    optimizer_bytes: FloatArray
+    activations_bytes: FloatArray
+    other_bytes: FloatArray
+    memory_bytes: FloatArray
+    fits: NDArray[np.bool_]
+    model_flops_per_step: float
+    hardware_flops_per_step: FloatArray
+    microbatches: IntArray
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def bubble_fraction(pp: ArrayLike, v: ArrayLike, m: ArrayLike) -> FloatArray:
+    """Pipeline bubble relative to the ideal (bubble-free) time [-]: ``(p - 1) / (v m)``.
+
+    ``p`` pipeline stages, ``v`` interleaved chunks per device, ``m`` micro-batches per step
+    (Narayanan et al. 2021, sec. 2.2.1-2.2.2).
+    """
+    p = np.asarray(pp, dtype=np.float64)
+    out: FloatArray = (p - 1.0) / (np.asarray(v, dtype=np.float64) * np.asarray(m, dtype=np.float64))
+    return out
+
+
+def _gemm_time_s(
+    m: FloatArray | float,
+    n: FloatArray | float,
+    k: FloatArray | float,
+    *,
+    peak_flops: float,
+    efficiency: float,
+    bytes_in: float,
+    hbm_bytes_per_s: float,
+    count: FloatArray | float = 1.0,
+) -> FloatArray:
+    """Time of ``count`` GEMMs ``(m x k) @ (k x n)`` issued as one kernel [s].
+
+    Roofline (Williams et al. 2009): ``max(2 m' n' k' / (P e), bytes / BW) + t_kernel`` where
+    ``m', n', k'`` are padded to whole tiles (tile quantisation), ``P e`` is the peak times the
+    chip's measured maximum achievable matmul efficiency (MAMF / peak) and ``bytes`` the operands
+    read (``bytes_in`` per element) and the bf16 result written.
+    """
+    mp = np.ceil(np.asarray(m) / GEMM_TILE_MN) * GEMM_TILE_MN
+    np_ = np.ceil(np.asarray(n) / GEMM_TILE_MN) * GEMM_TILE_MN
+    kp = np.ceil(np.asarray(k) / GEMM_TILE_K) * GEMM_TILE_K
+    t_compute = 2.0 * mp * np_ * kp / (peak_flops * efficiency)
+    traffic = bytes_in * (np.asarray(m) * k + np.asarray(k) * n) + 2.0 * np.asarray(m) * n
+    t_memory = traffic / hbm_bytes_per_s
+    out: FloatArray = (
+        np.asarray(count, dtype=np.float64) * np.maximum(t_compute, t_memory) + KERNEL_OVERHEAD_S
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class _Gemm:
+    """A weight GEMM of a layer: output width ``n``, reduction ``k``, which one TP splits."""
+
+    n: int
+    k: int
+    split: Literal["n", "k", "none"]
+
+
+def _attention_gemms(model: ModelArchitecture) -> list[_Gemm]:
+    d = model.hidden_size
+    if model.mla is not None:
+        a = model.mla
+        qk = a.qk_nope_head_dim + a.qk_rope_head_dim
+        out: list[_Gemm] = []
+        if a.q_lora_rank:
+            out += [_Gemm(a.q_lora_rank, d, "none"), _Gemm(model.heads * qk, a.q_lora_rank, "n")]
+        else:
+            out.append(_Gemm(model.heads * qk, d, "n"))
+        out += [
+            _Gemm(a.kv_lora_rank + a.qk_rope_head_dim, d, "none"),
+            _Gemm(model.heads * (a.qk_nope_head_dim + a.v_head_dim), a.kv_lora_rank, "n"),
+            _Gemm(d, model.heads * a.v_head_dim, "k"),
+        ]
+        return out
+    qkv = (model.heads + 2 * model.kv_heads) * model.head_dim
+    return [_Gemm(qkv, d, "n"), _Gemm(d, model.heads * model.head_dim, "k")]
+
+
+def _mlp_gemms(model: ModelArchitecture, ffn: int) -> list[_Gemm]:
+    up = 2 if model.mlp == "gated" else 1
+    return [_Gemm(up * ffn, model.hidden_size, "n"), _Gemm(model.hidden_size, ffn, "k")]
+
+
+def _gemms_time_s(
+    gemms: list[_Gemm],
+    tokens: FloatArray,
+    tp: FloatArray,
+    *,
+    peak_flops: float,
+    efficiency: float,
+    bytes_in: float,
+    hbm: float,
+    count: FloatArray | float = 1.0,
+) -> FloatArray:
+    total = np.zeros_like(tokens)
+    for g in gemms:
+        n = g.n / tp if g.split == "n" else np.full_like(tp, float(g.n))
+        k = g.k / tp if g.split == "k" else np.full_like(tp, float(g.k))
+        total = total + _gemm_time_s(
+            tokens,
+            n,
+            k,
+            peak_flops=peak_flops,
+            efficiency=efficiency,
+            bytes_in=bytes_in,
+            hbm_bytes_per_s=hbm,
+            count=count,
+        )
+    return total
+
+
+def _params_split(model: ModelArchitecture) -> tuple[float, float, float, float]:
+    """(attention, dense MLP, expert-all, shared+router) parameters per layer of each kind [-]."""
+    attn = float(model.attention_params_per_layer)
+    dense_mlp = float(model.dense_mlp_params_per_layer)
+    if model.moe is None:
+        return attn, dense_mlp, 0.0, 0.0
+    m = model.moe
+    experts = float(m.experts * model.expert_params)
+    shared = float(m.shared_experts * model.expert_params + model.hidden_size * m.experts + model.hidden_size)
+    return attn, dense_mlp, experts, shared
+
+
+# ---------------------------------------------------------------------------------------- evaluate
+def evaluate(
+    model: ModelArchitecture,
+    accelerator: Accelerator,
+    configs: Configs,
+    *,
+    seq_len: int,
+    global_batch_seqs: int,
+    precision: Precision = "bf16",
+    stack: SoftwareStack | None = None,
+) -> StepArrays:
+    """Step time, FLOPs and memory of every configuration in ``configs`` (vectorised).
+
+    Parameters
+    ----------
+    model
+        The transformer.
+    accelerator
+        The device; the cluster is ``tp * pp * dp * cp`` of them, in scale-up domains of
+        ``accelerator.scaleup_domain_size``.
+    configs
+        Parallel configurations (validated by the caller: divisibility is not checked here).
+    seq_len
+        Sequence length ``s`` [tokens].
+    global_batch_seqs
+        Global batch ``B`` [sequences]; micro-batches per step ``m = B / (dp * b)``.
+    precision
+        GEMM precision of the transformer blocks: bf16, fp8 or fp4 (master weights, optimizer and
+        attention stay in bf16/fp32).
+    stack
+        Software-stack features (default: :data:`SOFTWARE_STACKS` ``["megatron-core"]``).
+
+    Returns
+    -------
+    StepArrays
+        Step time with its breakdown [s], memory per device with its breakdown [B], model and
+        hardware FLOPs per step [FLOP]. Equations in the module docstring.
+    """
+    st = stack or SOFTWARE_STACKS["megatron-core"]
+    acc = accelerator
+    f64 = np.float64
+    tp = configs.tp.astype(f64)
+    pp = configs.pp.astype(f64)
+    dp = configs.dp.astype(f64)
+    cp = configs.cp.astype(f64)
+    ep = configs.ep.astype(f64)
+    v = configs.v.astype(f64)
+    b = configs.b.astype(f64)
+    rc = configs.rc
+    zero = configs.zero
+    sp = configs.sp.astype(bool)
+    s = float(seq_len)
+    m = np.maximum(global_batch_seqs // (configs.dp * configs.b), 1)
+    mf = m.astype(f64)
+
+    d = model.hidden_size
+    L = model.layers
+    domain = acc.scaleup_domain_size
+    hbm = acc.hbm_bandwidth_tb_s * 1e12 * acc.memory_bandwidth_efficiency
+    bf16_peak = acc.peak_tflops_bf16 * 1e12
+    eff = acc.matmul_efficiency * SUSTAINED_MATMUL_FRACTION
+    block_peak = acc.peak_tflops(precision) * 1e12
+    low_precision = precision != "bf16" and acc.supports(precision)
+    block_eff = eff * (FP8_MATMUL_RELATIVE_EFFICIENCY if low_precision else 1.0)
+    block_bytes_in = 1.0 if low_precision else 2.0
+    ab = mem.ACTIVATION_BYTES
+
+    tokens = b * s / cp  # tokens of one micro-batch on one device (before SP sharding)
+    sp_div = np.where(sp, tp, 1.0)
+
+    # ---------------------------------------------------------------- GEMMs of one layer, forward
+    attn_gemm = _gemms_time_s(
+        _attention_gemms(model),
+        tokens,
+        tp,
+        peak_flops=block_peak,
+        efficiency=block_eff,
+        bytes_in=block_bytes_in,
+        hbm=hbm,
+    )
+    dense_mlp_gemm = _gemms_time_s(
+        _mlp_gemms(model, model.ffn_hidden_size),
+        tokens,
+        tp,
+        peak_flops=block_peak,
+        efficiency=block_eff,
+        bytes_in=block_bytes_in,
+        hbm=hbm,
+    )
+    moe = model.moe
+    if moe is not None:
+        # Each local expert (E/ep per device) sees ep * tokens * k / E tokens on average, the
+        # busiest EXPERT_LOAD_IMBALANCE times more; experts run as one grouped GEMM kernel.
+        expert_tokens = ep * tokens * moe.active_experts / moe.experts * EXPERT_LOAD_IMBALANCE
+        moe_gemm = _gemms_time_s(
+            _mlp_gemms(model, moe.expert_ffn_hidden_size),
+            expert_tokens,
+            tp,
+            peak_flops=block_peak,
+            efficiency=block_eff,
+            bytes_in=block_bytes_in,
+            hbm=hbm,
+            count=moe.experts / ep,
+        )
+        if moe.shared_experts:
+            moe_gemm = moe_gemm + _gemms_time_s(
+                _mlp_gemms(model, moe.shared_experts * moe.expert_ffn_hidden_size),
+                tokens,
+                tp,
+                peak_flops=block_peak,
+                efficiency=block_eff,
+                bytes_in=block_bytes_in,
+                hbm=hbm,
+            )
+        moe_gemm = moe_gemm + _gemm_time_s(
+            tokens, moe.experts, d, peak_flops=bf16_peak, efficiency=eff, bytes_in=2.0, hbm_bytes_per_s=hbm
+        )
+    else:
+        moe_gemm = np.zeros_like(tokens)
+
+    # ---------------------------------------------------------------- attention core, forward
+    heads_dev = model.heads / tp
+    qk, vd = model.qk_head_dim, model.v_head_dim
+    attn_flops_fwd = 2.0 * tokens * s * heads_dev * (qk + vd)  # full-sequence convention
+    score_elems = tokens * s * heads_dev  # score-matrix elements per micro-batch per device
+    if st.flash_attention:
+        attn_fwd = (
+            attn_flops_fwd * CAUSAL_WORK_FRACTION / (bf16_peak * eff * FLASH_ATTENTION_RELATIVE_EFFICIENCY)
+            + KERNEL_OVERHEAD_S
+        )
+        attn_bwd = attn_fwd * ATTENTION_BACKWARD_FORWARD_RATIO
+        score_fwd = np.zeros_like(tokens)
+        score_bwd = np.zeros_like(tokens)
+    else:
+        attn_fwd = attn_flops_fwd / (bf16_peak * eff) + 2 * KERNEL_OVERHEAD_S
+        attn_bwd = 2.0 * attn_fwd
+        fwd_b = UNFUSED_SCORE_BYTES_FORWARD + (UNFUSED_SCORE_BYTES_FORWARD_DROPOUT if st.dropout else 0.0)
+        bwd_b = UNFUSED_SCORE_BYTES_BACKWARD + (UNFUSED_SCORE_BYTES_BACKWARD_DROPOUT if st.dropout else 0.0)
+        score_fwd = score_elems * fwd_b / hbm + 2 * KERNEL_OVERHEAD_S
+        score_bwd = score_elems * bwd_b / hbm + 3 * KERNEL_OVERHEAD_S
+
+    # ---------------------------------------------------------------- element-wise traffic, forward
+    # Per token: norms (2 x read+write h), two residual adds (read 2h, write h), masks; MLP
+    # activation (read up-projection output, write f). Hidden-size tensors are sharded by SP.
+    mask = 1.0 if st.dropout else 0.0
+    hidden_elems = (10.0 + mask) * d / sp_div
+    up = 2 if model.mlp == "gated" else 1
+    dense_act_elems = (up + 1) * model.ffn_hidden_size / tp
+    cast: FloatArray | float = 0.0
+    if low_precision:
+        # fp8/fp4 casts of the GEMM inputs: read bf16, write 1 B (per element 3 B = 1.5 elements)
+        cast = 1.5 * (2 * d + model.heads * vd / tp + model.ffn_hidden_size / tp)
+    elem_dense_fwd = tokens * ab * (hidden_elems + dense_act_elems + cast) / hbm
+    if moe is not None:
+        k_act = moe.active_experts
+        moe_act_elems = k_act * ((up + 1) * moe.expert_ffn_hidden_size + 4 * d) / tp * EXPERT_LOAD_IMBALANCE
+        moe_act_elems = moe_act_elems + moe.shared_experts * (up + 1) * moe.expert_ffn_hidden_size / tp
+        elem_moe_fwd = tokens * ab * (hidden_elems + moe_act_elems + cast) / hbm
+    else:
+        elem_moe_fwd = np.zeros_like(tokens)
+    elem_kernel = ELEMENTWISE_KERNELS_FORWARD * KERNEL_OVERHEAD_S
+    elem_dense_fwd = elem_dense_fwd + elem_kernel
+    elem_moe_fwd = elem_moe_fwd + elem_kernel
+
+    # ---------------------------------------------------------------- tensor-parallel collectives
+    act_bytes = tokens * d * ab  # one hidden-size activation of the micro-batch
+    tp_bw = comm.group_bandwidth_bytes_per_s(
+        tp,
+        1,
+        domain_size=domain,
+        scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
+        scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
+    )
+    tp_lat = comm.group_latency_s(tp, 1, domain_size=domain)
+    unit = comm.all_gather_time_s(act_bytes, tp, tp_bw, tp_lat)  # one AG or RS; an AR is two
+    # forward: 2 AG + 2 RS (SP) or 2 AR (no SP) = 4 units; backward the same, SP re-gathers the
+    # inputs for the weight gradients (2 units, overlapped with the data-gradient GEMMs).
+    tp_fwd = 4.0 * unit
+    tp_bwd = 4.0 * unit
+    if st.tp_comm_overlap:
+        gemm_fwd_dense = attn_gemm + dense_mlp_gemm
+        tp_fwd = np.maximum(tp_fwd - gemm_fwd_dense, 0.0) + TP_OVERLAP_RESIDUAL_FRACTION * tp_fwd
+        tp_bwd = np.maximum(tp_bwd - 2.0 * gemm_fwd_dense, 0.0) + TP_OVERLAP_RESIDUAL_FRACTION * tp_bwd
+
+    # ---------------------------------------------------------------- context parallelism (ring)
+    kv_width = (2 * model.kv_heads * model.head_dim) if model.mla is None else model.heads * (qk + vd)
+    kv_bytes = tokens * kv_width / np.minimum(tp, max(model.kv_heads, 1) if model.mla is None else tp) * ab
+    cp_bw = comm.group_bandwidth_bytes_per_s(
+        cp,
+        tp,
+        domain_size=domain,
+        scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
+        scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
+    )
+    cp_lat = comm.group_latency_s(cp, tp, domain_size=domain)
+    cp_ring = (cp - 1.0) * comm.p2p_time_s(kv_bytes, cp_bw, cp_lat)
+    cp_ring = np.where(cp > 1, cp_ring, 0.0)
+    # ring attention overlaps each KV exchange with the attention block of the previous chunk
+    cp_fwd = np.maximum(cp_ring - attn_fwd, 0.0)
+    cp_bwd = np.maximum(2.0 * cp_ring - attn_bwd, 0.0)
+
+    # ---------------------------------------------------------------- expert-parallel all-to-all
+    if moe is not None:
+        a2a_bytes = tokens * moe.active_experts * d * ab / sp_div
+        ep_bw = comm.group_bandwidth_bytes_per_s(
+            ep,
+            tp,
+            domain_size=domain,
+            scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
+            scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
+        )
+        ep_lat = comm.group_latency_s(ep, tp, domain_size=domain)
+        a2a = comm.all_to_all_time_s(a2a_bytes, ep, ep_bw, ep_lat)
+        ep_fwd = 2.0 * a2a  # dispatch + combine
+        ep_bwd = 2.0 * a2a
+    else:
+        ep_fwd = ep_bwd = np.zeros_like(tokens)
+
+    # ---------------------------------------------------------------- one layer, fwd / bwd / recompute
+    ebr = ELEMENTWISE_BACKWARD_FORWARD_RATIO
+    bwd_kernels = ELEMENTWISE_KERNELS_BACKWARD * KERNEL_OVERHEAD_S
+    dense_compute_fwd = attn_gemm + dense_mlp_gemm + attn_fwd + score_fwd + elem_dense_fwd
+    dense_compute_bwd = (
+        2.0 * (attn_gemm + dense_mlp_gemm)
+        + attn_bwd
+        + score_bwd
+        + ebr * (elem_dense_fwd - elem_kernel)
+        + bwd_kernels
+    )
+    moe_compute_fwd = attn_gemm + moe_gemm + attn_fwd + score_fwd + elem_moe_fwd
+    moe_compute_bwd = 2.0 * (attn_gemm + moe_gemm) + attn_bwd + score_bwd + ebr * (elem_moe_fwd - elem_kernel)
+    moe_compute_bwd = moe_compute_bwd + bwd_kernels
+    selective_extra = attn_fwd + score_fwd
+    dense_re = np.where(rc == 2, dense_compute_fwd, np.where(rc == 1, selective_extra, 0.0))
+    moe_re = np.where(rc == 2, moe_compute_fwd, np.where(rc == 1, selective_extra, 0.0))
+    tp_re = np.where(rc == 2, tp_fwd, 0.0)
+    ep_re = np.where(rc == 2, ep_fwd, 0.0)
+    cp_re = np.where(rc == 2, cp_fwd, 0.0)
+
+    n_dense, n_moe = float(model.dense_layers), float(model.moe_layers)
+    # layers on the busiest pipeline stage (Megatron needs L divisible by p*v; uneven splits round up)
+    layers_busy = np.ceil(L / (pp * v)) * v
+    frac_dense = n_dense / L
+    busy_dense, busy_moe = layers_busy * frac_dense, layers_busy * (1.0 - frac_dense)
+    avg_dense, avg_moe = n_dense / pp, n_moe / pp
+
+    def per_mb(nd: FloatArray | float, nm: FloatArray | float) -> tuple[FloatArray, ...]:
+        compute = nd * (dense_compute_fwd + dense_compute_bwd + dense_re) + nm * (
+            moe_compute_fwd + moe_compute_bwd + moe_re
+        )
+        tpc = (nd + nm) * (tp_fwd + tp_bwd + tp_re)
+        cpc = (nd + nm) * (cp_fwd + cp_bwd + cp_re)
+        epc = nm * (ep_fwd + ep_bwd + ep_re)
+        return compute, tpc, cpc, epc
+
+    c_busy, tp_busy, cp_busy, ep_busy = per_mb(busy_dense, busy_moe)
+    c_avg, tp_avg, cp_avg, ep_avg = per_mb(avg_dense, avg_moe)
+
+    # output layer and loss on the last stage (vocab-parallel logits, fp32 cross-entropy)
+    logits_fwd = _gemm_time_s(
+        tokens,
+        model.vocab_size / tp,
+        d,
+        peak_flops=bf16_peak,
+        efficiency=eff,
+        bytes_in=2.0,
+        hbm_bytes_per_s=hbm,
+    )
+    loss = tokens * model.vocab_size / tp * (4.0 + 4.0 + 2.0) * 2.0 / hbm
+    head = 3.0 * logits_fwd + loss
+    stage_busy = c_busy + tp_busy + cp_busy + ep_busy + head
+    stage_avg = c_avg + tp_avg + cp_avg + ep_avg + head / pp
+
+    # ---------------------------------------------------------------- pipeline
+    bubble = bubble_fraction(pp, v, mf) * mf * stage_avg
+    # scatter/gather optimisation: each TP rank sends 1/tp of the activation, gathered over the
+    # scale-up link on the far side (Narayanan et al. 2021, sec. 4.1)
+    p2p_bytes = act_bytes / tp
+    pp_stride = tp * cp * dp
+    p2p_bw = comm.group_bandwidth_bytes_per_s(
+        2,
+        pp_stride,
+        domain_size=domain,
+        scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
+        scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
+    )
+    p2p_lat = comm.group_latency_s(2, pp_stride, domain_size=domain)
+    p2p_one = comm.p2p_time_s(p2p_bytes, p2p_bw, p2p_lat)
+    p2p = np.where(pp > 1, 2.0 * v * mf * p2p_one, 0.0)
+    if st.p2p_overlap:
+        p2p = np.where(pp > 1, 2.0 * v * p2p_one, 0.0)  # only the warm-up/cool-down sends stay exposed
+
+    # ---------------------------------------------------------------- parameters on the busiest device
+    attn_p, dense_mlp_p, experts_p, shared_p = _params_split(model)
+    emb = float(model.embedding_params)
+    head_p = float(model.vocab_size * d) if model.tied_embeddings else float(model.head_params)
+    emb_dev = np.where(pp > 1, max(emb, head_p), emb + float(model.head_params)) / tp
+    nonexpert_dev = busy_dense * (attn_p + dense_mlp_p) / tp + busy_moe * (attn_p + shared_p) / tp + emb_dev
+    expert_dev = busy_moe * experts_p / (tp * ep)
+
+    # ---------------------------------------------------------------- data-parallel reduction
+    dp_group = dp * cp
+    exp_group = np.maximum(dp_group / ep, 1.0)
+    dp_bw = comm.group_bandwidth_bytes_per_s(
+        dp_group,
+        tp,
+        domain_size=domain,
+        scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
+        scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
+    )
+    dp_lat = comm.group_latency_s(dp_group, tp, domain_size=domain)
+    ex_bw = comm.group_bandwidth_bytes_per_s(
+        exp_group,
+        tp * ep,
+        domain_size=domain,
+        scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
+        scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
+    )
+    ex_lat = comm.group_latency_s(exp_group, tp * ep, domain_size=domain)
+    g = st.grad_comm_bytes
+    pb = mem.WEIGHT_BYTES_PER_PARAM
+    # ZeRO 0: all-reduce of the gradients; 1-2: reduce-scatter gradients + all-gather weights;
+    # 3: per micro-batch weight all-gather (forward and backward) + gradient reduce-scatter.
+    ar = comm.all_reduce_time_s(nonexpert_dev * g, dp_group, dp_bw, dp_lat) + comm.all_reduce_time_s(
+        expert_dev * g, exp_group, ex_bw, ex_lat
+    )
+    rs_ag = (
+        comm.reduce_scatter_time_s(nonexpert_dev * g, dp_group, dp_bw, dp_lat)
+        + comm.all_gather_time_s(nonexpert_dev * pb, dp_group, dp_bw, dp_lat)
+        + comm.reduce_scatter_time_s(expert_dev * g, exp_group, ex_bw, ex_lat)
+        + comm.all_gather_time_s(expert_dev * pb, exp_group, ex_bw, ex_lat)
+    )
+    z3_mb = (
+        2.0 * comm.all_gather_time_s(nonexpert_dev * pb, dp_group, dp_bw, dp_lat)
+        + comm.reduce_scatter_time_s(nonexpert_dev * g, dp_group, dp_bw, dp_lat)
+        + 2.0 * comm.all_gather_time_s(expert_dev * pb, exp_group, ex_bw, ex_lat)
+        + comm.reduce_scatter_time_s(expert_dev * g, exp_group, ex_bw, ex_lat)
+    )
+    # Latency of the many collectives: ZeRO 0-2 reduce bucket by bucket; ZeRO-3 gathers and
+    # reduce-scatters layer by layer (3 collectives per layer and micro-batch).
+    buckets = np.ceil((nonexpert_dev + expert_dev) / np.maximum(DP_BUCKET_PARAMS, 1e6 * dp_group))
+    ring_lat = (dp_group - 1.0) * dp_lat
+    ar = ar + (buckets - 1.0) * 2.0 * np.log2(np.maximum(dp_group, 2.0)) * dp_lat
+    rs_ag = rs_ag + 2.0 * (buckets - 1.0) * ring_lat
+    z3_mb = z3_mb + 3.0 * (layers_busy - 1.0) * ring_lat
+    dp_total = np.where(zero == 0, ar, np.where(zero <= 2, rs_ag, z3_mb * mf))
+    if st.dp_overlap:
+        # hidden behind the backward pass of the last micro-batch (ZeRO-3: behind every micro-batch)
+        window = np.where(zero >= 3, mf * c_busy, 2.0 / 3.0 * c_busy)
+        dp_exposed = np.maximum(dp_total - window, 0.0) + DP_OVERLAP_RESIDUAL_FRACTION * np.minimum(
+            dp_total, window
+        )
+    else:
+        dp_exposed = dp_total
+
+    # ---------------------------------------------------------------- optimizer step
+    opt_params = nonexpert_dev / np.where(zero >= 1, dp_group, 1.0) + expert_dev / np.where(
+        zero >= 1, exp_group, 1.0
+    )
+    optimizer = opt_params * OPTIMIZER_STEP_BYTES_PER_PARAM / hbm + 20 * KERNEL_OVERHEAD_S
+
+    # ---------------------------------------------------------------- step time
+    pipeline = mf * stage_busy + bubble
+    base = pipeline + p2p + dp_exposed + optimizer
+    overhead = FRAMEWORK_OVERHEAD_FRACTION * base
+    step = base + overhead
+
+    # ---------------------------------------------------------------- memory per device
+    w_ne, g_ne, o_ne = mem.model_state_bytes(nonexpert_dev, dp_group, zero, fp8=low_precision)
+    w_ex, g_ex, o_ex = mem.model_state_bytes(expert_dev, exp_group, zero, fp8=low_precision)
+    weights_b, grads_b, optim_b = w_ne + w_ex, g_ne + g_ex, o_ne + o_ex
+
+    q_w = model.heads * qk
+    k_w = model.heads * qk if model.mla is not None else model.kv_heads * qk
+    v_w = model.heads * vd if model.mla is not None else model.kv_heads * vd
+    o_w = model.heads * vd
+
+    def act(width: float, recomp: IntArray) -> FloatArray:
+        """Activation bytes of one layer and micro-batch, with or without sequence parallelism."""
+        both = [
+            mem.activation_bytes_per_layer(
+                tokens=tokens,
+                hidden=d,
+                q_width=q_w,
+                k_width=k_w,
+                v_width=v_w,
+                attn_out_width=o_w,
+                score_elements_per_token=model.heads * s,
+                mlp_stored_width=width,
+                tp=tp,
+                recompute=recomp,
+                sequence_parallel=flag,
+                dropout=st.dropout,
+                flash_attention=st.flash_attention,
+            )
+            for flag in (True, False)
+        ]
+        return np.where(sp, both[0], both[1])
+
+    dense_stored = float((up + 1) * model.ffn_hidden_size)  # plain: act in + out (2f); gated: gate, up, out
+    act_dense = act(dense_stored, rc)
+    if moe is not None:
+        moe_stored = moe.active_experts * (d + (up + 1) * moe.expert_ffn_hidden_size) * EXPERT_LOAD_IMBALANCE
+        moe_stored += moe.shared_experts * (up + 1) * moe.expert_ffn_hidden_size
+        act_moe = act(float(moe_stored), rc)
+    else:
+        act_moe = np.zeros_like(tokens)
+    per_stage_layers_act = busy_dense * act_dense + busy_moe * act_moe  # one micro-batch
+    inflight = mem.inflight_microbatches(configs.pp, configs.v, m)
+    logits_bytes = tokens * model.vocab_size / tp * (2.0 + 4.0 + 4.0)  # bf16 logits, fp32 softmax + grad
+    first = per_stage_layers_act * inflight
+    last = per_stage_layers_act + logits_bytes
+    acts = np.where(pp > 1, np.maximum(first, last), per_stage_layers_act + logits_bytes)
+    # working set of the layer being recomputed and back-propagated under recomputation
+    working = np.where(rc > 0, act(dense_stored, np.zeros_like(rc)), 0.0)
+    live = weights_b + grads_b + optim_b + acts + working
+    other = working + mem.FRAGMENTATION_FRACTION * live + mem.RESERVED_BYTES
+    total_mem = live + mem.FRAGMENTATION_FRACTION * live + mem.RESERVED_BYTES
+    fits = total_mem <= acc.hbm_gb * 1e9
+
+    # ---------------------------------------------------------------- FLOPs
+    tokens_step = float(global_batch_seqs) * s
+    model_flops = tokens_step * model.model_flops_per_token_training(seq_len)
+    attn_fwd_tok = model.attention_flops_per_token_forward(seq_len)
+    layer_fwd_tok = 2.0 * (model.matmul_params_active - model.vocab_size * d) + attn_fwd_tok
+    extra = np.where(rc == 2, layer_fwd_tok, np.where(rc == 1, attn_fwd_tok, 0.0)) * tokens_step
+    hardware_flops = model_flops + extra
+
+    return StepArrays(
+        step_time_s=step,
+        compute_s=mf * (c_busy + head),
+        tp_comm_s=mf * tp_busy,
+        cp_comm_s=mf * cp_busy,
+        ep_comm_s=mf * ep_busy,
+        bubble_s=bubble,
+        p2p_s=p2p,
+        dp_comm_s=dp_exposed,
+        optimizer_s=optimizer,
+        overhead_s=overhead,
+        weights_bytes=weights_b,
+        grads_bytes=grads_b,
+        optimizer_bytes=optim_b,
+        activations_bytes=acts,
+        other_bytes=other,
+        memory_bytes=total_mem,
+        fits=fits,
+        model_flops_per_step=model_flops,
+        hardware_flops_per_step=hardware_flops,
+        microbatches=m,
+    )

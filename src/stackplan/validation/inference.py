@@ -1,0 +1,156 @@
+"""Inference predictions against published serving measurements.
+
+Three groups, each registered with :func:`stackplan.validation.register`:
+
+* ``max throughput``: TensorRT-LLM performance tables, MLPerf Offline (H100, B200 FP4, MI300X,
+  Mixtral MoE) and the DeepSeek-R1 on B200 blog (``inference_throughput.csv``);
+* ``server throughput``: MLPerf Server (best throughput within TTFT 2 s / TPOT 200 ms);
+* ``serving TTFT`` and ``serving TPOT``: 706 fixed-concurrency measurements on H100
+  (``serving_latency_h100.csv``, NVIDIA aiconfigurator-core 0.12.0, Apache-2.0).
+
+Measurement protocol, not a model constant: the fixed-concurrency measurements come from a closed
+loop that starts all ``B`` clients at once and sends ``BENCHMARK_REQUESTS_PER_SLOT`` requests per
+client, so the reported mean TTFT averages one cold-start wave (``burst_ttft``) with steady-state
+requests. KV-cache precision is the frameworks' default: fp8 for TensorRT-LLM fp8 checkpoints
+(ModelOpt quantises the KV cache), the model dtype (bf16) for vLLM and SGLang.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+
+from stackplan.models.architecture import ModelArchitecture
+from stackplan.models.loader import resolve_model
+from stackplan.perf.inference import predict_inference
+from stackplan.validation import ValidationCase, register
+
+__all__ = [
+    "BENCHMARK_REQUESTS_PER_SLOT",
+    "latency_cases",
+    "throughput_cases",
+]
+
+#: Requests each client of the fixed-concurrency benchmark sends (the first of them arrive together) [-].
+#: Assumed from the AIConfigurator collection scripts (requests = 10 x concurrency).
+BENCHMARK_REQUESTS_PER_SLOT = 10
+
+_LATENCY_SOURCE = "NVIDIA aiconfigurator-core 0.12.0 silicon_sample.csv (Apache-2.0), row "
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    text = resources.files("stackplan.validation").joinpath("data", name).read_text(encoding="utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def _opt_int(v: str) -> int | None:
+    return int(v) if v.strip() else None
+
+
+def _opt_float(v: str) -> float | None:
+    return float(v) if v.strip() else None
+
+
+def _arch(model_id: str) -> ModelArchitecture:
+    return resolve_model(model_id)
+
+
+@cache
+def throughput_cases() -> tuple[ValidationCase, ...]:
+    """Maximum-throughput and MLPerf Server cases."""
+    out = []
+    for r in _read("inference_throughput.csv"):
+        targets = bool(r["max_ttft_ms"].strip() or r["max_tpot_ms"].strip())
+        p = predict_inference(
+            _arch(r["model"]),
+            r["accelerator"],
+            int(r["count"]),
+            input_tokens=int(r["input_tokens"]),
+            output_tokens=int(r["output_tokens"]),
+            precision=r["precision"],
+            kv_precision=r["kv_precision"] or None,
+            tp=_opt_int(r["tp"]),
+            ep=_opt_int(r["ep"]),
+            pp=_opt_int(r["pp"]),
+            batch_size=_opt_int(r["batch_size"]),
+            max_ttft_ms=_opt_float(r["max_ttft_ms"]),
+            max_tpot_ms=_opt_float(r["max_tpot_ms"]),
+            framework=r["framework"],
+        )
+        out.append(
+            ValidationCase(
+                id=r["id"],
+                category="inference",
+                kind="server throughput" if targets else "max throughput",
+                subject=f"{r['model']} on {r['count']}x {r['accelerator']} {r['precision']} "
+                f"{r['input_tokens']}/{r['output_tokens']} ({r['framework']}; predicted {p.parallelism.label()}, "
+                f"batch {p.batch_size})",
+                quantity="output tokens/s (system)",
+                unit="tokens/s",
+                published=float(r["published_output_tokens_per_s"]),
+                predicted=p.output_tokens_per_s,
+                source=r["source"],
+                group=r["model"],
+            )
+        )
+    return tuple(out)
+
+
+@cache
+def latency_cases() -> tuple[ValidationCase, ...]:
+    """TTFT and TPOT at fixed concurrency (two cases per measured row)."""
+    out = []
+    for r in _read("serving_latency_h100.csv"):
+        arch = _arch(r["model"])
+        ep = max(int(r["ep"]), 1) if arch.moe is not None else 1
+        kv = "fp8" if (r["framework"] == "trtllm" and r["precision"] == "fp8") else "bf16"
+        batch = int(r["batch_size"])
+        p = predict_inference(
+            arch,
+            r["accelerator"],
+            int(r["count"]),
+            input_tokens=int(r["input_tokens"]),
+            output_tokens=int(r["output_tokens"]),
+            precision=r["precision"],
+            kv_precision=kv,
+            tp=int(r["tp"]),
+            ep=ep,
+            pp=int(r["pp"]),
+            batch_size=batch,
+            framework=r["framework"],
+        )
+        n = BENCHMARK_REQUESTS_PER_SLOT
+        ttft = (p.burst_ttft_ms + (n - 1) * p.ttft_ms) / n
+        subject = (
+            f"{r['model']} {r['framework']} {r['precision']} TP{r['tp']} EP{r['ep']} "
+            f"{r['input_tokens']}/{r['output_tokens']} c{batch}"
+        )
+        group = f"{r['model']} / {r['framework']} {r['precision']}"
+        for kind, published, predicted in (
+            ("serving TTFT", float(r["ttft_ms"]), ttft),
+            ("serving TPOT", float(r["tpot_ms"]), p.tpot_ms),
+        ):
+            out.append(
+                ValidationCase(
+                    id=f"{r['source_id']}-{kind.split()[1].lower()}",
+                    category="inference",
+                    kind=kind,
+                    subject=subject,
+                    quantity=kind.split()[1],
+                    unit="ms",
+                    published=published,
+                    predicted=predicted,
+                    source=_LATENCY_SOURCE + r["source_id"],
+                    group=group,
+                )
+            )
+    return tuple(out)
+
+
+@register
+def _inference_cases() -> Sequence[ValidationCase]:
+    return (*throughput_cases(), *latency_cases())

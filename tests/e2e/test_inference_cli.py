@@ -1,0 +1,95 @@
+"""``stackplan predict inference`` end to end: the JSON contract and readable errors (no traceback)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from stackplan.cli import app
+
+runner = CliRunner()
+BASE = ["predict", "inference", "--model", "llama-3.1-70b", "--accelerator", "h100-sxm"]
+LENGTHS = ["--input-tokens", "1000", "--output-tokens", "500"]
+
+
+def test_json_contract() -> None:
+    r = runner.invoke(app, [*BASE, "--count", "8", *LENGTHS, "--precision", "fp8", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    for key in (
+        "output_tokens_per_s",
+        "output_tokens_per_s_per_device",
+        "ttft_ms",
+        "tpot_ms",
+        "batch_size",
+        "memory_gib_per_device",
+        "kv_cache_gib",
+        "parallelism",
+    ):
+        assert key in data
+    assert data["output_tokens_per_s_per_device"] * 8 == data["output_tokens_per_s"]
+
+
+def test_batch_size_and_targets_and_table() -> None:
+    r = runner.invoke(app, [*BASE, "--count", "8", *LENGTHS, "--batch-size", "32", "--tp", "8", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["batch_size"] == 32
+    r = runner.invoke(app, [*BASE, "--count", "8", *LENGTHS, "--max-tpot-ms", "30"])
+    assert r.exit_code == 0, r.output
+    assert "output tokens/s" in r.stdout
+
+
+def test_does_not_fit_is_a_readable_error() -> None:
+    r = runner.invoke(app, [*BASE, "--count", "1", *LENGTHS, "--precision", "bf16"])
+    assert r.exit_code == 2
+    assert "GiB" in r.output
+    assert "smallest count" in " ".join(r.output.split())
+    assert "Traceback" not in r.output
+
+
+def test_unmet_targets_is_a_readable_error() -> None:
+    r = runner.invoke(app, [*BASE, "--count", "8", *LENGTHS, "--max-tpot-ms", "0.1"])
+    assert r.exit_code == 2
+    assert "best TPOT reachable" in " ".join(r.output.split())
+    assert "Traceback" not in r.output
+
+
+def test_unknown_ids_and_bad_numbers() -> None:
+    r = runner.invoke(
+        app,
+        [
+            "predict",
+            "inference",
+            "--model",
+            "llama-3.1-70",
+            "--accelerator",
+            "h100-sxm",
+            "--count",
+            "8",
+            *LENGTHS,
+        ],
+    )
+    assert r.exit_code == 2
+    assert "did you mean" in " ".join(r.output.split())
+    r = runner.invoke(app, [*BASE, "--count", "0", *LENGTHS])
+    assert r.exit_code == 2
+    assert "--count" in r.output
+    r = runner.invoke(app, [*BASE, "--count", "8", *LENGTHS, "--tp", "3"])
+    assert r.exit_code == 2
+    assert "Traceback" not in r.output
+
+
+def test_catalog_shows_inference_efficiency() -> None:
+    r = runner.invoke(app, ["catalog", "accelerators", "--json"])
+    assert r.exit_code == 0
+    rows = json.loads(r.stdout)["inference_efficiency"]
+    assert any(e["accelerator"] == "h100-sxm" and e["precision"] == "fp8" for e in rows)
+    assert all(e["source"] for e in rows)
+
+
+def test_validate_summarises_large_groups() -> None:
+    r = runner.invoke(app, ["validate", "--category", "inference"])
+    assert r.exit_code == 0, r.output
+    assert "summary per group" in r.stdout
+    assert r.stdout.count("\n") < 1500

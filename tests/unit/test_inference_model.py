@@ -1,0 +1,197 @@
+"""Serving equations against values worked by hand, and their invariants (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stackplan.catalog import get_accelerator, get_model
+from stackplan.catalog.serving import get_inference_efficiency, get_serving_framework
+from stackplan.models import MLA, ModelArchitecture, MoE
+from stackplan.perf.inference_model import (
+    DeviceRates,
+    ServingCost,
+    allreduce_time_s,
+    expected_distinct_experts,
+    iteration_time_s,
+    speculative_tokens_per_step,
+    steady_state,
+)
+from stackplan.perf.inference_setup import Parallelism, device_rates, serving_cost
+
+
+def _deepseek_v3() -> ModelArchitecture:
+    return ModelArchitecture(
+        name="DeepSeek-V3",
+        layers=61,
+        hidden_size=7168,
+        heads=128,
+        kv_heads=128,
+        head_dim=128,
+        ffn_hidden_size=18432,
+        vocab_size=129280,
+        moe=MoE(
+            experts=256, active_experts=8, shared_experts=1, expert_ffn_hidden_size=2048, first_dense_layers=3
+        ),
+        mla=MLA(
+            q_lora_rank=1536, kv_lora_rank=512, qk_nope_head_dim=128, qk_rope_head_dim=64, v_head_dim=128
+        ),
+    )
+
+
+def test_kv_bytes_per_token_llama31_70b_gqa() -> None:
+    arch = get_model("llama-3.1-70b").architecture
+    # 80 layers x (K and V) x 8 KV heads x 128 dims x 2 B (bf16) = 327,680 B per token
+    assert arch.kv_cache_bytes_per_token(2.0) == 80 * 2 * 8 * 128 * 2 == 327_680
+    tp1 = serving_cost(arch, Parallelism(tp=1), weight_bytes_per_param=2.0, kv_bytes_per_element=2.0)
+    assert tp1.kv_bytes_per_token == pytest.approx(327_680)
+    # TP8 splits the 8 KV heads one per device; TP16 cannot split further (heads replicated)
+    tp8 = serving_cost(arch, Parallelism(tp=8), weight_bytes_per_param=2.0, kv_bytes_per_element=1.0)
+    assert tp8.kv_bytes_per_token == pytest.approx(327_680 / 2 / 8)
+    tp16 = serving_cost(arch, Parallelism(tp=16), weight_bytes_per_param=2.0, kv_bytes_per_element=1.0)
+    assert tp16.kv_bytes_per_token == pytest.approx(tp8.kv_bytes_per_token)
+
+
+def test_kv_bytes_per_token_deepseek_v3_mla() -> None:
+    arch = _deepseek_v3()
+    # 61 layers x (kv_lora_rank 512 + decoupled RoPE key 64) x 1 B (fp8) = 35,136 B per token
+    assert arch.kv_cache_bytes_per_token(1.0) == 61 * 576 == 35_136
+    # the latent is not split by heads: every TP rank holds all of it
+    tp8 = serving_cost(arch, Parallelism(tp=8), weight_bytes_per_param=1.0, kv_bytes_per_element=1.0)
+    assert tp8.kv_bytes_per_token == pytest.approx(35_136)
+
+
+def _toy_cost(**kw: float) -> ServingCost:
+    base: dict[str, float] = {
+        "layers": 1,
+        "moe_layers": 0,
+        "dense_weight_bytes": 1e9,
+        "dense_flops_per_token": 2e9,
+        "experts": 0,
+        "active_experts": 0,
+        "expert_bytes_per_layer": 0.0,
+        "expert_flops_per_token": 0.0,
+        "kv_bytes_per_token": 1e5,
+        "attention_flops_per_context_token_prefill": 1e3,
+        "attention_flops_per_context_token_decode": 1e3,
+        "activation_bytes_per_token": 0.0,
+        "allreduce_bytes_per_token": 0.0,
+        "allreduces": 0,
+        "alltoall_bytes_per_token": 0.0,
+        "alltoalls": 0,
+        "tp": 1,
+        "attn_dp": 1,
+        "pp": 1,
+    }
+    base.update(kw)
+    return ServingCost(**base)  # type: ignore[arg-type]
+
+
+_RATES = DeviceRates(
+    matmul_flops_per_s=1e15,
+    attention_flops_per_s=5e14,
+    memory_bytes_per_s=1e12,
+    link_bytes_per_s=1e11,
+    link_latency_s=1e-5,
+    layer_overhead_s=0.0,
+    iteration_overhead_s=0.0,
+)
+
+
+def test_decode_step_of_memory_bound_batch() -> None:
+    # 8 sequences, 1,000 context tokens: weights 1 GB + KV 8 x 1,000 x 100 kB = 0.8 GB at 1 TB/s
+    # -> 1.0 ms + 0.8 ms; FLOPs 8 x 2 GFLOP at 1 PFLOP/s = 16 us (memory-bound)
+    t = iteration_time_s(_toy_cost(), _RATES, decode_sequences=8, decode_context=1000)
+    assert float(t) == pytest.approx(1.8e-3, rel=1e-9)
+
+
+def test_decode_step_llama31_8b_h100_batch1() -> None:
+    # Llama 3.1 8B bf16 on one H100, one sequence with a short context:
+    # weights streamed = (8.03e9 - 0.525e9 embedding) x 2 B = 15.01 GB at 3.35 TB/s x 0.92 = 4.87 ms,
+    # plus 32 layers x 45 us launch latency = 1.44 ms and 0.5 ms CPU per iteration = 6.8 ms
+    # (measured TPOT at low concurrency on H100 with TensorRT-LLM: 7.4-7.9 ms, serving_latency_h100.csv).
+    arch = get_model("llama-3.1-8b").architecture
+    acc = get_accelerator("h100-sxm")
+    fw = get_serving_framework("trtllm")
+    par = Parallelism()
+    eff = get_inference_efficiency("h100-sxm", "bf16")
+    cost = serving_cost(arch, par, weight_bytes_per_param=2.0, kv_bytes_per_element=2.0)
+    rates = device_rates(acc, eff, eff, fw, precision="bf16", par=par)
+    t = float(iteration_time_s(cost, rates, decode_sequences=1, decode_context=16))
+    streamed = (arch.total_params - arch.embedding_params) * 2.0 / (3.35e12 * 0.92)
+    assert t == pytest.approx(streamed + 32 * 45e-6 + 0.5e-3, rel=0.01)
+    assert 6.5e-3 < t < 7.5e-3
+
+
+def test_expected_distinct_experts_by_hand() -> None:
+    # E = 8, k = 2: one token touches 2; two tokens 8 (1 - (6/8)^2) = 3.5; many tokens all 8
+    got = expected_distinct_experts(8, 2, [1, 2, 10_000])
+    assert got == pytest.approx([2.0, 3.5, 8.0])
+
+
+def test_allreduce_time_by_hand() -> None:
+    # 4 devices, 1 MB, 100 GB/s, 10 us: 10 us + 2 x 3/4 x 1e6 / 1e11 s = 25 us
+    assert float(allreduce_time_s(1e6, 4, 1e11, 1e-5)) == pytest.approx(2.5e-5)
+    assert float(allreduce_time_s(1e6, 1, 1e11, 1e-5)) == 0.0
+
+
+def test_speculative_tokens_per_step_by_hand() -> None:
+    # k = 3, a = 0.8: (1 - 0.8^4) / 0.2 = 2.952
+    assert speculative_tokens_per_step(3, 0.8) == pytest.approx(2.952)
+    assert speculative_tokens_per_step(3, 1.0) == 4.0
+    assert speculative_tokens_per_step(3, 0.0) == 1.0
+
+
+def test_moe_small_batches_read_few_experts() -> None:
+    cost = _toy_cost(
+        moe_layers=1,
+        experts=64,
+        active_experts=2,
+        expert_bytes_per_layer=6.4e9,
+        dense_weight_bytes=0.0,
+        kv_bytes_per_token=0.0,
+    )
+    t1 = float(iteration_time_s(cost, _RATES, decode_sequences=1, decode_context=1))
+    t_many = float(iteration_time_s(cost, _RATES, decode_sequences=4096, decode_context=1))
+    # one token reads 2 of 64 experts (0.2 GB, 0.2 ms); thousands read all 6.4 GB (>= 6.4 ms)
+    assert t1 == pytest.approx(0.2e-3, rel=0.02)
+    assert t_many >= 6.4e-3
+
+
+_SCENARIOS = st.tuples(
+    st.sampled_from(["llama-3.1-8b", "llama-3.1-70b", "mixtral-8x7b"]),
+    st.sampled_from([1, 2, 4, 8]),
+    st.integers(min_value=16, max_value=8192),
+    st.integers(min_value=2, max_value=4096),
+    st.sampled_from(["trtllm", "vllm", "sglang"]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_SCENARIOS)
+def test_throughput_never_falls_and_tpot_never_improves_as_batch_grows(
+    case: tuple[str, int, int, int, str],
+) -> None:
+    model_id, tp, i, o, framework = case
+    arch = get_model(model_id).architecture
+    acc = get_accelerator("h100-sxm")
+    fw = get_serving_framework(framework)
+    par = Parallelism(tp=tp)
+    eff = get_inference_efficiency("h100-sxm", "fp8")
+    cost = serving_cost(arch, par, weight_bytes_per_param=1.0, kv_bytes_per_element=1.0)
+    rates = device_rates(acc, eff, eff, fw, precision="fp8", par=par)
+    batch = np.arange(1, 513, dtype=np.float64)
+    s = steady_state(
+        cost,
+        rates,
+        concurrency=batch,
+        input_tokens=i,
+        output_tokens=o,
+        prefill_chunk_tokens=fw.prefill_chunk_tokens,
+        scheduling=fw.scheduling,
+        cohort_prompts=fw.prompt_cohorts,
+    )
+    assert np.all(np.diff(s.output_tokens_per_s) >= -1e-9 * s.output_tokens_per_s[1:])
+    assert np.all(np.diff(s.tpot_s) >= -1e-12)

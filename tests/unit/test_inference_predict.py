@@ -1,0 +1,151 @@
+"""The public inference API: wiring, options and errors (numbers are checked in test_inference_model)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+import stackplan
+from stackplan import (
+    Disaggregation,
+    DoesNotFitError,
+    SpeculativeDecoding,
+    predict_inference,
+    size_inference_service,
+)
+from stackplan.errors import InvalidInputError
+from stackplan.perf.inference import LatencyTargetsError
+
+
+def _p(**kw: object) -> stackplan.InferencePrediction:
+    args: dict[str, object] = {"input_tokens": 1000, "output_tokens": 500}
+    args.update(kw)
+    return predict_inference("llama-3.1-8b", "h100-sxm", 1, **args)  # type: ignore[arg-type]
+
+
+def test_result_is_frozen_and_keeps_inputs() -> None:
+    p = _p(precision="fp8")
+    assert (p.model, p.accelerator, p.count, p.input_tokens, p.output_tokens) == (
+        "llama-3.1-8b",
+        "h100-sxm",
+        1,
+        1000,
+        500,
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.count = 2  # type: ignore[misc]
+    assert p.mode == "max_throughput"
+    assert p.output_tokens_per_s_per_device == p.output_tokens_per_s
+    assert p.memory_gib_per_device <= 80e9 / 2**30
+
+
+def test_batch_size_mode_and_latency_targets() -> None:
+    at16 = _p(precision="fp8", batch_size=16)
+    assert at16.mode == "at_batch_size"
+    assert at16.batch_size == 16
+    best = _p(precision="fp8", max_tpot_ms=at16.tpot_ms)
+    assert best.mode == "latency_targets"
+    assert best.tpot_ms <= at16.tpot_ms
+    assert best.output_tokens_per_s >= at16.output_tokens_per_s * 0.95
+    assert best.output_tokens_per_s <= _p(precision="fp8").output_tokens_per_s
+
+
+def test_unmet_targets_report_best_reachable() -> None:
+    with pytest.raises(LatencyTargetsError) as err:
+        _p(max_tpot_ms=0.5)
+    assert err.value.best_tpot_ms > 0.5
+    assert "best TPOT reachable" in str(err.value)
+
+
+def test_does_not_fit_names_memory_and_smallest_count() -> None:
+    with pytest.raises(DoesNotFitError) as err:
+        predict_inference(
+            "llama-3.1-405b", "h100-sxm", 1, input_tokens=1000, output_tokens=1000, precision="bf16"
+        )
+    # 405B x 2 B = 811 GB of weights: needs at least 16 H100 in bf16 (powers of two tried)
+    assert err.value.needed_gib > 700
+    assert "smallest count of h100-sxm that fits is 16" in str(err.value)
+
+
+def test_options_move_the_numbers_the_right_way() -> None:
+    base = _p(precision="fp8", batch_size=64, framework="vllm")
+    cached = _p(precision="fp8", batch_size=64, framework="vllm", prefix_cache_hit_rate=0.8)
+    assert cached.ttft_ms < base.ttft_ms
+    assert cached.tpot_ms < base.tpot_ms
+    assert cached.output_tokens_per_s > base.output_tokens_per_s
+    spec = _p(
+        precision="fp8", batch_size=1, speculative=SpeculativeDecoding(draft_tokens=3, acceptance_rate=0.8)
+    )
+    assert spec.tpot_ms < _p(precision="fp8", batch_size=1).tpot_ms
+    fp8 = _p(precision="fp8")
+    assert fp8.output_tokens_per_s > _p(precision="bf16").output_tokens_per_s
+
+
+def test_search_covers_precision_and_parallelism() -> None:
+    p = predict_inference(
+        "llama-3.1-70b", "h100-sxm", 8, input_tokens=1000, output_tokens=1000, precision=None
+    )
+    assert p.precision in ("fp8", "bf16")
+    assert p.parallelism.devices * p.replicas == 8
+
+
+def test_disaggregated_pools() -> None:
+    p = predict_inference(
+        "llama-3.1-70b",
+        "h100-sxm",
+        8,
+        input_tokens=2000,
+        output_tokens=200,
+        precision="fp8",
+        tp=4,
+        disaggregated=Disaggregation(prefill_devices=4, decode_devices=4),
+    )
+    assert p.disaggregated is not None
+    assert p.output_tokens_per_s > 0
+    assert p.ttft_ms > 0
+    assert any("KV transfer" in n for n in p.notes)
+    with pytest.raises(InvalidInputError):
+        predict_inference(
+            "llama-3.1-70b",
+            "h100-sxm",
+            8,
+            input_tokens=2000,
+            output_tokens=200,
+            disaggregated=Disaggregation(prefill_devices=4, decode_devices=2),
+        )
+
+
+def test_bad_input_names_the_option() -> None:
+    with pytest.raises(InvalidInputError) as err:
+        _p(prefix_cache_hit_rate=1.5)
+    assert err.value.problems[0].field == "--prefix-cache-hit-rate"
+    with pytest.raises(InvalidInputError):
+        _p(precision="int3")
+
+
+def test_sizing_gives_devices_per_accelerator() -> None:
+    s = size_inference_service(
+        "llama-3.1-70b",
+        requests_per_s=20,
+        input_tokens=1000,
+        output_tokens=500,
+        max_tpot_ms=50,
+        accelerators=["h100-sxm", "h200"],
+        precision="fp8",
+    )
+    by_id = {o.accelerator: o for o in s.options}
+    assert by_id["h100-sxm"].devices is not None
+    assert by_id["h200"].devices is not None
+    # H200 has more memory and bandwidth: never needs more devices than H100
+    assert by_id["h200"].devices <= by_id["h100-sxm"].devices
+    assert s.best is not None
+    h100 = by_id["h100-sxm"].prediction
+    assert h100 is not None
+    # the chosen replicas together serve the demand: requests/s x output tokens
+    assert by_id["h100-sxm"].replicas * h100.output_tokens_per_s >= 20 * 500
+
+
+def test_public_api_exports() -> None:
+    for name in ("predict_inference", "size_inference_service", "InferencePrediction"):
+        assert name in stackplan.__all__

@@ -1,0 +1,148 @@
+"""Scenario validation: every error path names the field, the value and the fix; all at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from stackplan.errors import InputError
+from stackplan.scenario import load_scenario
+from tests.unit.plan_fixtures import scenario_text
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(InputError) as info:
+        load_scenario(text)
+    return [str(p) for p in info.value.problems]
+
+
+def test_examples_are_valid() -> None:
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        sc = load_scenario(path)
+        assert sc.workloads.all(), path
+
+
+def test_yaml_syntax_error_gives_line_and_column() -> None:
+    (p,) = problems("schema_version: 1\norganization:\n  name: [unclosed\n")
+    assert "line 4" in p or "line 3" in p
+    assert "column" in p
+
+
+def test_unknown_key_suggests_the_right_one() -> None:
+    text = scenario_text().replace("horizon_years:", "horizon_year:")
+    found = problems(text)
+    assert any("organization.horizon_year" in p and "did you mean 'horizon_years'" in p for p in found)
+
+
+def test_every_problem_is_reported_at_once_with_lines() -> None:
+    text = (
+        scenario_text()
+        .replace("discount_rate: 0.08", "discount_rate: -3")
+        .replace("requests_per_day: 1000", "requests_per_day: many")
+        .replace("  name: Hand\n", "  name: Hand\n  colour: blue\n")
+    )
+    found = problems(text)
+    assert len(found) == 3
+    assert any("organization.discount_rate" in p and "line" in p for p in found)
+    assert any("workloads.inference[0].requests_per_day" in p and "'many'" in p for p in found)
+    assert any("organization.colour" in p and "unknown key" in p for p in found)
+
+
+def test_missing_section_is_named() -> None:
+    text = scenario_text().split("workloads:")[0] + "deployment:\n  accelerators: [h100-sxm]\n"
+    assert any(p.startswith("workloads") and "missing" in p for p in problems(text))
+
+
+def test_unknown_ids_list_the_closest() -> None:
+    text = (
+        scenario_text()
+        .replace("model: llama-3.1-8b", "model: llama-3.1-8")
+        .replace("accelerators: [h100-sxm]", "accelerators: [h100]")
+        .replace("regions: [north_america]", "regions: [north-america]")
+        .replace("grid_zone: us-va", "grid_zone: us-vaa")
+    )
+    found = problems(text)
+    assert any("workloads.inference[0].model" in p and "llama-3.1-8b" in p for p in found)
+    assert any("deployment.accelerators[0]" in p and "h100-sxm" in p for p in found)
+    assert any("organization.regions[0]" in p and "north_america" in p for p in found)
+    assert any("deployment.on_prem.grid_zone" in p and "us-va" in p for p in found)
+
+
+def test_goal_referencing_unknown_workload() -> None:
+    text = scenario_text().replace(
+        "workloads:\n",
+        "goals:\n  - {id: g, kind: cost_avoided, usd_per_year: 1000, workloads: [svcc]}\nworkloads:\n",
+        1,
+    )
+    found = problems(text)
+    assert any("goals[0].workloads[0]" in p and "did you mean 'svc'" in p for p in found)
+
+
+def test_goal_of_kind_hours_saved_needs_its_numbers() -> None:
+    text = scenario_text().replace(
+        "workloads:\n",
+        "goals:\n  - {id: g, kind: hours_saved, people: 10, workloads: [svc]}\nworkloads:\n",
+        1,
+    )
+    found = problems(text)
+    assert any("efficiency_gain" in p and "loaded_hourly_cost_usd" in p for p in found)
+
+
+def test_duplicate_workload_ids() -> None:
+    text = scenario_text().replace(
+        "  inference:\n",
+        "  batch:\n    - {id: svc, model: llama-3.1-8b, requests_per_day: 10, input_tokens: 10}\n  inference:\n",
+    )
+    assert any("used twice" in p for p in problems(text))
+
+
+def test_currency_other_than_usd_needs_an_exchange_rate() -> None:
+    text = scenario_text().replace("  name: Hand\n", "  name: Hand\n  currency: EUR\n")
+    assert any("usd_per_currency_unit" in p for p in problems(text))
+
+
+def test_unsupported_schema_version() -> None:
+    found = problems(scenario_text().replace("schema_version: 1", "schema_version: 7"))
+    assert any("schema_version" in p and "7" in p for p in found)
+
+
+def test_unknown_assumption_name() -> None:
+    found = problems(scenario_text() + "assumptions:\n  electricity_usd_per_kw: 0.1\n")
+    assert any("assumptions.electricity_usd_per_kw" in p and "electricity_usd_per_kwh" in p for p in found)
+
+
+def test_hybrid_without_a_site() -> None:
+    text = scenario_text().replace("  on_prem: {grid_zone: us-va, facility: colocation}\n", "")
+    assert any("deployment.on_prem" in p and "need a site" in p for p in problems(text))
+
+
+def test_year_index_beyond_horizon() -> None:
+    text = scenario_text().replace(
+        "  inference:\n",
+        "  training:\n    - {id: t, model: llama-3.1-8b, tokens: 1e9, deadline_days: 2, years: [0, 5]}\n  inference:\n",
+    )
+    assert any("workloads.training[0].years[1]" in p and "beyond the horizon" in p for p in problems(text))
+
+
+def test_not_a_mapping_and_missing_file() -> None:
+    assert "mapping" in problems("- just\n- a list\n")[0]
+    with pytest.raises(InputError, match="cannot read scenario file"):
+        load_scenario(Path("/nonexistent/scenario.yaml"))
+
+
+def test_no_workloads() -> None:
+    text = scenario_text().replace(
+        "  inference:\n    - {id: svc, model: llama-3.1-8b, requests_per_day: 1000, input_tokens: 1000, output_tokens: 100,\n        data_class: internal}\n",
+        "  inference: []\n",
+    )
+    assert any(p.startswith("workloads") and "no workloads" in p for p in problems(text))
+
+
+def test_scenario_is_immutable() -> None:
+    sc = load_scenario(scenario_text())
+    with pytest.raises(pydantic.ValidationError):
+        sc.organization.horizon_years = 9  # type: ignore[misc]

@@ -1,0 +1,67 @@
+"""Inference predictions against published serving measurements (sources in validation/data).
+
+Targets (issue 3): maximum throughput median |error| <= 10 %, none beyond 25 %; TTFT and TPOT at
+fixed concurrency within 15 % median. Targets the model does not meet yet are marked ``xfail``
+with the figure reached, so an improvement shows up as an unexpected pass (strict).
+"""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from stackplan.validation import ValidationCase, all_cases
+from stackplan.validation.inference import latency_cases, throughput_cases
+
+
+def _abs(cases: list[ValidationCase]) -> list[float]:
+    return [abs(c.error) for c in cases]
+
+
+def _kind(kind: str) -> list[ValidationCase]:
+    return [c for c in (*throughput_cases(), *latency_cases()) if c.kind == kind]
+
+
+def test_every_case_has_a_source_and_finite_prediction() -> None:
+    cases = [*throughput_cases(), *latency_cases()]
+    assert len(latency_cases()) == 2 * 706
+    assert len(throughput_cases()) >= 12
+    for c in cases:
+        assert c.source
+        assert c.predicted > 0
+        assert c.predicted == c.predicted
+
+
+def test_registered_with_validate() -> None:
+    kinds = {c.kind for c in all_cases() if c.category == "inference"}
+    assert {"max throughput", "serving TTFT", "serving TPOT"} <= kinds
+
+
+def test_tpot_at_fixed_concurrency_median_within_15_percent() -> None:
+    assert statistics.median(_abs(_kind("serving TPOT"))) <= 0.15
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="TTFT median |error| is ~28 % (SGLang 9 %, vLLM 70B 9 %, TensorRT-LLM 22-37 %, vLLM Qwen3 32 %)",
+)
+def test_ttft_at_fixed_concurrency_median_within_15_percent() -> None:
+    assert statistics.median(_abs(_kind("serving TTFT"))) <= 0.15
+
+
+def test_max_throughput_median_within_10_percent() -> None:
+    assert statistics.median(_abs(_kind("max throughput"))) <= 0.10
+
+
+def test_max_throughput_dense_models_none_beyond_25_percent() -> None:
+    dense = [c for c in _kind("max throughput") if c.group not in _MOE]
+    assert len(dense) >= 8
+    assert max(_abs(dense)) <= 0.25
+
+
+def test_max_throughput_none_beyond_25_percent() -> None:
+    assert max(_abs(_kind("max throughput"))) <= 0.25
+
+
+_MOE = {"llama-4-maverick", "qwen3-235b-a22b", "mixtral-8x7b", "deepseek-v3"}
