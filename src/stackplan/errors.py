@@ -14,9 +14,11 @@ from dataclasses import dataclass
 __all__ = [
     "CatalogError",
     "DoesNotFitError",
+    "InfeasibleError",
     "InputError",
     "InputProblem",
     "InvalidInputError",
+    "SolverError",
     "StackplanError",
     "UnknownIdError",
     "closest",
@@ -109,6 +111,29 @@ class DoesNotFitError(StackplanError):
         text = f"{message}: needs {needed_gib:,.1f} GiB per device, {available_gib:,.1f} GiB available"
         if suggestion:
             text += f". {suggestion}"
+        super().__init__(text)
+
+
+class SolverError(StackplanError):
+    """The solver failed or stopped early (time limit, numerical trouble): no plan is returned.
+
+    Carries the solver's ``status`` and ``termination`` words as reported by linopy/HiGHS.
+    """
+
+    def __init__(self, message: str, *, status: str, termination: str) -> None:
+        self.status = status
+        self.termination = termination
+        super().__init__(f"{message} (solver status {status!r}, termination {termination!r})")
+
+
+class InfeasibleError(StackplanError):
+    """An optimisation problem has no solution; ``reasons`` says which constraints bind and by how much."""
+
+    def __init__(self, message: str, reasons: Sequence[str]) -> None:
+        self.reasons: tuple[str, ...] = tuple(reasons)
+        text = message
+        if self.reasons:
+            text += ":\n" + "\n".join(f"  - {r}" for r in self.reasons)
         super().__init__(text)
 
 

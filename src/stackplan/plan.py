@@ -554,7 +554,12 @@ def build_plan(
             checkpoint_bytes_per_param=inputs.a("checkpoint_bytes_per_param"),
             bytes_per_token=inputs.a("bytes_per_token"),
         )
-        costs = cost_deployment(model, scenario, demand, data, inputs, placements)
+        owned_levels = None
+        if model == "hybrid":  # the capacity optimiser decides what the hybrid owns (issue 5)
+            from stackplan.optimize.from_plan import optimised_owned_levels
+
+            owned_levels = optimised_owned_levels(scenario, inputs, placements)
+        costs = cost_deployment(model, scenario, demand, data, inputs, placements, owned_levels=owned_levels)
         costs_by_model[model] = costs
         results.append(_deployment_result(scenario, costs, inputs))
     rec = recommend(results)

@@ -409,8 +409,14 @@ def cost_deployment(
     data: DataDemand,
     inputs: PlanInputs,
     placements: Sequence[Placement] | None = None,
+    owned_levels: Mapping[str, Sequence[float]] | None = None,
 ) -> DeploymentCosts:
-    """Yearly line items, energy, emissions and water of deployment ``model``."""
+    """Yearly line items, energy, emissions and water of deployment ``model``.
+
+    ``owned_levels`` (hybrid only): owned accelerators per pool and year decided by the capacity
+    optimiser (:func:`stackplan.optimize.from_plan.optimised_owned_levels`); without it the
+    screening-curve heuristic of :mod:`stackplan.deployments.hybrid` decides.
+    """
     horizon = scenario.organization.horizon_years
     years = scenario.years
     if placements is None:
@@ -470,7 +476,10 @@ def cost_deployment(
             var = _owned_usd_per_busy_hour(inputs, tdp_w)
             for t in range(horizon):
                 ldc = ldc_of(owned_ps, t)
-                if model == "hybrid" and rent:
+                if model == "hybrid" and owned_levels is not None:
+                    only_peak = float(ldc_of(owned_only, t).max()) if owned_only else 0.0
+                    levels.append(max(float(owned_levels.get(acc, (0.0,) * horizon)[t]), only_peak))
+                elif model == "hybrid" and rent:
                     only_peak = float(ldc_of(owned_only, t).max()) if owned_only else 0.0
                     levels.append(
                         hybrid_owned_level(
