@@ -236,7 +236,13 @@ def examples() -> dict[str, str]:
     found: dict[str, str] = {}
     for d in _examples_dirs():
         for f in sorted(d.glob("*.yaml")):
-            found.setdefault(f.stem, f.read_text(encoding="utf-8"))
+            text = f.read_text(encoding="utf-8")
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError:
+                continue
+            if isinstance(data, dict) and "organization" in data and "workloads" in data:  # scenarios only
+                found.setdefault(f.stem, text)
     return found
 
 

@@ -31,6 +31,7 @@ from stackplan.service.present import (
     component_rows,
     deployment_label,
     flatten,
+    fmt,
     fmt_num,
     fmt_usd,
     get_path,
@@ -447,17 +448,57 @@ def _components(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _findings(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+#: Order of finding severities, worst first.
+SEVERITY_ORDER = {
+    "fail": 0,
+    "critical": 0,
+    "high": 1,
+    "error": 1,
+    "warning": 2,
+    "medium": 2,
+    "low": 3,
+    "info": 4,
+}
+
+
+def _findings(plan: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Governance findings, worst first, and the summary counts."""
     gov = plan.get("governance")
     found: Any = None
+    summary: dict[str, Any] = {}
     if isinstance(gov, Mapping):
+        summary = dict(gov.get("summary") or {})
         for key in ("findings", "checks", "issues", "risks"):
             if isinstance(gov.get(key), list):
                 found = gov[key]
                 break
     elif isinstance(gov, list):
         found = gov
-    return [dict(f) for f in found or [] if isinstance(f, Mapping)]
+    rows = []
+    for f in found or []:
+        if not isinstance(f, Mapping):
+            continue
+        sev = str(f.get("severity") or f.get("level") or "info").lower()
+        refs = [r for r in f.get("references") or [] if isinstance(r, Mapping)]
+        rows.append(
+            {
+                **f,
+                "severity": sev,
+                "title": f.get("title") or f.get("message") or f.get("id"),
+                "where": " · ".join(
+                    str(x)
+                    for x in (
+                        deployment_label(str(f["deployment"])) if f.get("deployment") else None,
+                        f.get("component"),
+                    )
+                    if x
+                ),
+                "refs": ", ".join(f"{r.get('framework')} {r.get('reference')}" for r in refs[:2]),
+                "fix": f.get("recommendation") or f.get("fix") or f.get("mitigation") or "",
+            }
+        )
+    rows.sort(key=lambda r: SEVERITY_ORDER.get(r["severity"], 5))
+    return rows, summary
 
 
 def _dashboard_ctx(plan: Mapping[str, Any]) -> dict[str, Any]:
@@ -474,7 +515,8 @@ def _dashboard_ctx(plan: Mapping[str, Any]) -> dict[str, Any]:
         "rec_dep": next((d for d in deployments if d.get("model") == rec.get("deployment")), None),
         "components": _components(plan),
         "figures": {k: Markup(json.dumps(v).replace("</", "<\\/")) for k, v in figures.items()},
-        "findings": _findings(plan),
+        "findings": _findings(plan)[0],
+        "findings_summary": _findings(plan)[1],
         "services": [(deployment_label(str(d.get("model"))), services_of(d)) for d in deployments],
         "optimizer": list(flatten(plan["optimizer"]))[:40] if plan.get("optimizer") else None,
         "reasons": [reason_text(r) for r in rec.get("reasons", [])],
@@ -530,6 +572,20 @@ def _parse_ref(ref: str | None) -> tuple[str, int | None] | None:
     return sid, int(ver) if ver.isdigit() else None
 
 
+def _delta(left: Any, right: Any, kind: str) -> str:
+    """Right minus left, formatted like the measure, with the relative change for money."""
+    if not isinstance(left, int | float) or not isinstance(right, int | float) or left == right:
+        return ""
+    diff = float(right) - float(left)
+    sign = "+" if diff > 0 else "−"
+    if kind == "pct":
+        return f"{sign}{abs(diff) * 100:,.0f} pts"
+    text = fmt(abs(diff), kind)
+    if kind.startswith("usd") and left:
+        text += f" ({sign}{abs(diff / float(left)) * 100:,.0f}%)"
+    return sign + text
+
+
 def _side(s: Session, who: store.Actor, ref: str | None) -> dict[str, Any] | None:
     parsed = _parse_ref(ref)
     if parsed is None:
@@ -573,6 +629,8 @@ def compare_page(
             ld = next((d for d in left["deployments"] if d.get("model") == m), None)
             rd = next((d for d in right["deployments"] if d.get("model") == m), None)
             kr = kpi_rows([ld or {}, rd or {}])
+            for k in kr:
+                k["delta"] = _delta(k["raw"][0], k["raw"][1], k["kind"])
             rows.append({"model": m, "kpis": kr})
     diff = None
     if left and right:
