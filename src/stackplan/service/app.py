@@ -163,7 +163,7 @@ def create_app(
         version=__version__,
         summary="Plan AI infrastructure: saved scenarios, plan runs, reports and catalogues.",
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI would load from a CDN: the service stays offline
         redoc_url=None,
         lifespan=lifespan,
     )
