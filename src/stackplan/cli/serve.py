@@ -59,7 +59,9 @@ def serve(
     if svc.interrupted_runs:
         console.print(f"{svc.interrupted_runs} plan run(s) interrupted by the last stop were marked failed.")
     console.print(f"Open http://{host}:{port}/  (API: /api/v1, OpenAPI: /openapi.json)")
-    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        application, host=host, port=port, log_level="info", proxy_headers=False, timeout_keep_alive=30
+    )
 
 
 @admin_app.command("create-org")
