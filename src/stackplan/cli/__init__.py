@@ -30,6 +30,7 @@ from stackplan.cli import check as _check  # noqa: E402,F401
 from stackplan.cli import demo as _demo  # noqa: E402,F401
 from stackplan.cli import optimize as _optimize  # noqa: E402,F401
 from stackplan.cli import plan as _plan  # noqa: E402,F401
+from stackplan.cli import serve as _serve  # noqa: E402,F401
 from stackplan.cli import validate as _validate  # noqa: E402,F401
 
 
