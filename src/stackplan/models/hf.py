@@ -71,7 +71,7 @@ class _Config:
                 repr(value),
                 "correct the value in config.json",
             )
-        return value
+        return int(value)
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
