@@ -60,6 +60,7 @@ __all__ = [
     "bubble_fraction",
     "evaluate",
     "model_flops_per_token",
+    "single_gemm_time_s",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -383,6 +384,34 @@ def _gemm_time_s(
     out: FloatArray = (
         np.asarray(count, dtype=np.float64) * np.maximum(t_compute, t_memory) + KERNEL_OVERHEAD_S
     )
+    return out
+
+
+def single_gemm_time_s(
+    m: ArrayLike, n: ArrayLike, k: ArrayLike, *, accelerator: Accelerator, precision: Precision = "bf16"
+) -> FloatArray:
+    """Time of one isolated GEMM ``(m x k) @ (k x n)`` issued back to back from PyTorch [s].
+
+    The kernel model of :func:`evaluate` on its own: ``max(roofline + t_kernel, t_host)`` where the
+    roofline uses the chip's measured maximum achievable matmul efficiency (times
+    :data:`FP8_MATMUL_RELATIVE_EFFICIENCY` for fp8), tile quantisation and the operand traffic,
+    and ``t_host`` is :data:`HOST_TIME_PER_OP_S`. No :data:`SUSTAINED_MATMUL_FRACTION`: a
+    single-GEMM benchmark runs at the benchmark's clocks. Checked against Stackplan's kernel sweeps
+    (``tests/validation/test_kernel_gemm_validation.py``).
+    """
+    acc = accelerator
+    low = precision != "bf16" and acc.supports(precision)
+    eff = acc.matmul_efficiency * (FP8_MATMUL_RELATIVE_EFFICIENCY if low else 1.0)
+    t = _gemm_time_s(
+        np.asarray(m, dtype=np.float64),
+        np.asarray(n, dtype=np.float64),
+        np.asarray(k, dtype=np.float64),
+        peak_flops=acc.peak_tflops(precision) * 1e12,
+        efficiency=eff,
+        bytes_in=1.0 if low else 2.0,
+        hbm_bytes_per_s=acc.hbm_bandwidth_tb_s * 1e12 * acc.memory_bandwidth_efficiency,
+    )
+    out: FloatArray = np.maximum(t, HOST_TIME_PER_OP_S)
     return out
 
 
