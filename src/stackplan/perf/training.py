@@ -48,6 +48,7 @@ __all__ = [
     "FLASH_ATTENTION_RELATIVE_EFFICIENCY",
     "FP8_MATMUL_RELATIVE_EFFICIENCY",
     "FRAMEWORK_OVERHEAD_FRACTION",
+    "HOST_TIME_PER_OP_S",
     "KERNEL_OVERHEAD_S",
     "OPTIMIZER_STEP_BYTES_PER_PARAM",
     "RECOMPUTE_CODES",
@@ -59,6 +60,7 @@ __all__ = [
     "bubble_fraction",
     "evaluate",
     "model_flops_per_token",
+    "single_gemm_time_s",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -84,9 +86,34 @@ SUSTAINED_MATMUL_FRACTION = 0.8
 GEMM_TILE_MN = 128
 GEMM_TILE_K = 64
 
-#: fp8 matmul efficiency relative to the bf16 one [-]: H200 MAMF 1,453 of 1,979 fp8 TFLOPS (73.4%)
-#: vs H100 bf16 794.5 of 989 (80.3%) (stas00/ml-engineering, MAMF table).
-FP8_MATMUL_RELATIVE_EFFICIENCY = 0.8
+#: fp8 matmul efficiency relative to the bf16 one [-]: median ratio of fp8 to bf16 TFLOP/s (per
+#: unit of peak) over the same large shapes (m >= 4096) in Stackplan's kernel sweeps: 0.889 on
+#: H100 SXM, 0.887 on H200 (validation/data/kernels/*_gemm.csv, PyTorch 2.11 / CUDA 13.0). Was 0.80
+#: (H200 fp8 MAMF over H100 bf16 MAMF, stas00/ml-engineering) before the kernel sweeps.
+FP8_MATMUL_RELATIVE_EFFICIENCY = 0.89
+
+#: Host (CPU) time to issue one operation from a PyTorch eager training loop [s]: op dispatch plus
+#: the CUDA launch. Measured as the floor of back-to-back GEMM timings in Stackplan's H100 sweep:
+#: the smallest GEMMs (m <= 512 on 2048 x 2048 .. 8192 x 2048) all take 12.4-13.0 us whatever
+#: their size (validation/data/kernels/h100-sxm_gemm.csv), i.e. the GPU waits for the host.
+#: A kernel whose GPU time is shorter than this is host-bound when the host cannot run ahead.
+HOST_TIME_PER_OP_S = 12.4e-6
+
+#: Operations issued per transformer layer outside the GEMMs and attention, forward and backward
+#: [-]: two norms, rotary embedding, two residual adds, activation, bias/dropout, four TP
+#: collectives; the backward pass (autograd) about doubles them. Counted from a Megatron-Core
+#: ``TransformerLayer`` with Transformer Engine modules.
+DENSE_LAYER_OPS_FORWARD = 14
+DENSE_LAYER_OPS_BACKWARD = 28
+
+#: Operations per MoE layer for routing with the all-to-all token dispatcher, forward and backward
+#: [-]: router GEMM, softmax/sigmoid, top-k, probability scatter, auxiliary load-balancing loss
+#: (about eight reductions and products), token-count histogram and its all-to-all, index sort,
+#: permutation gather, dispatch all-to-all, sort of the received chunks by local expert, and the
+#: mirror image after the experts (unsort, combine all-to-all, weighted un-permutation). Counted
+#: from Megatron-Core ``MoELayer``/``MoEAlltoAllTokenDispatcher``; backward about 1.5x.
+MOE_ROUTING_OPS_FORWARD = 30
+MOE_ROUTING_OPS_BACKWARD = 45
 
 #: Fused (flash) attention efficiency relative to the chip's large-GEMM efficiency [-].
 #: FlashAttention-2 reaches 50-73% of A100 peak in the forward pass (Dao 2023, sec. 4.1) against
@@ -178,6 +205,14 @@ class SoftwareStack:
     bidirectional_pipeline
         DualPipe's bidirectional schedule: micro-batches are fed from both ends of the pipeline,
         so the bubble is ``(p/2 - 1)`` stage-times instead of ``p - 1`` (DeepSeek-V3 Table 2).
+    moe_host_sync
+        Each MoE layer synchronises host and device: the all-to-all token dispatcher copies the
+        per-expert token counts to the host to size the all-to-all and the grouped GEMM
+        (Megatron-Core ``MoEAlltoAllTokenDispatcher`` without CUDA graphs), and the grouped expert
+        GEMM is issued as one GEMM per local expert (Transformer Engine ``GroupedLinear``). After the
+        sync the host cannot run ahead, so every kernel of the MoE layer costs at least
+        :data:`HOST_TIME_PER_OP_S` (the CPU-bound regime of fine-grained MoE: arXiv:2603.07685,
+        "Compute wall: small per-expert GEMMs, many kernel launches, host-boundedness").
     dropout
         Dropout layers present (their masks are stored and moved).
     grad_comm_bytes
@@ -194,6 +229,7 @@ class SoftwareStack:
     dropout: bool
     ep_overlap: bool = False
     bidirectional_pipeline: bool = False
+    moe_host_sync: bool = False
     grad_comm_bytes: float
     description: str
 
@@ -223,10 +259,12 @@ SOFTWARE_STACKS: dict[str, SoftwareStack] = {
         p2p_overlap=True,
         dropout=False,
         grad_comm_bytes=2.0,
+        moe_host_sync=True,
         description=(
             "Megatron-Core / NeMo 2024+ with Transformer Engine: fused attention, TP communication "
             "overlap, distributed optimizer with overlapped bf16 gradient reduce-scatter and "
-            "parameter all-gather, no dropout"
+            "parameter all-gather, no dropout; MoE with the all-to-all dispatcher (host sync per "
+            "MoE layer, one GEMM launch per local expert)"
         ),
     ),
     "deepseek-dualpipe": SoftwareStack(
@@ -346,6 +384,34 @@ def _gemm_time_s(
     out: FloatArray = (
         np.asarray(count, dtype=np.float64) * np.maximum(t_compute, t_memory) + KERNEL_OVERHEAD_S
     )
+    return out
+
+
+def single_gemm_time_s(
+    m: ArrayLike, n: ArrayLike, k: ArrayLike, *, accelerator: Accelerator, precision: Precision = "bf16"
+) -> FloatArray:
+    """Time of one isolated GEMM ``(m x k) @ (k x n)`` issued back to back from PyTorch [s].
+
+    The kernel model of :func:`evaluate` on its own: ``max(roofline + t_kernel, t_host)`` where the
+    roofline uses the chip's measured maximum achievable matmul efficiency (times
+    :data:`FP8_MATMUL_RELATIVE_EFFICIENCY` for fp8), tile quantisation and the operand traffic,
+    and ``t_host`` is :data:`HOST_TIME_PER_OP_S`. No :data:`SUSTAINED_MATMUL_FRACTION`: a
+    single-GEMM benchmark runs at the benchmark's clocks. Checked against Stackplan's kernel sweeps
+    (``tests/validation/test_kernel_gemm_validation.py``).
+    """
+    acc = accelerator
+    low = precision != "bf16" and acc.supports(precision)
+    eff = acc.matmul_efficiency * (FP8_MATMUL_RELATIVE_EFFICIENCY if low else 1.0)
+    t = _gemm_time_s(
+        np.asarray(m, dtype=np.float64),
+        np.asarray(n, dtype=np.float64),
+        np.asarray(k, dtype=np.float64),
+        peak_flops=acc.peak_tflops(precision) * 1e12,
+        efficiency=eff,
+        bytes_in=1.0 if low else 2.0,
+        hbm_bytes_per_s=acc.hbm_bandwidth_tb_s * 1e12 * acc.memory_bandwidth_efficiency,
+    )
+    out: FloatArray = np.maximum(t, HOST_TIME_PER_OP_S)
     return out
 
 
@@ -542,16 +608,32 @@ def evaluate(
         # Each local expert (E/ep per device) sees ep * tokens * k / E tokens on average, the
         # busiest EXPERT_LOAD_IMBALANCE times more; experts run as one grouped GEMM kernel.
         expert_tokens = ep * tokens * moe.active_experts / moe.experts * EXPERT_LOAD_IMBALANCE
-        moe_gemm = _gemms_time_s(
-            _mlp_gemms(model, moe.expert_ffn_hidden_size),
-            expert_tokens,
-            tp,
-            peak_flops=block_peak,
-            efficiency=block_eff,
-            bytes_in=block_bytes_in,
-            hbm=hbm,
-            count=moe.experts / ep,
-        )
+        local_experts = moe.experts / ep
+        if st.moe_host_sync:
+            # one GEMM launch per local expert, each at least the host's issue time
+            moe_gemm = np.zeros_like(tokens)
+            for gm in _mlp_gemms(model, moe.expert_ffn_hidden_size):
+                one = _gemms_time_s(
+                    [gm],
+                    expert_tokens,
+                    tp,
+                    peak_flops=block_peak,
+                    efficiency=block_eff,
+                    bytes_in=block_bytes_in,
+                    hbm=hbm,
+                )
+                moe_gemm = moe_gemm + local_experts * np.maximum(one, HOST_TIME_PER_OP_S)
+        else:
+            moe_gemm = _gemms_time_s(
+                _mlp_gemms(model, moe.expert_ffn_hidden_size),
+                expert_tokens,
+                tp,
+                peak_flops=block_peak,
+                efficiency=block_eff,
+                bytes_in=block_bytes_in,
+                hbm=hbm,
+                count=local_experts,
+            )
         if moe.shared_experts:
             moe_gemm = moe_gemm + _gemms_time_s(
                 _mlp_gemms(model, moe.shared_experts * moe.expert_ffn_hidden_size),
@@ -811,6 +893,35 @@ def evaluate(
     moe_compute_bwd = (1.0 + wgrad) * (attn_gemm + moe_gemm) + 2.0 * lora_attn_fwd + attn_bwd + score_bwd
     moe_compute_bwd = moe_compute_bwd + ebr * (elem_moe_fwd - elem_kernel)
     moe_compute_bwd = moe_compute_bwd + bwd_kernels
+
+    # ---------------------------------------------------------------- host issue time (CPU-bound regime)
+    # The host issues every operation (HOST_TIME_PER_OP_S each). Without a sync it runs ahead and a
+    # layer takes max(GPU time, host time); a synchronised MoE layer (st.moe_host_sync) pays the
+    # routing operations and each local expert's quantisations at host speed on top (each kernel
+    # of the drained queue costs max(GPU, host); the expert GEMMs are maxed above).
+    h = HOST_TIME_PER_OP_S
+    n_gemm = float(len(attn_gemms) + len(mlp_gemms))
+    casts = n_gemm if low_precision else 0.0
+    host_dense_fwd = (DENSE_LAYER_OPS_FORWARD + n_gemm + 1.0 + casts) * h
+    host_dense_bwd = (DENSE_LAYER_OPS_BACKWARD + n_gemm * (1.0 + wgrad) + 1.0 + casts) * h
+    dense_compute_fwd = np.maximum(dense_compute_fwd, host_dense_fwd)
+    dense_compute_bwd = np.maximum(dense_compute_bwd, host_dense_bwd)
+    if moe is not None:
+        local = moe.experts / ep
+        q_ops = 2.0 * local if low_precision else 0.0  # per-expert quantisation of fc1 / fc2 inputs
+        if st.moe_host_sync:
+            moe_compute_fwd = moe_compute_fwd + (MOE_ROUTING_OPS_FORWARD + q_ops) * h
+            moe_compute_bwd = moe_compute_bwd + (MOE_ROUTING_OPS_BACKWARD + q_ops) * h
+        else:
+            attn_ops = len(attn_gemms) + 1.0
+            moe_host_fwd = (
+                DENSE_LAYER_OPS_FORWARD + attn_ops + MOE_ROUTING_OPS_FORWARD + 2.0 * local + q_ops
+            ) * h
+            moe_host_bwd = (
+                DENSE_LAYER_OPS_BACKWARD + 2.0 * attn_ops + MOE_ROUTING_OPS_BACKWARD + 4.0 * local + q_ops
+            ) * h
+            moe_compute_fwd = np.maximum(moe_compute_fwd, moe_host_fwd)
+            moe_compute_bwd = np.maximum(moe_compute_bwd, moe_host_bwd)
     selective_extra = attn_fwd + score_fwd
     selective = np.where(rc == 1, 1.0, 0.0)
     dense_re = recomputed * dense_compute_fwd + selective * selective_extra

@@ -1,0 +1,53 @@
+"""The GEMM kernel model against Stackplan's measured GEMM sweeps (H100 SXM, H200).
+
+The sweeps (``validation/data/kernels/<chip>_gemm.csv``, measured with
+``benchmarks/device/measure_kernels.py``: PyTorch 2.11, CUDA 13.0, bf16 and fp8, m from 1 to 16,384
+over 24 weight shapes) were not used to choose the matmul efficiency (the catalogue's MAMF from
+stas00/ml-engineering); they set only :data:`HOST_TIME_PER_OP_S` (the timing floor) and the fp8/bf16
+ratio, so this is a check of the roofline + tile + host-floor shape of the model.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+import numpy as np
+import pytest
+
+from stackplan.catalog._files import read_table
+from stackplan.catalog.accelerators import get_accelerator
+from stackplan.perf.training import single_gemm_time_s
+
+_PKG = "stackplan.validation"
+
+
+def _errors(chip: str, dtype: str) -> list[float]:
+    table = read_table(f"kernels/{chip}_gemm.csv", required=("dtype", "m", "n", "k", "tflops"), package=_PKG)
+    rows = [r for r in table.rows if r["dtype"] == dtype]
+    assert len(rows) >= 200
+    m, n, k = (np.array([float(r[c]) for r in rows]) for c in ("m", "n", "k"))
+    measured = np.array([float(r["tflops"]) for r in rows])
+    t = single_gemm_time_s(m, n, k, accelerator=get_accelerator(chip), precision=dtype)  # type: ignore[arg-type]
+    predicted = 2.0 * m * n * k / t / 1e12
+    return [float(x) for x in predicted / measured - 1.0]
+
+
+@pytest.mark.parametrize(
+    ("chip", "dtype"), [("h100-sxm", "bf16"), ("h100-sxm", "fp8"), ("h200", "bf16"), ("h200", "fp8")]
+)
+def test_gemm_tflops_median_error_within_20_percent(chip: str, dtype: str) -> None:
+    errs = _errors(chip, dtype)
+    assert statistics.median(abs(e) for e in errs) <= 0.20
+
+
+def test_host_floor_bounds_tiny_gemms_from_below() -> None:
+    # m = 1 GEMMs are never faster than the measured host issue time: predicted TFLOP/s of the
+    # smallest shape must not exceed the measurement by more than 25%
+    table = read_table("kernels/h100-sxm_gemm.csv", required=("dtype",), package=_PKG)
+    r = next(
+        r
+        for r in table.rows
+        if r["dtype"] == "bf16" and r["m"] == "1" and r["n"] == "2048" and r["k"] == "2048"
+    )
+    t = float(single_gemm_time_s(1, 2048, 2048, accelerator=get_accelerator("h100-sxm"))[()])
+    assert t == pytest.approx(float(r["seconds"]), rel=0.25)
