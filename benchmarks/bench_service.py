@@ -8,6 +8,8 @@ is ``stackplan serve`` in a subprocess on 127.0.0.1 and is stopped at the end.
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import os
 import random
 import socket
@@ -18,16 +20,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 #: Concurrent clients.
 CLIENTS = 50
 #: Stored plans (runs with a result).
 PLANS = 1_000
 #: Scenarios the plans belong to.
 SCENARIOS = 50
+#: Server processes (one per core of the 2-core reference machine).
+PROCESSES = 2
 #: Request budget and time budget of the load phase.
-REQUESTS = 3_000
+REQUESTS = 5_000
 MAX_SECONDS = 60.0
 
 
@@ -42,7 +44,7 @@ def _seed(url: str) -> tuple[str, list[str]]:
     """An organisation, a user and SCENARIOS scenarios with PLANS succeeded runs; returns (token, run ids)."""
     from stackplan.plan import build_plan
     from stackplan.service import store
-    from stackplan.service.db import PlanResult, PlanRun, make_engine, make_sessionmaker, migrate
+    from stackplan.service.db import PlanRun, make_engine, make_sessionmaker, migrate
     from stackplan.service.planning import examples
 
     yaml_text = examples()["enterprise_research"]
@@ -69,43 +71,109 @@ def _seed(url: str) -> tuple[str, list[str]]:
             )
             s.add(run)
             s.flush()
-            s.add(PlanResult(run_id=run.id, result=plan))
+            s.add(store.result_row(s, run.id, plan))
             runs.append(run.id)
     engine.dispose()
     return token, runs
 
 
-async def _load(base: str, token: str, runs: list[str]) -> tuple[dict[str, list[float]], list[str], float]:
+class _Connection:
+    """A minimal HTTP/1.1 keep-alive connection (GET only): the load client does as little work as
+    possible per request, so that the figures measure the server, not the client (the client shares
+    the machine's cores with the server)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, head: bytes) -> None:
+        self.reader, self.writer, self.head = reader, writer, head
+
+    @classmethod
+    async def open(cls, host: str, port: int, token: str) -> _Connection:
+        reader, writer = await asyncio.open_connection(host, port)
+        head = (
+            f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\nAccept-Encoding: gzip\r\n\r\n"
+        ).encode()
+        return cls(reader, writer, head)
+
+    async def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        self.writer.write(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.head)
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionError("server closed the connection")
+        headers: dict[str, str] = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        return int(status_line.split()[1]), headers, body
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _check(kind: str, headers: dict[str, str], body: bytes) -> None:
+    """The answer is the expected JSON (checked on each client's first answer of each kind)."""
+    if headers.get("content-encoding") == "gzip":
+        body = gzip.decompress(body)
+    data = json.loads(body)
+    if kind == "plan" and not (data["status"] == "succeeded" and data["result"]["deployments"]):
+        raise ValueError("a plan answer without a plan")
+    if kind == "list" and len(data) != SCENARIOS:
+        raise ValueError(f"{len(data)} scenarios listed, {SCENARIOS} stored")
+
+
+async def _load(
+    host: str, port: int, token: str, runs: list[str]
+) -> tuple[dict[str, list[float]], list[str], float]:
     latencies: dict[str, list[float]] = {"plan": [], "list": []}
     errors: list[str] = []
     budget = [REQUESTS]
     deadline = time.monotonic() + MAX_SECONDS
     rng = random.Random(42)
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-    async with httpx.AsyncClient(
-        base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
-    ) as client:
 
-        async def worker() -> None:
+    async def client() -> None:
+        conn = await _Connection.open(host, port, token)
+        checked: set[str] = set()
+        try:
             while budget[0] > 0 and time.monotonic() < deadline:
                 budget[0] -= 1
                 kind = "plan" if rng.random() < 0.7 else "list"
-                url = f"/api/v1/plans/{rng.choice(runs)}" if kind == "plan" else "/api/v1/scenarios"
+                path = f"/api/v1/plans/{rng.choice(runs)}" if kind == "plan" else "/api/v1/scenarios"
                 t0 = time.perf_counter()
                 try:
-                    r = await client.get(url)
-                    if r.status_code != 200:
-                        errors.append(f"{url}: {r.status_code}")
-                    else:
-                        r.json()
-                except httpx.HTTPError as err:
-                    errors.append(f"{url}: {type(err).__name__}")
+                    status, headers, body = await conn.get(path)
+                except (OSError, asyncio.IncompleteReadError) as err:
+                    errors.append(f"{path}: {type(err).__name__}")
+                    conn.close()
+                    conn = await _Connection.open(host, port, token)
+                    continue
                 latencies[kind].append((time.perf_counter() - t0) * 1000)
+                if status != 200:
+                    errors.append(f"{path}: {status}")
+                elif kind not in checked:
+                    checked.add(kind)
+                    try:
+                        _check(kind, headers, body)
+                    except (ValueError, KeyError, TypeError) as err:
+                        errors.append(f"{path}: {err}")
+        finally:
+            conn.close()
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CLIENTS)))
-        elapsed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(CLIENTS)))
+    elapsed = time.perf_counter() - t0
     return latencies, errors, elapsed
+
+
+def _wait_ready(server: subprocess.Popen[bytes], log_path: Path, timeout_s: float = 120.0) -> None:
+    """Wait until every server process has started (each logs "Application startup complete")."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if log_path.read_text(errors="replace").count("Application startup complete") >= PROCESSES:
+            time.sleep(0.5)  # let the start-up work settle
+            return
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited: {log_path.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.1)
+    raise RuntimeError("the server did not start in time")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -124,6 +192,8 @@ def main() -> None:
     token, runs = _seed(url)
     seed_s = time.perf_counter() - t0
     port = _free_port()
+    log_path = tmp / "server.log"
+    log = log_path.open("wb")
     env = {**os.environ, "STACKPLAN_HOME": str(tmp)}
     server = subprocess.Popen(
         [
@@ -137,28 +207,29 @@ def main() -> None:
             str(port),
             "--database",
             url,
+            "--processes",
+            str(PROCESSES),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
-    base = f"http://127.0.0.1:{port}"
+    load_before = os.getloadavg()[0]
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        latencies, errors, elapsed = asyncio.run(_load(base, token, runs))
+        _wait_ready(server, log_path)
+        load_before = os.getloadavg()[0]
+        latencies, errors, elapsed = asyncio.run(_load("127.0.0.1", port, token, runs))
     finally:
         server.terminate()
         server.wait(10)
+        log.close()
     every = latencies["plan"] + latencies["list"]
     load1 = os.getloadavg()[0]
+    print(f"load average before the load phase {load_before:.2f}")
     print(
         f"service load test: {CLIENTS} clients, {PLANS} stored plans, {SCENARIOS} scenarios "
-        f"(seeded in {seed_s:.1f} s; {os.cpu_count()} cores, load average {load1:.1f} at the end)"
+        f"(seeded in {seed_s:.1f} s; {os.cpu_count()} cores, {PROCESSES} server processes, "
+        f"load average {load1:.1f} at the end)"
     )
     print(
         f"  requests {len(every)} in {elapsed:.1f} s ({len(every) / elapsed:,.0f} req/s), errors {len(errors)}"

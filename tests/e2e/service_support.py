@@ -285,6 +285,19 @@ class Client:
         self.app.state.services.engine.dispose()
 
 
+def lapse_leases(app: Any) -> None:
+    """Make the leases of every live run lapse, as if their process had stopped renewing them."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from stackplan.service.db import PlanRun, utcnow
+    from stackplan.service.store import LEASE_TTL_S
+
+    with app.state.services.sessions.begin() as s:
+        s.execute(update(PlanRun).values(lease_heartbeat_at=utcnow() - timedelta(seconds=2 * LEASE_TTL_S)))
+
+
 def wait_run(client: Client, run_id: str, headers: dict[str, str]) -> dict[str, Any]:
     """Wait for a run to finish and return its API view."""
     client.app.state.services.pool.wait_idle(20)

@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.e2e.service_support import GOOD_YAML, Client, FakePlanner, Org, make_org, new_app, wait_run
+from tests.e2e.service_support import (
+    GOOD_YAML,
+    Client,
+    FakePlanner,
+    Org,
+    lapse_leases,
+    make_org,
+    new_app,
+    wait_run,
+)
 
 
 @pytest.fixture
@@ -228,7 +237,8 @@ def test_restart_keeps_scenarios_and_fails_interrupted_runs(tmp_path: Path) -> N
     client = Client(app)
     sid = _create(client, org, GOOD_YAML + "block: true\n")
     run_id = client.post(f"/api/v1/scenarios/{sid}/plans", headers=org.headers()).json()["run_id"]
-    # simulate a crash: the new process starts while the run is still marked running/queued
+    # simulate a crash: the first process stops renewing its lease, which lapses before the new one starts
+    lapse_leases(app)
     planner2 = FakePlanner()
     planner2.release.set()
     app2 = new_app(tmp_path, planner2)

@@ -43,24 +43,51 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
     database: DatabaseOpt = None,
-    workers: Annotated[int, typer.Option(help="Plan worker threads.", min=1, max=16)] = 2,
+    workers: Annotated[int, typer.Option(help="Plan worker threads per process.", min=1, max=16)] = 2,
+    processes: Annotated[
+        int,
+        typer.Option(
+            help="Server processes answering requests (one per core suits reads; plan runs are leased, "
+            "so processes can share one database).",
+            min=1,
+            max=16,
+        ),
+    ] = 1,
 ) -> None:
     """Start the web app and API (FastAPI under uvicorn); migrations are applied at start."""
+    import os
+
     import uvicorn
 
-    from stackplan.service.app import create_app
-    from stackplan.service.db import default_database_url
+    from stackplan.service.app import DATABASE_ENV, PLAN_WORKERS_ENV, create_app, prepare_database
+    from stackplan.service.db import default_database_url, make_engine
 
     url = database or default_database_url()
-    application = create_app(url, workers=workers)
-    svc = application.state.services
-    shown = svc.engine.url.render_as_string(hide_password=True)
+    engine = make_engine(url)
+    _key, interrupted = prepare_database(engine)
+    shown = engine.url.render_as_string(hide_password=True)
+    engine.dispose()
     console.print(f"Stackplan service: database [bold]{shown}[/]")
-    if svc.interrupted_runs:
-        console.print(f"{svc.interrupted_runs} plan run(s) interrupted by the last stop were marked failed.")
+    if interrupted:
+        console.print(f"{interrupted} plan run(s) interrupted by the last stop were marked failed.")
     console.print(f"Open http://{host}:{port}/  (API: /api/v1, OpenAPI: /openapi.json)")
+    options: dict[str, object] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "proxy_headers": False,
+        "timeout_keep_alive": 30,
+    }
+    if processes == 1:
+        uvicorn.run(create_app(url, workers=workers), **options)  # type: ignore[arg-type]
+        return
+    os.environ[DATABASE_ENV] = url
+    os.environ[PLAN_WORKERS_ENV] = str(workers)
     uvicorn.run(
-        application, host=host, port=port, log_level="info", proxy_headers=False, timeout_keep_alive=30
+        "stackplan.service.app:app_from_environment",
+        factory=True,
+        workers=processes,
+        **options,  # type: ignore[arg-type]
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
@@ -137,29 +138,38 @@ router = APIRouter(prefix="/api/v1", tags=["api"], responses=_AUTH_ERRORS)
 
 
 # ------------------------------------------------------------------------------------ dependencies
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     """The application's services."""
     svc: Services = request.app.state.services
     return svc
 
 
-def session(svc: Annotated[Services, Depends(services)]) -> Iterator[Session]:
-    """A database session for one request."""
+async def session(svc: Annotated[Services, Depends(services)]) -> AsyncIterator[Session]:
+    """A database session for one request.
+
+    Async on purpose: opening a session does no I/O (a connection is taken on first use, in the
+    handler's thread) and closing one returns the connection to the pool, so running these on the event
+    loop saves two thread hand-offs per request.
+    """
     with svc.sessions() as s:
         yield s
 
 
-def actor(
+async def actor(
     s: Annotated[Session, Depends(session)],
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> store.Actor:
-    """The caller, from ``Authorization: Bearer TOKEN``; 401 otherwise."""
+    """The caller, from ``Authorization: Bearer TOKEN``; 401 otherwise.
+
+    Runs on the event loop: the lookup is one select on a unique index (tens of microseconds on
+    SQLite), cheaper than handing the request to a worker thread and back.
+    """
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
         raise HTTPException(401, "missing API token", headers={"WWW-Authenticate": "Bearer"})
-    user = store.user_by_token(s, creds.credentials)
-    if user is None:
+    who = store.actor_by_token(s, creds.credentials)
+    if who is None:
         raise HTTPException(401, "unknown API token", headers={"WWW-Authenticate": "Bearer"})
-    return store.actor_of(user)
+    return who
 
 
 Db = Annotated[Session, Depends(session)]
@@ -186,15 +196,15 @@ def me(s: Db, who: Caller) -> Me:
     return Me(email=who.email, role=who.role, organization=store.org_name(s, who.org_id))
 
 
-@router.get("/scenarios")
-def list_scenarios(
+@router.get("/scenarios", response_model=list[dict[str, Any]])
+async def list_scenarios(
     s: Db,
     who: Caller,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> list[dict[str, Any]]:
+) -> Response:
     """The organisation's scenarios, most recently changed first."""
-    return store.list_scenarios(s, who, limit, offset)
+    return _json(store.list_scenarios(s, who, limit, offset))
 
 
 @router.post(
@@ -264,7 +274,9 @@ def list_scenario_runs(scenario_id: ScenarioId, s: Db, who: Caller) -> list[dict
 def run_plan(scenario_id: ScenarioId, s: Db, who: Caller, svc: Svc, body: RunRequest | None = None) -> RunRef:
     """Queue a plan run of a scenario version; poll ``GET /plans/{run_id}``."""
     with store.transaction(s):
-        run = store.create_run(s, who, scenario_id, body.version if body else None)
+        run = store.create_run(
+            s, who, scenario_id, body.version if body else None, lease_owner=svc.pool.owner
+        )
     svc.pool.submit(run.id)
     return RunRef(run_id=run.id)
 
@@ -276,11 +288,37 @@ def list_runs(s: Db, who: Caller, limit: Annotated[int, Query(ge=1, le=500)] = 5
 
 
 @router.get("/plans/{run_id}", response_model=RunOut, responses=_NOT_FOUND)
-def get_run(run_id: RunId, s: Db, who: Caller) -> Response:
-    """A plan run: ``status``, ``progress`` and, once succeeded, ``result`` (the plan JSON)."""
-    # the stored plan is already valid JSON: serialise it directly (no per-request model validation)
-    body = json.dumps(store.run_view(store.get_run(s, who, run_id)), separators=(",", ":"))
-    return Response(body, media_type="application/json")
+async def get_run(run_id: RunId, s: Db, who: Caller, request: Request) -> Response:
+    """A plan run: ``status``, ``progress`` and, once succeeded, ``result`` (the plan JSON).
+
+    A succeeded run's answer is stored pre-serialised and gzip-compressed: it is sent as is to clients
+    that accept gzip, and decompressed for the others. Runs on the event loop (one indexed select,
+    no JSON work): see :data:`INLINE_READS`.
+    """
+    body, compressed = store.run_answer(s, who, run_id)
+    if not compressed:
+        return Response(body, media_type="application/json")
+    if _accepts_gzip(request):
+        return Response(
+            body,
+            media_type="application/json",
+            headers={"content-encoding": "gzip", "vary": "accept-encoding"},
+        )
+    return Response(gzip.decompress(body), media_type="application/json", headers={"vary": "accept-encoding"})
+
+
+def _accepts_gzip(request: Request) -> bool:
+    """True when the ``Accept-Encoding`` header lists gzip (without ``q=0``)."""
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        name, _, params = part.partition(";")
+        if name.strip() in ("gzip", "*") and params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00"):
+            return True
+    return False
+
+
+def _json(data: Any) -> Response:
+    """A compact JSON response, serialised directly (no per-request model validation)."""
+    return Response(json.dumps(data, separators=(",", ":")), media_type="application/json")
 
 
 @router.post(
@@ -293,7 +331,7 @@ def rerun(run_id: RunId, s: Db, who: Caller, svc: Svc) -> RunRef:
     """Run the same scenario version again (for example after a failed or interrupted run)."""
     with store.transaction(s):
         old = store.get_run(s, who, run_id)
-        run = store.create_run(s, who, old.scenario_id, old.scenario_version)
+        run = store.create_run(s, who, old.scenario_id, old.scenario_version, lease_owner=svc.pool.owner)
     svc.pool.submit(run.id)
     return RunRef(run_id=run.id)
 

@@ -20,7 +20,7 @@ from stackplan.service.jobs import DEFAULT_WORKERS, JobPool, QueueFullError
 from stackplan.service.planning import DefaultPlanner, Planner
 from stackplan.service.security import SessionSigner
 
-__all__ = ["MAX_BODY_BYTES", "Services", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "Services", "app_from_environment", "create_app", "prepare_database"]
 
 #: Largest request body accepted [B] (1 MiB: a scenario file is a few KiB); larger answers 413.
 MAX_BODY_BYTES = 1024 * 1024
@@ -123,15 +123,29 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def open_services(database_url: str | None, planner: Planner | None, workers: int) -> Services:
-    """Connect, migrate, load the signing key, fail interrupted runs, start the pool."""
-    url = database_url or default_database_url()
-    engine = make_engine(url)
+def prepare_database(engine: Engine) -> tuple[str, int]:
+    """Migrate, create or read the session signing key, fail runs whose lease lapsed.
+
+    Returns (session key, interrupted runs). Safe to call from several processes at once once the
+    database is migrated (``stackplan serve --processes N`` calls it in the parent first). The key read
+    and the update are separate transactions: a transaction that starts with its write waits for the
+    lock instead of failing on a stale snapshot (SQLite).
+    """
     migrate(engine)
     sessions = make_sessionmaker(engine)
     with sessions.begin() as s:
         key = store.get_or_create_setting(s, "session_key", lambda: secrets.token_urlsafe(48))
+    with sessions.begin() as s:
         interrupted = store.fail_interrupted_runs(s)
+    return key, interrupted
+
+
+def open_services(database_url: str | None, planner: Planner | None, workers: int) -> Services:
+    """Connect, prepare the database (:func:`prepare_database`), start the pool."""
+    url = database_url or default_database_url()
+    engine = make_engine(url)
+    key, interrupted = prepare_database(engine)
+    sessions = make_sessionmaker(engine)
     chosen = planner or DefaultPlanner()
     return Services(
         engine=engine,
@@ -187,3 +201,22 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit)
     return app
+
+
+#: Environment variables that carry ``stackplan serve`` options to worker processes.
+DATABASE_ENV = "STACKPLAN_DATABASE_URL"
+PLAN_WORKERS_ENV = "STACKPLAN_PLAN_WORKERS"
+
+
+def app_from_environment() -> FastAPI:
+    """Application factory for server worker processes (``stackplan serve --processes N``).
+
+    Reads the database URL from ``STACKPLAN_DATABASE_URL`` and the plan worker threads from
+    ``STACKPLAN_PLAN_WORKERS`` (both set by ``stackplan serve``).
+    """
+    import os
+
+    return create_app(
+        os.environ.get(DATABASE_ENV) or None,
+        workers=int(os.environ.get(PLAN_WORKERS_ENV, DEFAULT_WORKERS)),
+    )

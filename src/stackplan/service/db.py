@@ -21,7 +21,9 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -102,6 +104,7 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Scenario(Base):
@@ -132,9 +135,14 @@ class ScenarioVersion(Base):
 
 
 class PlanRun(Base):
-    """A plan job for one scenario version: its state, progress [0..1] and result (the plan JSON)."""
+    """A plan job for one scenario version: its state, progress [0..1] and result (the plan JSON).
+
+    A queued or running run is leased by the process that runs it (``lease_owner``), which renews
+    ``lease_heartbeat_at`` every few seconds; a run whose lease expired was interrupted (see ``jobs.py``).
+    """
 
     __tablename__ = "plan_runs"
+    __table_args__ = (Index("ix_plan_runs_scenario_created", "scenario_id", "created_at"),)
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     scenario_id: Mapped[str] = mapped_column(ForeignKey("scenarios.id"), index=True)
@@ -146,6 +154,8 @@ class PlanRun(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    lease_owner: Mapped[str | None] = mapped_column(String(32), default=None)
+    lease_heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
     result_row: Mapped[PlanResult | None] = relationship(lazy="select", uselist=False)
 
     @property
@@ -155,11 +165,16 @@ class PlanRun(Base):
 
 
 class PlanResult(Base):
-    """The plan of a succeeded run (kept apart from ``plan_runs`` so that listing runs stays cheap)."""
+    """The plan of a succeeded run (kept apart from ``plan_runs`` so that listing runs stays cheap).
+
+    ``answer_gz`` is the API answer for the run (``GET /api/v1/plans/{id}``), gzip-compressed JSON, written
+    once when the run succeeds: a succeeded run never changes, so reads serve these bytes as they are.
+    """
 
     __tablename__ = "plan_results"
     run_id: Mapped[str] = mapped_column(ForeignKey("plan_runs.id"), primary_key=True)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answer_gz: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
 
 class AuditEvent(Base):

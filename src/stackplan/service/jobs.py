@@ -2,9 +2,13 @@
 
 A run is a row in ``plan_runs`` (queued -> running -> succeeded | failed). The pool has a fixed number of
 worker threads (default 2, the machine's cores); each job reads the scenario version, calls the planner,
-writes progress as it goes and the result at the end, each write in its own short transaction. At
-start-up, runs that a previous process left queued or running are marked failed (see
-``store.fail_interrupted_runs``); they can be run again.
+writes progress as it goes and the result at the end, each write in its own short transaction.
+
+Several processes may share one database. Each pool has an owner id; a run is leased by the pool that
+will run it (``plan_runs.lease_owner``), and a heartbeat thread renews the leases of the pool's live runs
+every ``store.HEARTBEAT_INTERVAL_S``. At start-up and at every heartbeat, runs whose lease lapsed (their
+process died) are marked failed (``store.fail_interrupted_runs``); they can be run again. A clean
+shutdown fails the pool's own runs that it could not finish.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from stackplan.errors import InputError, StackplanError
-from stackplan.service.db import PlanResult, PlanRun, ScenarioVersion, utcnow
+from stackplan.service import store
+from stackplan.service.db import PlanRun, ScenarioVersion, new_id, utcnow
 from stackplan.service.planning import Planner
 
 __all__ = ["JobPool"]
@@ -52,6 +57,25 @@ class JobPool:
         self._lock = threading.Lock()
         self._pending: set[Future[None]] = set()
         self.workers = workers
+        #: This pool's lease owner id (see the module docstring).
+        self.owner = new_id()
+        self._stop = threading.Event()
+        self._heart = threading.Thread(target=self._heartbeat, name="stackplan-lease", daemon=True)
+        self._heart.start()
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(store.HEARTBEAT_INTERVAL_S):
+            self.beat()
+
+    def beat(self) -> None:
+        """Renew this pool's leases and fail the runs of processes whose lease lapsed."""
+        try:
+            with self._sessions.begin() as s:
+                now = utcnow()
+                store.renew_leases(s, self.owner, now)
+                store.fail_interrupted_runs(s, now)
+        except Exception:  # a database hiccup must not end the heartbeat
+            log.exception("renewing plan run leases failed")
 
     def submit(self, run_id: str) -> None:
         """Queue a run already stored as ``queued``."""
@@ -81,8 +105,12 @@ class JobPool:
         return self.pending() == 0
 
     def shutdown(self) -> None:
-        """Stop taking work; let running jobs finish."""
+        """Stop taking work; let running jobs finish; fail this pool's runs that were still queued."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._stop.set()
+        self._heart.join(timeout=5)
+        with self._sessions.begin() as s:
+            store.fail_interrupted_runs(s, owner=self.owner)
 
     # ------------------------------------------------------------------------------------ one job
     def _set(self, run_id: str, **values: Any) -> None:
@@ -134,7 +162,7 @@ class JobPool:
                     .values(status="succeeded", progress=1.0, message="done", finished_at=utcnow())
                 )
                 if getattr(done, "rowcount", 0) == 1:
-                    s.add(PlanResult(run_id=run_id, result=_json_safe(result)))
+                    s.add(store.result_row(s, run_id, _json_safe(result)))
         except InputError as err:
             self._set(
                 run_id, status="failed", message="invalid scenario", error=str(err), finished_at=utcnow()

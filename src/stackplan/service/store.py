@@ -8,12 +8,15 @@ Writes happen inside the caller's transaction (``with session.begin():``) and ad
 from __future__ import annotations
 
 import difflib
+import gzip
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from stackplan.service.db import (
@@ -22,6 +25,7 @@ from stackplan.service.db import (
     AppSetting,
     AuditEvent,
     Organization,
+    PlanResult,
     PlanRun,
     Scenario,
     ScenarioVersion,
@@ -166,12 +170,22 @@ def create_user(s: Session, org_name: str, email: str, role: str, password: str 
 
 
 def user_by_token(s: Session, token: str) -> User | None:
-    """The user an API token belongs to."""
+    """The user a live (not revoked) API token belongs to."""
     return s.scalar(
         select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token))
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
     )
+
+
+def actor_by_token(s: Session, token: str) -> Actor | None:
+    """The :class:`Actor` of a live API token: one indexed lookup (unique ``token_hash``), no ORM objects."""
+    row = s.execute(
+        select(User.id, User.org_id, User.email, User.role)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    ).one_or_none()
+    return None if row is None else Actor(row.id, row.org_id, row.email, row.role)
 
 
 def user_by_email(s: Session, email: str) -> User | None:
@@ -194,15 +208,26 @@ def _scenario(s: Session, actor: Actor, scenario_id: str) -> Scenario:
 
 
 def list_scenarios(s: Session, actor: Actor, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
-    """The organisation's scenarios, most recently changed first, with their latest run."""
-    rows = s.scalars(
-        select(Scenario)
+    """The organisation's scenarios, most recently changed first, with their latest run.
+
+    Core selects of the needed columns only (no ORM objects): this is a hot read path.
+    """
+    rows = s.execute(
+        select(
+            Scenario.id,
+            Scenario.name,
+            Scenario.current_version,
+            Scenario.created_at,
+            Scenario.updated_at,
+            User.email,
+        )
+        .join(User, User.id == Scenario.created_by)
         .where(Scenario.org_id == actor.org_id)
         .order_by(Scenario.updated_at.desc(), Scenario.id)
         .limit(limit)
         .offset(offset)
     ).all()
-    latest: dict[str, PlanRun] = {}
+    latest: dict[str, dict[str, Any]] = {}
     if rows:
         sub = (
             select(PlanRun.scenario_id, func.max(PlanRun.created_at).label("at"))
@@ -210,22 +235,21 @@ def list_scenarios(s: Session, actor: Actor, limit: int = 200, offset: int = 0) 
             .group_by(PlanRun.scenario_id)
             .subquery()
         )
-        runs = s.scalars(
-            select(PlanRun).join(
+        runs = s.execute(
+            select(*_BRIEF_COLUMNS).join(
                 sub, (PlanRun.scenario_id == sub.c.scenario_id) & (PlanRun.created_at == sub.c.at)
             )
         ).all()
-        latest = {r.scenario_id: r for r in runs}
-    users = _emails(s, {r.created_by for r in rows})
+        latest = {r.scenario_id: _run_brief(r) for r in runs}
     return [
         {
             "id": r.id,
             "name": r.name,
             "version": r.current_version,
-            "created_by": users.get(r.created_by, ""),
+            "created_by": r.email,
             "created_at": r.created_at.isoformat(),
             "updated_at": r.updated_at.isoformat(),
-            "latest_run": _run_brief(latest[r.id]) if r.id in latest else None,
+            "latest_run": latest.get(r.id),
         }
         for r in rows
     ]
@@ -405,7 +429,21 @@ def version_yaml(s: Session, actor: Actor, scenario_id: str, version: int) -> st
 
 
 # ------------------------------------------------------------------------------------------------- runs
-def _run_brief(r: PlanRun) -> dict[str, Any]:
+#: The columns of a run's brief form (:func:`_run_brief`), for Core selects.
+_BRIEF_COLUMNS = (
+    PlanRun.id,
+    PlanRun.scenario_id,
+    PlanRun.scenario_version,
+    PlanRun.status,
+    PlanRun.progress,
+    PlanRun.message,
+    PlanRun.created_at,
+    PlanRun.finished_at,
+)
+
+
+def _run_brief(r: Any) -> dict[str, Any]:
+    """A run without error and result, from a :class:`PlanRun` or a row of :data:`_BRIEF_COLUMNS`."""
     return {
         "run_id": r.id,
         "scenario_id": r.scenario_id,
@@ -418,8 +456,10 @@ def _run_brief(r: PlanRun) -> dict[str, Any]:
     }
 
 
-def create_run(s: Session, actor: Actor, scenario_id: str, version: int | None) -> PlanRun:
-    """Queue a plan run for a version (the current one by default)."""
+def create_run(
+    s: Session, actor: Actor, scenario_id: str, version: int | None, *, lease_owner: str
+) -> PlanRun:
+    """Queue a plan run for a version (the current one by default), leased by the process ``lease_owner``."""
     actor.require_write()
     sc = _scenario(s, actor, scenario_id)
     v = version or sc.current_version
@@ -431,6 +471,8 @@ def create_run(s: Session, actor: Actor, scenario_id: str, version: int | None) 
         scenario_version=v,
         created_by=actor.user_id,
         created_at=utcnow(),
+        lease_owner=lease_owner,
+        lease_heartbeat_at=utcnow(),
     )
     s.add(run)
     s.flush()
@@ -456,6 +498,38 @@ def run_view(run: PlanRun, with_result: bool = True) -> dict[str, Any]:
     if with_result:
         out["result"] = run.result
     return out
+
+
+def encode_answer(view: dict[str, Any]) -> bytes:
+    """The API answer of a run as gzip-compressed compact JSON (strict: no NaN or infinities)."""
+    text = json.dumps(view, separators=(",", ":"), allow_nan=False)
+    return gzip.compress(text.encode(), compresslevel=6, mtime=0)
+
+
+def result_row(s: Session, run_id: str, result: dict[str, Any]) -> PlanResult:
+    """The result row of a run that has just succeeded (call in the transaction that marked it so).
+
+    Keeps the plan (``result``, for pages and exports) and the run's final API answer, pre-serialised
+    (``answer_gz``), so that reading a plan costs one indexed select and no JSON work.
+    """
+    run = s.get(PlanRun, run_id, populate_existing=True)
+    if run is None:
+        raise NotFoundError(f"plan run {run_id!r} not found")
+    view = {**_run_brief(run), "error": run.error, "result": result}
+    return PlanResult(run_id=run_id, result=result, answer_gz=encode_answer(view))
+
+
+def run_answer(s: Session, actor: Actor, run_id: str) -> tuple[bytes, bool]:
+    """The API answer of a run: (body, gzip-compressed). A succeeded run's stored bytes are served as is."""
+    stored = s.scalar(
+        select(PlanResult.answer_gz)
+        .join(PlanRun, PlanRun.id == PlanResult.run_id)
+        .where(PlanRun.id == run_id, PlanRun.org_id == actor.org_id)
+    )
+    if stored is not None:
+        return stored, True
+    view = run_view(get_run(s, actor, run_id))
+    return json.dumps(view, separators=(",", ":")).encode(), False
 
 
 def list_runs(
@@ -484,15 +558,46 @@ def latest_succeeded_run(s: Session, actor: Actor, scenario_id: str, version: in
     )
 
 
-def fail_interrupted_runs(s: Session) -> int:
-    """Mark runs left queued or running by a previous process as failed; returns how many."""
+#: A run's lease lapses this long after its owner's last heartbeat [s]; the owner renews every
+#: :data:`HEARTBEAT_INTERVAL_S`, so six heartbeats in a row must be missed (a dead or hung process).
+LEASE_TTL_S = 60.0
+
+#: How often a process renews the leases of its live runs [s].
+HEARTBEAT_INTERVAL_S = 10.0
+
+
+def renew_leases(s: Session, owner: str, now: datetime) -> int:
+    """Renew the heartbeat of ``owner``'s queued and running runs; returns how many."""
     res = s.execute(
         update(PlanRun)
-        .where(PlanRun.status.in_(("queued", "running")))
+        .where(PlanRun.lease_owner == owner, PlanRun.status.in_(("queued", "running")))
+        .values(lease_heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(res, "rowcount", 0) or 0)
+
+
+def fail_interrupted_runs(
+    s: Session, now: datetime | None = None, ttl_s: float = LEASE_TTL_S, owner: str | None = None
+) -> int:
+    """Mark queued or running runs whose lease lapsed as failed; returns how many.
+
+    A lease lapses ``ttl_s`` after its last heartbeat; runs without a lease (written before leases
+    existed) count as lapsed. Runs that another live process holds are left alone, so several
+    processes can share one database. With ``owner``, that process's own live runs are failed now,
+    whatever their heartbeat (a clean shutdown that could not finish them).
+    """
+    cutoff = (now or utcnow()) - timedelta(seconds=ttl_s)
+    lapsed = or_(PlanRun.lease_heartbeat_at.is_(None), PlanRun.lease_heartbeat_at < cutoff)
+    if owner is not None:
+        lapsed = or_(lapsed, PlanRun.lease_owner == owner)
+    res = s.execute(
+        update(PlanRun)
+        .where(PlanRun.status.in_(("queued", "running")), lapsed)
         .values(
             status="failed",
             message="interrupted by a restart",
-            error="interrupted by a service restart; run it again",
+            error="interrupted by a service restart or crash (its process stopped); run it again",
             finished_at=utcnow(),
         )
         .execution_options(synchronize_session=False)

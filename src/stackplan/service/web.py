@@ -429,9 +429,10 @@ def run_scenario(
 ) -> Response:
     """Queue a plan run and go to its dashboard."""
     check_csrf(request, csrf_token)
+    pool = _services(request).pool
     with store.transaction(s):
-        run = store.create_run(s, who, scenario_id, version)
-    _services(request).pool.submit(run.id)
+        run = store.create_run(s, who, scenario_id, version, lease_owner=pool.owner)
+    pool.submit(run.id)
     return RedirectResponse(f"/plans/{run.id}", 303)
 
 
@@ -549,10 +550,11 @@ def plan_status(s: Db, who: Who, run_id: str) -> JSONResponse:
 def plan_rerun(request: Request, s: Db, who: Who, run_id: str, csrf_token: Csrf) -> Response:
     """Run the same version again."""
     check_csrf(request, csrf_token)
+    pool = _services(request).pool
     with store.transaction(s):
         old = store.get_run(s, who, run_id)
-        run = store.create_run(s, who, old.scenario_id, old.scenario_version)
-    _services(request).pool.submit(run.id)
+        run = store.create_run(s, who, old.scenario_id, old.scenario_version, lease_owner=pool.owner)
+    pool.submit(run.id)
     return RedirectResponse(f"/plans/{run.id}", 303)
 
 
