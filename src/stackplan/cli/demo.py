@@ -24,8 +24,8 @@ DEMO_COUNT = 1024
 DEMO_TOKENS = 15e12
 DEMO_SEQ_LEN = 8192
 DEMO_GLOBAL_BATCH_SEQS = 2048
-#: The bundled example scenario `make demo` plans (relative to the repository root).
-DEMO_SCENARIO = Path("examples/enterprise_research.yaml")
+#: The bundled example scenario `make demo` plans (shipped in the package: ``stackplan.examples``).
+DEMO_SCENARIO_NAME = "enterprise_research.yaml"
 #: Where `make demo` writes the HTML report.
 DEMO_HTML = Path("out/plan.html")
 
@@ -55,7 +55,7 @@ def _plan_demo(scenario: Path, html: Path) -> None:
 
     if not scenario.exists():
         raise InvalidInputError(
-            "--scenario", "example scenario not found", scenario, "run from the repository root"
+            "--scenario", "scenario file not found", scenario, "give the path of a scenario file"
         )
     plan = build_plan(scenario)
     text = plan_html(plan)
@@ -70,11 +70,17 @@ def _plan_demo(scenario: Path, html: Path) -> None:
 @app.command("demo")
 @handle_errors
 def demo(
-    scenario: Annotated[Path, typer.Option(help="Scenario to plan.")] = DEMO_SCENARIO,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario to plan [default: the bundled enterprise_research example].")
+    ] = None,
     html: Annotated[Path, typer.Option(help="Where to write the HTML report.")] = DEMO_HTML,
     training: Annotated[bool, typer.Option(help="Also run the training-prediction demo first.")] = True,
 ) -> None:
     """Run the training demo, then plan the bundled example scenario and write the HTML report."""
     if training:
         _training_demo()
+    if scenario is None:
+        from stackplan.examples import example_path
+
+        scenario = example_path(DEMO_SCENARIO_NAME)
     _plan_demo(scenario, html)

@@ -220,29 +220,19 @@ def render_markdown(plan: Mapping[str, Any], scenario_yaml: str | None = None) -
 
 
 # ------------------------------------------------------------------------------------ examples, catalog
-def _examples_dirs() -> list[Path]:
-    dirs = []
-    packaged = resources.files("stackplan") / "examples"
-    if packaged.is_dir():
-        dirs.append(Path(str(packaged)))
-    repo = Path(__file__).resolve().parents[3] / "examples"  # a source checkout (editable install)
-    if repo.is_dir():
-        dirs.append(repo)
-    return dirs
-
-
 def examples() -> dict[str, str]:
-    """Example scenarios: {name: YAML text}, first found wins."""
+    """The packaged example scenarios (``stackplan.examples``): {name: YAML text}."""
+    from stackplan.examples import example_scenarios
+
     found: dict[str, str] = {}
-    for d in _examples_dirs():
-        for f in sorted(d.glob("*.yaml")):
-            text = f.read_text(encoding="utf-8")
-            try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError:
-                continue
-            if isinstance(data, dict) and "organization" in data and "workloads" in data:  # scenarios only
-                found.setdefault(f.stem, text)
+    for name, path in example_scenarios().items():
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue
+        if isinstance(data, dict) and "organization" in data and "workloads" in data:  # scenarios only
+            found[name] = text
     return found
 
 
