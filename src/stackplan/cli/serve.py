@@ -140,3 +140,39 @@ def create_user(
     console.print(f"Created {user.role} [bold]{user.email}[/] in {org}.")
     console.print("API token (shown once; it also sets the password at first sign-in):")
     typer.echo(token)
+
+
+EmailOpt = Annotated[str, typer.Option("--email", help="The user's e-mail address.")]
+
+
+@admin_app.command("revoke-token")
+@handle_errors
+def revoke_token(email: EmailOpt, database: DatabaseOpt = None) -> None:
+    """Revoke every API token of a user (a leaked token stops working at once)."""
+    from stackplan.service import store
+
+    svc = _services(database)
+    try:
+        with svc.sessions.begin() as s:
+            count = store.revoke_tokens(s, email)
+    except store.NotFoundError as err:
+        raise InvalidInputError("--email", str(err), email, "give the e-mail of an existing user") from None
+    console.print(
+        f"Revoked {count} API token(s) of {email}; 'stackplan admin rotate-token' issues a new one."
+    )
+
+
+@admin_app.command("rotate-token")
+@handle_errors
+def rotate_token(email: EmailOpt, database: DatabaseOpt = None) -> None:
+    """Revoke a user's API tokens and print a new one once (it is stored only as a hash)."""
+    from stackplan.service import store
+
+    svc = _services(database)
+    try:
+        with svc.sessions.begin() as s:
+            token = store.rotate_token(s, email)
+    except store.NotFoundError as err:
+        raise InvalidInputError("--email", str(err), email, "give the e-mail of an existing user") from None
+    console.print(f"The previous API tokens of {email} are revoked. New API token (shown once):")
+    typer.echo(token)

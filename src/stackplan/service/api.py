@@ -115,6 +115,24 @@ class RunOut(BaseModel):
     result: dict[str, Any] | None = None
 
 
+class UserRef(_Strict):
+    """A user of the caller's organisation, by e-mail."""
+
+    email: str = Field(min_length=3, max_length=320)
+
+
+class NewToken(BaseModel):
+    """A new API token: shown once, stored only as a hash; the previous tokens no longer work."""
+
+    token: str
+
+
+class Revoked(BaseModel):
+    """How many live tokens were revoked."""
+
+    revoked: int
+
+
 class Me(BaseModel):
     """The caller."""
 
@@ -370,6 +388,22 @@ def get_catalog(name: Annotated[str, Path(max_length=64)], who: Caller) -> dict[
     if name not in tables:
         raise HTTPException(404, f"no catalogue {name!r}; use one of {', '.join(sorted(tables))}")
     return {"catalog_version": CATALOG_VERSION, "name": name, "rows": tables[name]()}
+
+
+@router.post("/tokens/rotate", response_model=NewToken)
+def rotate_own_token(s: Db, who: Caller) -> NewToken:
+    """Replace the caller's API token: every token they had is revoked and a new one returned (once)."""
+    with store.transaction(s):
+        token = store.rotate_token(s, who.email, actor=who)
+    return NewToken(token=token)
+
+
+@router.post("/admin/revoke-tokens", response_model=Revoked, responses={**_WRITE, **_NOT_FOUND})
+def revoke_tokens(body: UserRef, s: Db, who: Caller) -> Revoked:
+    """Revoke every API token of a user of your organisation (admins only); they stop working at once."""
+    with store.transaction(s):
+        count = store.revoke_tokens(s, body.email, actor=who)
+    return Revoked(revoked=count)
 
 
 @router.get("/audit", responses=_WRITE)

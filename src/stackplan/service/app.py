@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,6 +18,7 @@ from stackplan.service import store
 from stackplan.service.db import default_database_url, make_engine, make_sessionmaker, migrate
 from stackplan.service.jobs import DEFAULT_WORKERS, JobPool, QueueFullError
 from stackplan.service.planning import DefaultPlanner, Planner
+from stackplan.service.ratelimit import SignInThrottle
 from stackplan.service.security import SessionSigner
 
 __all__ = ["MAX_BODY_BYTES", "Services", "app_from_environment", "create_app", "prepare_database"]
@@ -43,6 +44,7 @@ class Services:
     planner: Planner
     database_url: str
     interrupted_runs: int
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
 class BodyLimit:

@@ -193,6 +193,57 @@ def user_by_email(s: Session, email: str) -> User | None:
     return s.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+def _user_in(s: Session, email: str, org_id: int | None) -> User:
+    q = select(User).where(User.email == email.strip().lower())
+    if org_id is not None:
+        q = q.where(User.org_id == org_id)
+    user = s.scalar(q)
+    if user is None:
+        raise NotFoundError(f"no user with e-mail {email!r}" + (" in your organisation" if org_id else ""))
+    return user
+
+
+def _revoke_all(s: Session, user_id: int) -> int:
+    res = s.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(res, "rowcount", 0) or 0)
+
+
+def revoke_tokens(s: Session, email: str, *, actor: Actor | None = None) -> int:
+    """Revoke every live API token of a user; returns how many. Takes effect on the next request.
+
+    With an ``actor`` (the API), only an admin may do it and only in their own organisation (another
+    organisation's user answers :class:`NotFoundError`); without one (the ``stackplan admin`` CLI, which
+    has the database), any user.
+    """
+    if actor is not None:
+        actor.require_admin()
+    user = _user_in(s, email, actor.org_id if actor else None)
+    count = _revoke_all(s, user.id)
+    audit(s, actor, user.org_id, "revoke-tokens", "user", str(user.id), f"{user.email}: {count} token(s)")
+    return count
+
+
+def rotate_token(s: Session, email: str, *, actor: Actor | None = None) -> str:
+    """Revoke a user's API tokens and issue a new one; returns it (shown once, stored as a hash).
+
+    Anyone may rotate their own token; rotating someone else's needs an admin of the same organisation
+    (or the CLI, without ``actor``).
+    """
+    if actor is not None and actor.email != email.strip().lower():
+        actor.require_admin()
+    user = _user_in(s, email, actor.org_id if actor else None)
+    _revoke_all(s, user.id)
+    token = new_api_token()
+    s.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+    audit(s, actor, user.org_id, "rotate-token", "user", str(user.id), user.email)
+    return token
+
+
 def org_name(s: Session, org_id: int) -> str:
     """The organisation's name."""
     org = s.get(Organization, org_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import secrets
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -175,6 +176,21 @@ def login(
 ) -> Response:
     """Sign in; on first sign-in the one-time token sets the password."""
     check_csrf(request, csrf_token)
+    throttle = _services(request).throttle
+    address = request.client.host if request.client else "unknown"
+    wait_s = throttle.retry_after_s(email, address)
+    if wait_s > 0:
+        minutes = max(1, math.ceil(wait_s / 60))
+        refused = page(
+            request,
+            "login.html",
+            status=429,
+            next=_safe_next(next),
+            error=f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+            email=email,
+        )
+        refused.headers["retry-after"] = str(math.ceil(wait_s))
+        return refused
     user = store.user_by_email(s, email)
     error = "E-mail or password not recognised."
     ok = False
@@ -194,7 +210,9 @@ def login(
     elif user is not None and user.password_hash is not None:
         ok = verify_password(user.password_hash, password)
     if not ok or user is None:
+        throttle.failed(email, address)
         return page(request, "login.html", status=401, next=_safe_next(next), error=error, email=email)
+    throttle.succeeded(email)
     with store.transaction(s):
         store.audit(s, store.actor_of(user), user.org_id, "sign-in", "user", str(user.id), user.email)
     response = RedirectResponse(_safe_next(next), 303)
