@@ -27,9 +27,9 @@ PLANS = 1_000
 #: Scenarios the plans belong to.
 SCENARIOS = 50
 #: Server processes (one per core of the 2-core reference machine).
-PROCESSES = 2
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", "2"))
 #: Request budget and time budget of the load phase.
-REQUESTS = 5_000
+REQUESTS = 20_000
 MAX_SECONDS = 60.0
 
 
@@ -176,6 +176,20 @@ def _wait_ready(server: subprocess.Popen[bytes], log_path: Path, timeout_s: floa
     raise RuntimeError("the server did not start in time")
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU time [s] (user + system) of a process and its direct children (Linux /proc; 0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1] is the parent pid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def _pct(values: list[float], q: float) -> float:
     return (
         statistics.quantiles(values, n=100)[int(q) - 1]
@@ -209,6 +223,7 @@ def main() -> None:
             url,
             "--processes",
             str(PROCESSES),
+            "--no-access-log",
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -218,7 +233,9 @@ def main() -> None:
     try:
         _wait_ready(server, log_path)
         load_before = os.getloadavg()[0]
+        cpu0 = _cpu_s(server.pid)
         latencies, errors, elapsed = asyncio.run(_load("127.0.0.1", port, token, runs))
+        server_cpu_s = _cpu_s(server.pid) - cpu0
     finally:
         server.terminate()
         server.wait(10)
@@ -232,7 +249,8 @@ def main() -> None:
         f"load average {load1:.1f} at the end)"
     )
     print(
-        f"  requests {len(every)} in {elapsed:.1f} s ({len(every) / elapsed:,.0f} req/s), errors {len(errors)}"
+        f"  requests {len(every)} in {elapsed:.1f} s ({len(every) / elapsed:,.0f} req/s), errors {len(errors)}; "
+        f"server CPU {server_cpu_s * 1000 / max(1, len(every)):.2f} ms per request (independent of other load)"
     )
     for kind, label in (("plan", "GET /plans/{id}"), ("list", "GET /scenarios")):
         v = latencies[kind]

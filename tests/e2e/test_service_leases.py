@@ -93,3 +93,17 @@ def test_lapse_boundary_and_runs_without_lease(tmp_path: Path) -> None:
         )
     c.close()  # a clean shutdown fails this process's own live runs only (run 0 belongs to "other")
     assert [_status(app, r)[0] for r in ids[:2]] == ["running", "failed"]
+
+
+def test_processes_can_listen_on_one_port() -> None:
+    """``serve --processes N``: each process binds its own socket to the same address (SO_REUSEPORT)."""
+    from stackplan.service.server import _listen
+
+    first = _listen("127.0.0.1", 0)
+    port = first.getsockname()[1]
+    second = _listen("127.0.0.1", port)
+    try:
+        assert second.getsockname() == first.getsockname()
+    finally:
+        first.close()
+        second.close()

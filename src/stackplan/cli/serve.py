@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
@@ -53,15 +54,17 @@ def serve(
             max=16,
         ),
     ] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request (one line each).")] = True,
 ) -> None:
     """Start the web app and API (FastAPI under uvicorn); migrations are applied at start."""
-    import os
-
-    import uvicorn
-
-    from stackplan.service.app import DATABASE_ENV, PLAN_WORKERS_ENV, create_app, prepare_database
+    from stackplan.service.app import prepare_database
     from stackplan.service.db import default_database_url, make_engine
+    from stackplan.service.server import serve as run_server
 
+    if processes > 1 and not hasattr(socket, "SO_REUSEPORT"):
+        raise InvalidInputError(
+            "--processes", "several processes need SO_REUSEPORT (Linux, BSD, macOS)", processes, "use 1"
+        )
     url = database or default_database_url()
     engine = make_engine(url)
     _key, interrupted = prepare_database(engine)
@@ -71,24 +74,7 @@ def serve(
     if interrupted:
         console.print(f"{interrupted} plan run(s) interrupted by the last stop were marked failed.")
     console.print(f"Open http://{host}:{port}/  (API: /api/v1, OpenAPI: /openapi.json)")
-    options: dict[str, object] = {
-        "host": host,
-        "port": port,
-        "log_level": "info",
-        "proxy_headers": False,
-        "timeout_keep_alive": 30,
-    }
-    if processes == 1:
-        uvicorn.run(create_app(url, workers=workers), **options)  # type: ignore[arg-type]
-        return
-    os.environ[DATABASE_ENV] = url
-    os.environ[PLAN_WORKERS_ENV] = str(workers)
-    uvicorn.run(
-        "stackplan.service.app:app_from_environment",
-        factory=True,
-        workers=processes,
-        **options,  # type: ignore[arg-type]
-    )
+    run_server(url, host, port, processes=processes, workers=workers, access_log=access_log)
 
 
 @admin_app.command("create-org")

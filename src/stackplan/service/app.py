@@ -21,7 +21,7 @@ from stackplan.service.planning import DefaultPlanner, Planner
 from stackplan.service.ratelimit import SignInThrottle
 from stackplan.service.security import SessionSigner
 
-__all__ = ["MAX_BODY_BYTES", "Services", "app_from_environment", "create_app", "prepare_database"]
+__all__ = ["MAX_BODY_BYTES", "Services", "create_app", "prepare_database"]
 
 #: Largest request body accepted [B] (1 MiB: a scenario file is a few KiB); larger answers 413.
 MAX_BODY_BYTES = 1024 * 1024
@@ -203,22 +203,3 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit)
     return app
-
-
-#: Environment variables that carry ``stackplan serve`` options to worker processes.
-DATABASE_ENV = "STACKPLAN_DATABASE_URL"
-PLAN_WORKERS_ENV = "STACKPLAN_PLAN_WORKERS"
-
-
-def app_from_environment() -> FastAPI:
-    """Application factory for server worker processes (``stackplan serve --processes N``).
-
-    Reads the database URL from ``STACKPLAN_DATABASE_URL`` and the plan worker threads from
-    ``STACKPLAN_PLAN_WORKERS`` (both set by ``stackplan serve``).
-    """
-    import os
-
-    return create_app(
-        os.environ.get(DATABASE_ENV) or None,
-        workers=int(os.environ.get(PLAN_WORKERS_ENV, DEFAULT_WORKERS)),
-    )

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from stackplan.service.db import (
     ROLES,
@@ -178,13 +178,17 @@ def user_by_token(s: Session, token: str) -> User | None:
     )
 
 
+#: The caller of a live token (built once: this runs on every API request).
+_ACTOR_BY_TOKEN = (
+    select(User.id, User.org_id, User.email, User.role)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+
+
 def actor_by_token(s: Session, token: str) -> Actor | None:
     """The :class:`Actor` of a live API token: one indexed lookup (unique ``token_hash``), no ORM objects."""
-    row = s.execute(
-        select(User.id, User.org_id, User.email, User.role)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    ).one_or_none()
+    row = s.execute(_ACTOR_BY_TOKEN, {"token_hash": hash_token(token)}).one_or_none()
     return None if row is None else Actor(row.id, row.org_id, row.email, row.role)
 
 
@@ -258,40 +262,49 @@ def _scenario(s: Session, actor: Actor, scenario_id: str) -> Scenario:
     return sc
 
 
+# The newest run of the scenario on the row (index on plan_runs (scenario_id, created_at)).
+_newest = aliased(PlanRun)
+_LATEST_RUN_ID = (
+    select(_newest.id)
+    .where(_newest.scenario_id == Scenario.id)
+    .order_by(_newest.created_at.desc(), _newest.id.desc())
+    .limit(1)
+    .correlate(Scenario)
+    .scalar_subquery()
+)
+
+#: One statement, built once: a page of the organisation's scenarios with their author and latest run.
+_LIST_SCENARIOS = (
+    select(
+        Scenario.id,
+        Scenario.name,
+        Scenario.current_version,
+        Scenario.created_at,
+        Scenario.updated_at,
+        User.email,
+        PlanRun.id.label("run_id"),
+        PlanRun.scenario_version,
+        PlanRun.status,
+        PlanRun.progress,
+        PlanRun.message,
+        PlanRun.created_at.label("run_created_at"),
+        PlanRun.finished_at,
+    )
+    .join(User, User.id == Scenario.created_by)
+    .outerjoin(PlanRun, PlanRun.id == _LATEST_RUN_ID)
+    .where(Scenario.org_id == bindparam("org_id"))
+    .order_by(Scenario.updated_at.desc(), Scenario.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+
+
 def list_scenarios(s: Session, actor: Actor, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
     """The organisation's scenarios, most recently changed first, with their latest run.
 
-    Core selects of the needed columns only (no ORM objects): this is a hot read path.
+    A hot read path: one prepared Core statement, the needed columns only, no ORM objects.
     """
-    rows = s.execute(
-        select(
-            Scenario.id,
-            Scenario.name,
-            Scenario.current_version,
-            Scenario.created_at,
-            Scenario.updated_at,
-            User.email,
-        )
-        .join(User, User.id == Scenario.created_by)
-        .where(Scenario.org_id == actor.org_id)
-        .order_by(Scenario.updated_at.desc(), Scenario.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    latest: dict[str, dict[str, Any]] = {}
-    if rows:
-        sub = (
-            select(PlanRun.scenario_id, func.max(PlanRun.created_at).label("at"))
-            .where(PlanRun.org_id == actor.org_id, PlanRun.scenario_id.in_([r.id for r in rows]))
-            .group_by(PlanRun.scenario_id)
-            .subquery()
-        )
-        runs = s.execute(
-            select(*_BRIEF_COLUMNS).join(
-                sub, (PlanRun.scenario_id == sub.c.scenario_id) & (PlanRun.created_at == sub.c.at)
-            )
-        ).all()
-        latest = {r.scenario_id: _run_brief(r) for r in runs}
+    rows = s.execute(_LIST_SCENARIOS, {"org_id": actor.org_id, "limit": limit, "offset": offset}).all()
     return [
         {
             "id": r.id,
@@ -300,7 +313,18 @@ def list_scenarios(s: Session, actor: Actor, limit: int = 200, offset: int = 0) 
             "created_by": r.email,
             "created_at": r.created_at.isoformat(),
             "updated_at": r.updated_at.isoformat(),
-            "latest_run": latest.get(r.id),
+            "latest_run": None
+            if r.run_id is None
+            else {
+                "run_id": r.run_id,
+                "scenario_id": r.id,
+                "scenario_version": r.scenario_version,
+                "status": r.status,
+                "progress": r.progress,
+                "message": r.message,
+                "created_at": r.run_created_at.isoformat(),
+                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            },
         }
         for r in rows
     ]
@@ -480,21 +504,8 @@ def version_yaml(s: Session, actor: Actor, scenario_id: str, version: int) -> st
 
 
 # ------------------------------------------------------------------------------------------------- runs
-#: The columns of a run's brief form (:func:`_run_brief`), for Core selects.
-_BRIEF_COLUMNS = (
-    PlanRun.id,
-    PlanRun.scenario_id,
-    PlanRun.scenario_version,
-    PlanRun.status,
-    PlanRun.progress,
-    PlanRun.message,
-    PlanRun.created_at,
-    PlanRun.finished_at,
-)
-
-
-def _run_brief(r: Any) -> dict[str, Any]:
-    """A run without error and result, from a :class:`PlanRun` or a row of :data:`_BRIEF_COLUMNS`."""
+def _run_brief(r: PlanRun) -> dict[str, Any]:
+    """A run without error and result."""
     return {
         "run_id": r.id,
         "scenario_id": r.scenario_id,
@@ -570,13 +581,17 @@ def result_row(s: Session, run_id: str, result: dict[str, Any]) -> PlanResult:
     return PlanResult(run_id=run_id, result=result, answer_gz=encode_answer(view))
 
 
+#: The stored answer of a run of the caller's organisation (built once: a hot read path).
+_ANSWER = (
+    select(PlanResult.answer_gz)
+    .join(PlanRun, PlanRun.id == PlanResult.run_id)
+    .where(PlanRun.id == bindparam("run_id"), PlanRun.org_id == bindparam("org_id"))
+)
+
+
 def run_answer(s: Session, actor: Actor, run_id: str) -> tuple[bytes, bool]:
     """The API answer of a run: (body, gzip-compressed). A succeeded run's stored bytes are served as is."""
-    stored = s.scalar(
-        select(PlanResult.answer_gz)
-        .join(PlanRun, PlanRun.id == PlanResult.run_id)
-        .where(PlanRun.id == run_id, PlanRun.org_id == actor.org_id)
-    )
+    stored = s.scalar(_ANSWER, {"run_id": run_id, "org_id": actor.org_id})
     if stored is not None:
         return stored, True
     view = run_view(get_run(s, actor, run_id))
