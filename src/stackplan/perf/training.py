@@ -41,6 +41,7 @@ from stackplan.perf import memory as mem
 
 __all__ = [
     "ATTENTION_BACKWARD_FORWARD_RATIO",
+    "ATTENTION_REFERENCE_CHIP",
     "CAUSAL_WORK_FRACTION",
     "ELEMENTWISE_BACKWARD_FORWARD_RATIO",
     "EP_OVERLAP_RESIDUAL_FRACTION",
@@ -53,6 +54,7 @@ __all__ = [
     "HOST_TIME_PER_OP_S",
     "KERNEL_OVERHEAD_S",
     "KERNEL_SWEEP_MATMUL_EFFICIENCY",
+    "MEASURED_ATTENTION_TFLOPS",
     "OPTIMIZER_STEP_BYTES_PER_PARAM",
     "RECOMPUTE_CODES",
     "SOFTWARE_STACKS",
@@ -63,6 +65,7 @@ __all__ = [
     "bubble_fraction",
     "compute_units",
     "evaluate",
+    "flash_attention_relative_efficiency",
     "model_flops_per_token",
     "single_gemm_time_s",
 ]
@@ -165,10 +168,47 @@ DENSE_LAYER_OPS_BACKWARD = 28
 MOE_ROUTING_OPS_FORWARD = 30
 MOE_ROUTING_OPS_BACKWARD = 45
 
-#: Fused (flash) attention efficiency relative to the chip's large-GEMM efficiency [-].
-#: FlashAttention-2 reaches 50-73% of A100 peak in the forward pass (Dao 2023, sec. 4.1) against
-#: 87% for large GEMMs; FlashAttention-3 reaches 75% of H100 peak in bf16 (Shah et al. 2024).
+#: Fused (flash) attention forward + backward throughput measured in Stackplan's kernel sweeps
+#: [TFLOP/s, causal FLOPs], by sequence length [tokens]: PyTorch 2.11
+#: ``scaled_dot_product_attention`` (cuDNN / flash backend), bf16, head_dim 128, mean over 16, 32
+#: and 64 heads, 16k tokens per call (validation/data/kernels/<chip>_attention.csv;
+#: ``tests/unit/test_training_attention.py`` checks these against the files).
+MEASURED_ATTENTION_TFLOPS: dict[str, dict[int, float]] = {
+    "h100-sxm": {1024: 257.7, 2048: 358.1, 4096: 432.4, 8192: 495.2},
+    "h200": {1024: 287.8, 2048: 376.9, 4096: 446.1, 8192: 493.6},
+}
+
+#: Chip whose measured attention curve stands for chips without a sweep [-]: its throughput relative
+#: to its own single-GEMM sustained rate (:data:`KERNEL_SWEEP_MATMUL_EFFICIENCY`) is applied to the
+#: other chip's GEMM rate (0.37 at 1k tokens, 0.52 at 2k, 0.62 at 4k, 0.71 at 8k).
+ATTENTION_REFERENCE_CHIP = "h100-sxm"
+
+#: Fused attention efficiency relative to large GEMMs for the 2023-2024 stacks [-]
+#: (FlashAttention-2-class kernels: 50-73% of A100 peak forward, less backward; Dao 2023, sec.
+#: 4.1; on H100 FlashAttention-2 reaches 35-50% of peak against 75% for FlashAttention-3, Shah et
+#: al. 2024). Global calibration constant; stacks with ``measured_attention`` use the measured curve.
 FLASH_ATTENTION_RELATIVE_EFFICIENCY = 0.5
+
+
+def flash_attention_relative_efficiency(accelerator: Accelerator, seq_len: float) -> float:
+    """Fused causal attention (forward + backward) throughput relative to large GEMMs [-].
+
+    ``rel(s) = A_chip(s) / (P_bf16 e_sweep)``: the measured attention throughput at sequence length
+    ``s`` (:data:`MEASURED_ATTENTION_TFLOPS`, linear in ``log2 s`` between the measured lengths,
+    held constant outside 1k-8k) over the same chip's sustained single-GEMM rate
+    (:data:`KERNEL_SWEEP_MATMUL_EFFICIENCY`). Chips without a sweep use the curve of
+    :data:`ATTENTION_REFERENCE_CHIP`. Short sequences are slower (fewer key blocks per query tile,
+    the causal diagonal tiles weigh more). In a step the attention then runs at
+    ``P_bf16 e_step rel(s)``, i.e. with the same in-step/benchmark ratio as the GEMMs.
+    """
+    chip = accelerator.id if accelerator.id in MEASURED_ATTENTION_TFLOPS else ATTENTION_REFERENCE_CHIP
+    table = MEASURED_ATTENTION_TFLOPS[chip]
+    seqs = sorted(table)
+    x = np.log2(np.clip(seq_len, seqs[0], seqs[-1]))
+    tflops = float(np.interp(x, np.log2(np.array(seqs, dtype=np.float64)), [table[q] for q in seqs]))
+    gemm_tflops = 989.0 * KERNEL_SWEEP_MATMUL_EFFICIENCY[chip]  # H100/H200 dense bf16 peak 989 TFLOPS
+    return tflops / gemm_tflops
+
 
 #: Backward-pass work of fused attention relative to its forward pass [-]: two GEMMs forward, five
 #: backward including the recomputed score product (Dao 2023, sec. 3.1.2).
@@ -263,6 +303,11 @@ class SoftwareStack:
         sync the host cannot run ahead, so every kernel of the MoE layer costs at least
         :data:`HOST_TIME_PER_OP_S` (the CPU-bound regime of fine-grained MoE: arXiv:2603.07685,
         "Compute wall: small per-expert GEMMs, many kernel launches, host-boundedness").
+    measured_attention
+        Fused attention at the throughput of current (2025+) kernels, measured in Stackplan's
+        sweeps (:func:`flash_attention_relative_efficiency`: cuDNN / FlashAttention-3-class,
+        0.62-0.71 of the GEMM rate at 4k-8k tokens on H100); otherwise the FlashAttention-2-class
+        ratio :data:`FLASH_ATTENTION_RELATIVE_EFFICIENCY` (0.5) of the 2023-2024 stacks.
     dropout
         Dropout layers present (their masks are stored and moved).
     grad_comm_bytes
@@ -280,6 +325,7 @@ class SoftwareStack:
     ep_overlap: bool = False
     bidirectional_pipeline: bool = False
     moe_host_sync: bool = False
+    measured_attention: bool = False
     grad_comm_bytes: float
     description: str
 
@@ -315,6 +361,22 @@ SOFTWARE_STACKS: dict[str, SoftwareStack] = {
             "overlap, distributed optimizer with overlapped bf16 gradient reduce-scatter and "
             "parameter all-gather, no dropout; MoE with the all-to-all dispatcher (host sync per "
             "MoE layer, one GEMM launch per local expert)"
+        ),
+    ),
+    "megatron-core-2025": SoftwareStack(
+        name="megatron-core-2025",
+        flash_attention=True,
+        tp_comm_overlap=True,
+        dp_overlap=True,
+        p2p_overlap=True,
+        dropout=False,
+        grad_comm_bytes=2.0,
+        moe_host_sync=True,
+        measured_attention=True,
+        description=(
+            "Megatron-Core / Megatron-Bridge 2025 (NeMo 25.x containers, Transformer Engine 2.x): as "
+            "megatron-core, with the current cuDNN fused-attention kernels (attention throughput from "
+            "Stackplan's H100/H200 sweeps, PyTorch 2.11 / CUDA 13)"
         ),
     ),
     "deepseek-dualpipe": SoftwareStack(
@@ -780,11 +842,13 @@ def evaluate(
     qk, vd = model.qk_head_dim, model.v_head_dim
     attn_flops_fwd = 2.0 * tokens * s * heads_dev * (qk + vd)  # full-sequence convention
     score_elems = tokens * s * heads_dev  # score-matrix elements per micro-batch per device
+    attn_rel = (
+        flash_attention_relative_efficiency(acc, s)
+        if st.measured_attention
+        else FLASH_ATTENTION_RELATIVE_EFFICIENCY
+    )
     if st.flash_attention:
-        attn_fwd = (
-            attn_flops_fwd * CAUSAL_WORK_FRACTION / (bf16_peak * eff * FLASH_ATTENTION_RELATIVE_EFFICIENCY)
-            + KERNEL_OVERHEAD_S
-        )
+        attn_fwd = attn_flops_fwd * CAUSAL_WORK_FRACTION / (bf16_peak * eff * attn_rel) + KERNEL_OVERHEAD_S
         attn_bwd = attn_fwd * ATTENTION_BACKWARD_FORWARD_RATIO
         score_fwd = np.zeros_like(tokens)
         score_bwd = np.zeros_like(tokens)
