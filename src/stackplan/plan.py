@@ -203,6 +203,17 @@ class Plan:
                 return d
         raise KeyError(model)
 
+    def currency_dict(self) -> dict[str, Any]:
+        """The organisation's currency: money in the JSON stays in USD (every ``*_usd`` key); the
+        reports show it in ``code`` at the scenario's explicit rate ``usd_per_unit`` [USD/unit]."""
+        org = self.scenario.organization
+        return {
+            "code": org.currency,
+            "usd_per_unit": org.usd_per_currency_unit or 1.0,
+            "json_amounts_in": "USD",
+            "reports_in": org.currency,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (see ``docs/plan.md``). ``governance`` holds the findings, risk register
         and evidence checklist (docs/governance.md); ``roadmap`` and ``optimizer`` (issue 5) are
@@ -217,6 +228,7 @@ class Plan:
             "deployments": [d.to_dict() for d in self.deployments],
             "recommendation": self.recommendation.to_dict(),
             "assumptions": [dict(a) for a in self.assumptions],
+            "currency": self.currency_dict(),
             "governance": governance_section(self),
             "roadmap": _roadmap_dict(self.capacity_plan),
             "optimizer": None if self.capacity_plan is None else self.capacity_plan.summary_dict(),
