@@ -20,6 +20,7 @@ from stackplan.deployments.costing import (
     HIDDEN_LINES,
     OPEX_LINES,
     DeploymentCosts,
+    _busy_kw,
     cost_deployment,
     place_workloads,
 )
@@ -331,6 +332,12 @@ def _services(
                     "devices_per_run": o.detail.get("devices_per_run"),
                     "wall_clock_days": o.detail.get("wall_clock_days"),
                     "usd_per_run": o.hours_per_run * (1 - o.lost_goodput_share) * rate[w.id],
+                    # facility energy of one run [MWh] = accelerator-hours x busy kW per accelerator
+                    # x PUE of where it runs / 1000 (EU AI Act Annex XI 2(e) asks for it)
+                    "energy_mwh_per_run": o.hours_per_run
+                    * _busy_kw(inputs, o.tdp_w)
+                    * (p.cloud.pue if p.cloud is not None and not p.owned else inputs.a("pue"))
+                    / 1000.0,
                     "source": o.source,
                 }
             )
@@ -374,6 +381,8 @@ def _deployment_result(scenario: Scenario, costs: DeploymentCosts, inputs: PlanI
             "cloud": p.cloud.id if p.cloud else None,
             "api": p.api,
             "served": p.served,
+            # devices the workload needs at its peak [accelerators], per plan year
+            "peak_devices": list(p.option.peak_devices) if p.option and p.served and not p.api else [],
         }
         for p in costs.placements
     )
