@@ -170,8 +170,15 @@ def enumerate_configs(
         recompute=recompute,
         zero=zero,
     )
-    grids = np.meshgrid(*axes, indexing="ij", copy=False)
-    t_, p_, c_, e_, v_, b_, r_, z_ = (g.ravel() for g in grids)
+    # prune (tp, pp, cp) combinations that do not divide the device count before expanding the
+    # other axes: same configurations in the same order as the full grid, a fraction of the work
+    t0, p0, c0 = (g.ravel() for g in np.meshgrid(*axes[:3], indexing="ij", copy=False))
+    keep = count % (t0 * p0 * c0) == 0
+    t0, p0, c0 = t0[keep], p0[keep], c0[keep]
+    rest = [g.ravel() for g in np.meshgrid(*axes[3:], indexing="ij", copy=False)]
+    n_rest = rest[0].size
+    t_, p_, c_ = (np.repeat(a, n_rest) for a in (t0, p0, c0))
+    e_, v_, b_, r_, z_ = (np.tile(a, t0.size) for a in rest)
     mp = t_ * p_ * c_
     ok = count % mp == 0
     d_ = np.where(ok, count // np.maximum(mp, 1), 0)
