@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from stackplan.catalog.accelerators import Accelerator
 from stackplan.models.architecture import ModelArchitecture
-from stackplan.perf.training import Configs, Precision, SoftwareStack, StepArrays, evaluate
+from stackplan.perf.training import Configs, LoraTargets, Precision, SoftwareStack, StepArrays, evaluate
 
 __all__ = [
     "MAX_MICRO_BATCH",
@@ -217,13 +217,15 @@ def search(
     precision: Precision = "bf16",
     stack: SoftwareStack | None = None,
     lora_rank: int = 0,
+    lora_targets: LoraTargets = "all",
+    document_tokens: int | None = None,
     **fixed: int | bool | None,
 ) -> SearchResult:
     """Enumerate (:func:`enumerate_configs`), evaluate all at once, pick the fastest that fits.
 
     ``fixed`` takes the keyword arguments of :func:`enumerate_configs` (``tp``, ``pp``, ...);
-    ``None`` means "search this dimension". ``best`` is ``None`` when nothing fits. ``lora_rank``
-    as in :func:`~stackplan.perf.training.evaluate`.
+    ``None`` means "search this dimension". ``best`` is ``None`` when nothing fits. ``lora_rank``,
+    ``lora_targets`` and ``document_tokens`` as in :func:`~stackplan.perf.training.evaluate`.
     """
     configs = enumerate_configs(
         model,
@@ -241,6 +243,8 @@ def search(
         precision=precision,
         stack=stack,
         lora_rank=lora_rank,
+        lora_targets=lora_targets,
+        document_tokens=document_tokens,
     )
     best: int | None = None
     if configs.size:

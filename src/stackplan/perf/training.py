@@ -28,6 +28,7 @@ Large Transformer Models", MLSys 2023 (arXiv:2205.05198). Dao, "FlashAttention-2
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,6 +43,7 @@ from stackplan.perf import memory as mem
 __all__ = [
     "ATTENTION_BACKWARD_FORWARD_RATIO",
     "ATTENTION_REFERENCE_CHIP",
+    "ATTENTION_TILE_TOKENS",
     "CAUSAL_WORK_FRACTION",
     "ELEMENTWISE_BACKWARD_FORWARD_RATIO",
     "EP_OVERLAP_RESIDUAL_FRACTION",
@@ -54,12 +56,14 @@ __all__ = [
     "HOST_TIME_PER_OP_S",
     "KERNEL_OVERHEAD_S",
     "KERNEL_SWEEP_MATMUL_EFFICIENCY",
+    "LORA_TARGETS",
     "MEASURED_ATTENTION_TFLOPS",
     "OPTIMIZER_STEP_BYTES_PER_PARAM",
     "RECOMPUTE_CODES",
     "SOFTWARE_STACKS",
     "TP_OVERLAP_RESIDUAL_FRACTION",
     "Configs",
+    "LoraTargets",
     "SoftwareStack",
     "StepArrays",
     "bubble_fraction",
@@ -67,12 +71,22 @@ __all__ = [
     "evaluate",
     "flash_attention_relative_efficiency",
     "model_flops_per_token",
+    "packed_attention_work_ratio",
     "single_gemm_time_s",
 ]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 Precision = Literal["bf16", "fp8", "fp4"]
+LoraTargets = Literal["all", "qkv"]
+
+#: LoRA adapter placements [-]: ``all`` puts adapters on every attention and dense-MLP weight
+#: (Hu et al. 2021 apply them to the attention projections; NeMo 2 / Megatron-Bridge default
+#: ``linear_qkv, linear_proj, linear_fc1, linear_fc2``); ``qkv`` only on the fused QKV projection,
+#: the NeMo 1.x default (``peft.lora_tuning.target_modules: ['attention_qkv']``, adapter_dim 32,
+#: NVIDIA/NeMo examples/nlp/language_modeling/tuning/conf/megatron_gpt_finetuning_config.yaml),
+#: which the NeMo 24.07 LoRA benchmarks ran.
+LORA_TARGETS: tuple[str, ...] = ("all", "qkv")
 
 # ---------------------------------------------------------------------------------------- constants
 #: Fixed cost of every kernel on the critical path [s]: launch, prologue/epilogue and the last,
@@ -217,6 +231,31 @@ ATTENTION_BACKWARD_FORWARD_RATIO = 2.5
 #: Share of the full score matrix a causal fused-attention kernel computes [-] (lower triangle plus
 #: the diagonal tiles).
 CAUSAL_WORK_FRACTION = 0.5
+
+#: Query/key block of a fused-attention kernel [tokens]: FlashAttention-2 tiles the score matrix in
+#: 128 x 128 blocks for head dim 128 (Dao 2023, sec. 3.3); a causal (or document-masked) kernel
+#: computes every block that touches the lower triangle, diagonal blocks in full.
+ATTENTION_TILE_TOKENS = 128
+
+
+def packed_attention_work_ratio(document_tokens: float, seq_len: float) -> float:
+    """Causal attention work with documents of ``document_tokens`` packed into ``seq_len`` [-].
+
+    Relative to one causal document of ``seq_len`` tokens. Document-masked attention
+    (FlashAttention varlen, ``cu_seqlens``) computes, per document of ``L`` tokens, the
+    ``n (n + 1) / 2`` blocks of ``t x t`` elements on or below the diagonal (``n = ceil(L / t)``,
+    ``t`` = :data:`ATTENTION_TILE_TOKENS`), so the work per query token is
+    ``W(L) = n (n + 1) t^2 / (2 L)`` and the ratio is ``W(min(L, s)) / W(s)``. For 200-token
+    documents in 4,096-token sequences: 0.116 (the untiled ratio ``L / s`` would be 0.049).
+    """
+    t = float(ATTENTION_TILE_TOKENS)
+
+    def work(length: float) -> float:
+        n = math.ceil(length / t)
+        return n * (n + 1) * t * t / (2.0 * length)
+
+    return work(min(float(document_tokens), float(seq_len))) / work(float(seq_len))
+
 
 #: Memory traffic of the element-wise kernels in the backward pass relative to the forward pass
 #: [-]: each backward kernel reads the saved input and the incoming gradient and writes a gradient.
@@ -567,20 +606,24 @@ class _Gemm:
     split: Literal["n", "k", "none"]
 
 
-def model_flops_per_token(model: ModelArchitecture, seq_len: int, *, lora_rank: int = 0) -> float:
+def model_flops_per_token(
+    model: ModelArchitecture, seq_len: int, *, lora_rank: int = 0, lora_targets: LoraTargets = "all"
+) -> float:
     """Model FLOPs per trained token [FLOP].
 
     Full training: ``3 (2 N_matmul + A)`` (:meth:`ModelArchitecture.model_flops_per_token_training`).
     LoRA (rank ``r > 0``): the frozen weights get no weight-gradient GEMM, so ``2 N_matmul`` drops
     out (``4 N_matmul + 3 A``, about 2/3 of full training), and the adapters (rank ``r`` on each
     attention and dense-MLP weight GEMM) add ``6 r (n + k)`` per adapted ``n x k`` weight (Hu et al.
-    2021, arXiv:2106.09685).
+    2021, arXiv:2106.09685). ``lora_targets="qkv"``: adapters on the fused QKV projection only
+    (:data:`LORA_TARGETS`).
     """
     full = model.model_flops_per_token_training(seq_len)
     if lora_rank <= 0:
         return full
-    attn = sum(g.n + g.k for g in _attention_gemms(model))
-    mlp = sum(g.n + g.k for g in _mlp_gemms(model, model.ffn_hidden_size))
+    attn_g, mlp_g = _lora_target_gemms(model, lora_targets)
+    attn = sum(g.n + g.k for g in attn_g)
+    mlp = sum(g.n + g.k for g in mlp_g)
     adapters = lora_rank * (model.layers * attn + model.dense_layers * mlp)
     return full - 2.0 * model.matmul_params_active + 6.0 * adapters
 
@@ -608,6 +651,15 @@ def _attention_gemms(model: ModelArchitecture) -> list[_Gemm]:
 def _mlp_gemms(model: ModelArchitecture, ffn: int) -> list[_Gemm]:
     up = 2 if model.mlp == "gated" else 1
     return [_Gemm(up * ffn, model.hidden_size, "n"), _Gemm(model.hidden_size, ffn, "k")]
+
+
+def _lora_target_gemms(model: ModelArchitecture, targets: LoraTargets) -> tuple[list[_Gemm], list[_Gemm]]:
+    """(attention, dense-MLP) weight GEMMs that carry LoRA adapters for ``targets``."""
+    attn, mlp = _attention_gemms(model), _mlp_gemms(model, model.ffn_hidden_size)
+    if targets == "qkv":
+        # the query/key/value projections: the fused QKV GEMM, or MLA's query and KV projections
+        return [g for g in attn if g.split != "k"], []
+    return attn, mlp
 
 
 def _gemms_time_s(
@@ -663,6 +715,8 @@ def evaluate(
     precision: Precision = "bf16",
     stack: SoftwareStack | None = None,
     lora_rank: int = 0,
+    lora_targets: LoraTargets = "all",
+    document_tokens: int | None = None,
 ) -> StepArrays:
     """Step time, FLOPs and memory of every configuration in ``configs`` (vectorised).
 
@@ -690,6 +744,17 @@ def evaluate(
         are frozen, so the backward pass computes activation gradients but no weight gradients
         (backward GEMMs = 1x forward instead of 2x; ~2/3 of the full-training FLOPs), and only the
         adapters have gradients, optimizer states, gradient reduction and an optimizer step.
+    lora_targets
+        Which weights carry adapters (:data:`LORA_TARGETS`). A frozen weight without an adapter needs
+        no weight gradient, so the input of its GEMM is not kept for the backward pass (Transformer
+        Engine saves a linear layer's input only when its weight requires a gradient): with ``qkv``
+        the MLP input and the activation output are not stored.
+    document_tokens
+        Mean length of the documents packed into each sequence [tokens] (``None``: one document per
+        sequence). Packed fine-tuning sequences use document-masked attention (FlashAttention
+        varlen, ``cu_seqlens``), so each query attends only within its document: the attention-core
+        time per token scales with ``min(document, s)``, not ``s``. Model FLOPs keep the
+        full-sequence convention.
 
     Returns
     -------
@@ -813,6 +878,7 @@ def evaluate(
     attn_gemms, mlp_gemms = _attention_gemms(model), _mlp_gemms(model, model.ffn_hidden_size)
     lora_attn_fwd: FloatArray | float = 0.0
     lora_dense_fwd: FloatArray | float = 0.0
+    lora_attn_targets, lora_mlp_targets = _lora_target_gemms(model, lora_targets)
     if lora:
         # x A (k -> r) then (x A) B (r -> n), in bf16; A is split like the base input, B like its output
         def adapters(gemms: list[_Gemm]) -> list[_Gemm]:
@@ -834,13 +900,15 @@ def evaluate(
                 units=cu,
             )
 
-        lora_attn_fwd = adapter_time(attn_gemms)
-        lora_dense_fwd = lora_attn_fwd + adapter_time(mlp_gemms)
+        lora_attn_fwd = adapter_time(lora_attn_targets)
+        lora_dense_fwd = lora_attn_fwd + (adapter_time(lora_mlp_targets) if lora_mlp_targets else 0.0)
 
     # ---------------------------------------------------------------- attention core, forward
     heads_dev = model.heads / tp
     qk, vd = model.qk_head_dim, model.v_head_dim
-    attn_flops_fwd = 2.0 * tokens * s * heads_dev * (qk + vd)  # full-sequence convention
+    # packed sequences: each query attends within its document (tile-quantised causal work)
+    span_ratio = packed_attention_work_ratio(document_tokens, seq_len) if document_tokens else 1.0
+    attn_flops_fwd = 2.0 * tokens * s * heads_dev * (qk + vd) * span_ratio  # full-sequence convention
     score_elems = tokens * s * heads_dev  # score-matrix elements per micro-batch per device
     attn_rel = (
         flash_attention_relative_efficiency(acc, s)
@@ -956,8 +1024,8 @@ def evaluate(
     emb_dev = np.where(pp > 1, max(emb, head_p), emb + float(model.head_params)) / tp
     nonexpert_dev = busy_dense * (attn_p + dense_mlp_p) / tp + busy_moe * (attn_p + shared_p) / tp + emb_dev
     expert_dev = busy_moe * experts_p / (tp * ep)
-    lora_attn_p = float(lora_rank * sum(gm.n + gm.k for gm in attn_gemms))
-    lora_mlp_p = float(lora_rank * sum(gm.n + gm.k for gm in mlp_gemms))
+    lora_attn_p = float(lora_rank * sum(gm.n + gm.k for gm in lora_attn_targets))
+    lora_mlp_p = float(lora_rank * sum(gm.n + gm.k for gm in lora_mlp_targets))
     adapter_dev = (busy_dense * (lora_attn_p + lora_mlp_p) + busy_moe * lora_attn_p) / tp
     # parameters with gradients and optimizer states on the device
     ne_train = adapter_dev if lora else nonexpert_dev
@@ -979,7 +1047,10 @@ def evaluate(
     v_w = model.heads * vd if model.mla is not None else model.kv_heads * vd
     o_w = model.heads * vd
 
-    def act(width: float, recomp: IntArray) -> FloatArray:
+    # frozen MLP weights without adapters keep neither the MLP input nor the FC2 input (LoRA)
+    frozen_mlp = lora and not lora_mlp_targets
+
+    def act(width: float, recomp: IntArray, *, frozen: bool = False) -> FloatArray:
         """Activation bytes of one layer and micro-batch, with or without sequence parallelism."""
         both = [
             mem.activation_bytes_per_layer(
@@ -996,12 +1067,15 @@ def evaluate(
                 sequence_parallel=flag,
                 dropout=st.dropout,
                 flash_attention=st.flash_attention,
+                frozen_mlp_input=frozen,
             )
             for flag in (True, False)
         ]
         return np.where(sp, both[0], both[1])
 
     dense_stored = float((up + 1) * model.ffn_hidden_size)  # plain: act in + out (2f); gated: gate, up, out
+    if frozen_mlp:
+        dense_stored -= float(model.ffn_hidden_size)  # the activation output only feeds the frozen FC2
     moe_stored = 0.0
     if moe is not None:
         moe_stored = moe.active_experts * (d + (up + 1) * moe.expert_ffn_hidden_size) * EXPERT_LOAD_IMBALANCE
@@ -1011,11 +1085,11 @@ def evaluate(
     states = weights_b + grads_b + optim_b
     cap = acc.hbm_gb * 1e9
     # working set of the layer being recomputed and back-propagated under recomputation
-    working_layer = act(dense_stored, np.zeros_like(rc))
+    working_layer = act(dense_stored, np.zeros_like(rc), frozen=frozen_mlp)
 
     def activations(code: IntArray) -> FloatArray:
         """Activation bytes on the busiest device (first stage in flight, or last with logits)."""
-        per_mb_stage = busy_dense * act(dense_stored, code)
+        per_mb_stage = busy_dense * act(dense_stored, code, frozen=frozen_mlp)
         if moe is not None:
             per_mb_stage = per_mb_stage + busy_moe * act(float(moe_stored), code)
         first = per_mb_stage * inflight
