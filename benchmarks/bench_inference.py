@@ -29,7 +29,16 @@ def main() -> None:
     for name, kw in cases:
         s = _time(5, input_tokens=1000, output_tokens=1000, precision=None, **kw)
         t = _time(5, input_tokens=1000, output_tokens=1000, precision=None, max_tpot_ms=30.0, **kw)
-        print(f"  {name:34s} max throughput {s:.3f} s   with TPOT target {t:.3f} s")
+        u = _time(
+            5,
+            input_tokens=1000,
+            output_tokens=1000,
+            precision=None,
+            max_tpot_ms=30.0,
+            latency_percentile=99.0,
+            **kw,
+        )
+        print(f"  {name:34s} max throughput {s:.3f} s   with TPOT target {t:.3f} s   p99 target {u:.3f} s")
 
 
 if __name__ == "__main__":

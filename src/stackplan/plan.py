@@ -20,6 +20,7 @@ from stackplan.deployments.costing import (
     HIDDEN_LINES,
     OPEX_LINES,
     DeploymentCosts,
+    _busy_kw,
     cost_deployment,
     place_workloads,
 )
@@ -203,6 +204,17 @@ class Plan:
                 return d
         raise KeyError(model)
 
+    def currency_dict(self) -> dict[str, Any]:
+        """The organisation's currency: money in the JSON stays in USD (every ``*_usd`` key); the
+        reports show it in ``code`` at the scenario's explicit rate ``usd_per_unit`` [USD/unit]."""
+        org = self.scenario.organization
+        return {
+            "code": org.currency,
+            "usd_per_unit": org.usd_per_currency_unit or 1.0,
+            "json_amounts_in": "USD",
+            "reports_in": org.currency,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (see ``docs/plan.md``). ``governance`` holds the findings, risk register
         and evidence checklist (docs/governance.md); ``roadmap`` and ``optimizer`` (issue 5) are
@@ -217,6 +229,7 @@ class Plan:
             "deployments": [d.to_dict() for d in self.deployments],
             "recommendation": self.recommendation.to_dict(),
             "assumptions": [dict(a) for a in self.assumptions],
+            "currency": self.currency_dict(),
             "governance": governance_section(self),
             "roadmap": _roadmap_dict(self.capacity_plan),
             "optimizer": None if self.capacity_plan is None else self.capacity_plan.summary_dict(),
@@ -319,6 +332,12 @@ def _services(
                     "devices_per_run": o.detail.get("devices_per_run"),
                     "wall_clock_days": o.detail.get("wall_clock_days"),
                     "usd_per_run": o.hours_per_run * (1 - o.lost_goodput_share) * rate[w.id],
+                    # facility energy of one run [MWh] = accelerator-hours x busy kW per accelerator
+                    # x PUE of where it runs / 1000 (EU AI Act Annex XI 2(e) asks for it)
+                    "energy_mwh_per_run": o.hours_per_run
+                    * _busy_kw(inputs, o.tdp_w)
+                    * (p.cloud.pue if p.cloud is not None and not p.owned else inputs.a("pue"))
+                    / 1000.0,
                     "source": o.source,
                 }
             )
@@ -362,6 +381,8 @@ def _deployment_result(scenario: Scenario, costs: DeploymentCosts, inputs: PlanI
             "cloud": p.cloud.id if p.cloud else None,
             "api": p.api,
             "served": p.served,
+            # devices the workload needs at its peak [accelerators], per plan year
+            "peak_devices": list(p.option.peak_devices) if p.option and p.served and not p.api else [],
         }
         for p in costs.placements
     )

@@ -93,3 +93,15 @@ def test_validate_summarises_large_groups() -> None:
     assert r.exit_code == 0, r.output
     assert "summary per group" in r.stdout
     assert r.stdout.count("\n") < 1500
+
+
+def test_latency_percentile_option() -> None:
+    r = runner.invoke(
+        app,
+        [*BASE, "--count", "8", *LENGTHS, "--max-tpot-ms", "40", "--latency-percentile", "99", "--json"],
+    )
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["latency_percentile"] == 99
+    assert d["tpot_percentile_ms"] <= 40.0
+    assert d["tpot_percentile_ms"] >= d["tpot_ms"]

@@ -65,3 +65,14 @@ def test_max_throughput_none_beyond_25_percent() -> None:
 
 
 _MOE = {"llama-4-maverick", "qwen3-235b-a22b", "mixtral-8x7b", "deepseek-v3"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MLPerf Server over-predicted +29 % (H100, v4.1) / +19 % (MI300X) with p99 limits under Poisson "
+    "arrivals: the limits do not bind in the model; at the published load the logs show ~3.3x the model's TPOT",
+)
+def test_mlperf_server_within_15_percent() -> None:
+    server = _kind("server throughput")
+    assert len(server) == 2
+    assert max(_abs(server)) <= 0.15

@@ -2,9 +2,13 @@
 
 The sweeps (``validation/data/kernels/<chip>_gemm.csv``, measured with
 ``benchmarks/device/measure_kernels.py``: PyTorch 2.11, CUDA 13.0, bf16 and fp8, m from 1 to 16,384
-over 24 weight shapes) were not used to choose the matmul efficiency (the catalogue's MAMF from
-stas00/ml-engineering); they set only :data:`HOST_TIME_PER_OP_S` (the timing floor) and the fp8/bf16
-ratio, so this is a check of the roofline + tile + host-floor shape of the model.
+over 24 weight shapes) set the kernel model's constants: the single-GEMM sustained efficiency
+(:data:`KERNEL_SWEEP_MATMUL_EFFICIENCY`, 0.71 for both chips), the bandwidth-saturation and split-k
+constants and the smooth-roofline exponent (fitted once on all 1,152 GEMMs of both chips together),
+the host floors (:data:`HOST_TIME_PER_OP_S`, :data:`HOST_TIME_PER_FP8_GEMM_S`) and the fp8/bf16 ratio.
+This is therefore an in-sample check of the tile / wave / roofline shape, not a held-out one: before
+that fit (catalogue MAMF, 128x128 tiles, hard roofline) the median |error| was 12.4% / 18.0% (H100
+bf16 / fp8) and 17.3% / 19.6% (H200).
 """
 
 from __future__ import annotations
@@ -35,9 +39,26 @@ def _errors(chip: str, dtype: str) -> list[float]:
 @pytest.mark.parametrize(
     ("chip", "dtype"), [("h100-sxm", "bf16"), ("h100-sxm", "fp8"), ("h200", "bf16"), ("h200", "fp8")]
 )
-def test_gemm_tflops_median_error_within_20_percent(chip: str, dtype: str) -> None:
+def test_gemm_tflops_median_error_within_8_percent(chip: str, dtype: str) -> None:
     errs = _errors(chip, dtype)
-    assert statistics.median(abs(e) for e in errs) <= 0.20
+    assert statistics.median(abs(e) for e in errs) <= 0.08
+    # no systematic bias: the mean signed error stays within 10%
+    assert abs(statistics.fmean(errs)) <= 0.10
+
+
+@pytest.mark.parametrize("chip", ["h100-sxm", "h200"])
+def test_large_gemms_median_within_6_percent(chip: str) -> None:
+    # m >= 4096: the compute-bound regime, where the sustained efficiency and the wave
+    # quantisation decide: median within 6%, 90% of the shapes within 15% (the H100 sweep scatters
+    # 554-740 TFLOP/s over similar large shapes: power-limited clocks)
+    table = read_table(f"kernels/{chip}_gemm.csv", required=("dtype", "m"), package=_PKG)
+    rows = [r for r in table.rows if r["dtype"] == "bf16" and int(r["m"]) >= 4096]
+    m, n, k = (np.array([float(r[c]) for r in rows]) for c in ("m", "n", "k"))
+    measured = np.array([float(r["tflops"]) for r in rows])
+    t = single_gemm_time_s(m, n, k, accelerator=get_accelerator(chip))
+    errs = np.abs(2.0 * m * n * k / t / 1e12 / measured - 1.0)
+    assert float(np.median(errs)) <= 0.06
+    assert float(np.quantile(errs, 0.9)) <= 0.15
 
 
 def test_host_floor_bounds_tiny_gemms_from_below() -> None:

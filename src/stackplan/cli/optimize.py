@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from stackplan.cli import app
 from stackplan.cli._common import _clean, console, handle_errors, write_atomic
-from stackplan.optimize import CapacityPlan, CapacityProblem, SolveOptions, near_optimal, optimize
-from stackplan.roadmap import Roadmap, roadmap_from_plan
+
+if TYPE_CHECKING:  # the optimiser (linopy) and the roadmap load only when the command runs
+    from stackplan.optimize import CapacityPlan, CapacityProblem
+    from stackplan.roadmap import Roadmap
 
 __all__ = ["print_capacity_plan", "print_roadmap"]
 
@@ -202,6 +204,9 @@ def optimize_command(
 ) -> None:
     """Optimise the capacity plan: what to buy when, what to commit, the monthly mix, utilisation, cost."""
     problem = _load(problem_file)
+    from stackplan.optimize import SolveOptions, near_optimal, optimize
+    from stackplan.roadmap import roadmap_from_plan
+
     options = SolveOptions(integer_purchases=integer, time_limit_s=time_limit, mip_gap=mip_gap)
     plan = optimize(problem, options)
     print_capacity_plan(plan)

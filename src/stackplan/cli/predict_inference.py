@@ -37,6 +37,13 @@ def inference(
     ] = None,
     max_ttft_ms: Annotated[float | None, typer.Option("--max-ttft-ms", help="TTFT target [ms].")] = None,
     max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", help="TPOT target [ms].")] = None,
+    latency_percentile: Annotated[
+        float | None,
+        typer.Option(
+            "--latency-percentile",
+            help="Apply the TTFT/TPOT targets to this percentile under Poisson arrivals (e.g. 99).",
+        ),
+    ] = None,
     prefix_cache_hit_rate: Annotated[
         float, typer.Option("--prefix-cache-hit-rate", help="Share of prompt tokens from the prefix cache.")
     ] = 0.0,
@@ -92,6 +99,7 @@ def inference(
         speculative=speculative,
         disaggregated=disaggregated,
         framework=framework,
+        latency_percentile=latency_percentile,
     )
     if as_json:
         print_json(p.as_dict())
@@ -111,6 +119,16 @@ def inference(
         ("TTFT, ms (steady state)", f"{p.ttft_ms:,.1f}"),
         ("TTFT, ms (all requests at once)", f"{p.burst_ttft_ms:,.1f}"),
         ("TPOT, ms", f"{p.tpot_ms:,.2f}"),
+        *(
+            [
+                (f"p{p.latency_percentile:g} TTFT, ms (Poisson arrivals)", f"{p.ttft_percentile_ms:,.1f}"),
+                (f"p{p.latency_percentile:g} TPOT, ms (Poisson arrivals)", f"{p.tpot_percentile_ms:,.2f}"),
+            ]
+            if p.latency_percentile is not None
+            and p.ttft_percentile_ms is not None
+            and p.tpot_percentile_ms is not None
+            else []
+        ),
         ("concurrent requests (batch)", f"{p.batch_size:,} (memory allows {p.max_batch_size:,})"),
         (
             "parallelism",

@@ -6,16 +6,18 @@ What the plan provides today and how it maps (see docs/governance.md, "Wiring in
   location tokens are expanded to the cloud regions (``provider:region``) and the owned site
   (``on_prem:<grid zone>``) they cover, using the plan's catalogue inputs;
 - placements: each served workload's cloud offer and/or owned site; accelerators per placement
-  are the pool's peak (owned devices, and cloud busy hours / 8760 h) split evenly over the pool's
-  workloads (an approximation: the plan does not report devices per workload);
+  are the workload's own peak devices (``placements[].peak_devices``); a workload of a partly owned
+  hybrid pool has the pool's owned share of its peak on the site and the rest in the cloud;
 - years: spend (total minus the plan's own ``risk_mitigation`` line), energy, emissions, water;
   capacity = owned devices + average cloud devices; peak demand is not reported by the plan yet
   (``None``: the headroom check is skipped);
 - models: training and fine-tuning workloads, compute = model FLOPs per token (training, at the
   workload's sequence length) x tokens per run; training time and accelerator-hours from the
-  plan's training runs; energy per run is not reported by the plan yet;
+  plan's training runs; energy per run from the plan's ``energy_mwh_per_run`` (accelerator-hours x
+  busy kW x PUE);
 - owned site and hardware: from the on-prem site and the pools' owned devices (useful life =
-  ``server_depreciation_years``); scale-up spending: each year's CapEx, dated 1 January;
+  ``server_depreciation_years``); scale-up spending: the hybrid's server orders dated by the
+  optimiser's purchase periods, other CapEx dated 1 January of its year;
 - the rest (evidence, attestations, pilot gate, targets, budgets, workload flags) from the
   scenario's ``governance:`` section (:class:`GovernanceSettings`).
 """
@@ -148,6 +150,7 @@ def _models(plan: Plan, settings: GovernanceSettings) -> tuple[ModelFacts, ...]:
                     base_model_is_own=g.base_model_is_own if g else False,
                     training_time_h=float(days) * 24.0 if days is not None else None,
                     accelerator_hours=run.get("accelerator_hours_per_run"),
+                    energy_mwh=run.get("energy_mwh_per_run"),
                     placed_on_eu_market=g.placed_on_eu_market if g else True,
                 )
             )
@@ -157,15 +160,24 @@ def _models(plan: Plan, settings: GovernanceSettings) -> tuple[ModelFacts, ...]:
 def _deployment(plan: Plan, d: Any, inputs: PlanInputs, settings: GovernanceSettings) -> DeploymentFacts:
     years = [c.year for c in d.cash_flows]
     site_region = _site_region(inputs)
+    # devices per workload: its own peak; where a pool is partly owned, the owned share of the pool's
+    # peak (owned devices over the summed peaks of its workloads) is on the site and the rest in the cloud
+    peak = {p["workload"]: max(p.get("peak_devices") or [0.0]) for p in d.placements}
+    owned_share: dict[str, float] = {}
+    for pool in d.pools:
+        total = sum(peak.get(w, 0.0) for w in pool["workloads"])
+        share = min(1.0, max(pool["owned_devices"], default=0.0) / total) if total > 0 else 0.0
+        for wid in pool["workloads"]:
+            owned_share[wid] = share
     owned_cap: dict[str, float] = {}
     cloud_cap: dict[str, float] = {}
-    for pool in d.pools:
-        n = max(1, len(pool["workloads"]))
-        for wid in pool["workloads"]:
-            owned_cap[wid] = owned_cap.get(wid, 0.0) + max(pool["owned_devices"], default=0.0) / n
-            cloud_cap[wid] = (
-                cloud_cap.get(wid, 0.0) + max(pool["cloud_busy_hours"], default=0.0) / HOURS_PER_YEAR / n
-            )
+    for p in d.placements:
+        wid = p["workload"]
+        if p["owned"] and p["cloud"]:
+            owned_cap[wid] = peak.get(wid, 0.0) * owned_share.get(wid, 0.0)
+            cloud_cap[wid] = peak.get(wid, 0.0) - owned_cap[wid]
+        else:
+            owned_cap[wid] = cloud_cap[wid] = peak.get(wid, 0.0)
     placements = []
     for p in d.placements:
         if not p["served"] or p["api"]:
@@ -251,11 +263,7 @@ def _deployment(plan: Plan, d: Any, inputs: PlanInputs, settings: GovernanceSett
                         committed_until_year=used[-1],
                     )
                 )
-    scale_up = tuple(
-        SpendItem(date=date(c.year, 1, 1), usd=c.capex_usd, line="capex")
-        for c in d.cash_flows
-        if c.capex_usd > 0
-    )
+    scale_up = _scale_up(plan, d)
     return DeploymentFacts(
         model=d.model,
         placements=tuple(placements),
@@ -264,6 +272,26 @@ def _deployment(plan: Plan, d: Any, inputs: PlanInputs, settings: GovernanceSett
         hardware=tuple(hardware),
         scale_up_spend=scale_up,
     )
+
+
+def _scale_up(plan: Plan, d: Any) -> tuple[SpendItem, ...]:
+    """Scale-up spending: the hybrid's server orders dated by the optimiser's purchase periods (the
+    first day of the ordering period); other deployments (and years without an order) each year's
+    CapEx dated 1 January."""
+    items: list[SpendItem] = []
+    cap = plan.capacity_plan if d.model == "hybrid" else None
+    if cap is not None and cap.purchases:
+        from stackplan.roadmap.timeline import period_start
+
+        per = cap.problem.periods
+        for pur in cap.purchases:
+            when = period_start(per, pur.period)
+            items.append(SpendItem(date=when, usd=pur.capex_usd, line="onprem_servers"))
+    for c in d.cash_flows:
+        rest = c.capex_usd - sum(i.usd for i in items if i.date.year == c.year)
+        if rest > 1e-6 * max(1.0, c.capex_usd):
+            items.append(SpendItem(date=date(c.year, 1, 1), usd=rest, line="capex"))
+    return tuple(sorted(items, key=lambda i: i.date))
 
 
 def facts_from_plan(plan: Plan, *, inputs: PlanInputs | None = None) -> GovernanceFacts:

@@ -9,11 +9,10 @@ objects of :mod:`.problem`. The formulation is written out in ``docs/optimizatio
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from stackplan.errors import InvalidInputError
-from stackplan.optimize.build import BuiltModel, FirstStage, build_model
-from stackplan.optimize.explain import explain_infeasibility
+from stackplan.optimize.coefficients import FirstStage
 from stackplan.optimize.extract import (
     COST_LINES,
     CapacityPlan,
@@ -39,6 +38,26 @@ from stackplan.optimize.problem import (
     make_periods,
 )
 from stackplan.optimize.solve import SolveInfo, SolveOptions, solve_built, solve_problem
+
+if TYPE_CHECKING:
+    from stackplan.optimize.build import BuiltModel, build_model
+    from stackplan.optimize.explain import explain_infeasibility
+
+#: Names imported on first use: they import linopy (about 0.5 s), which a plan does not need.
+_LAZY = {
+    "BuiltModel": "stackplan.optimize.build",
+    "build_model": "stackplan.optimize.build",
+    "explain_infeasibility": "stackplan.optimize.explain",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'stackplan.optimize' has no attribute {name!r}")
+
 
 __all__ = [
     "COST_LINES",
@@ -105,6 +124,8 @@ def near_optimal(
         )
     if minimise not in ("carbon", "commitment"):
         raise InvalidInputError("minimise", "unknown metric", minimise, "use 'carbon' or 'commitment'")
+    from stackplan.optimize.build import build_model
+    from stackplan.optimize.explain import explain_infeasibility
     from stackplan.optimize.solve import _info, _rounded, first_stage_of
 
     opts = options or SolveOptions()

@@ -38,11 +38,17 @@ from typing import Any
 
 import linopy
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
-from stackplan.optimize.coefficients import MODES, TERMS, Array, Coefficients, coefficients
+from stackplan.optimize.coefficients import (
+    MODES,
+    TERMS,
+    Coefficients,
+    FirstStage,
+    coefficients,
+    unservable,
+)
 from stackplan.optimize.problem import CapacityProblem
 
 __all__ = ["RELAXABLE", "BuiltModel", "FirstStage", "build_model", "unservable"]
@@ -61,14 +67,6 @@ RELAXABLE: tuple[str, ...] = (
     "Carbon-cap-horizon",
     "Pilot-gate",
 )
-
-
-@dataclass(frozen=True, eq=False)
-class FirstStage:
-    """Fixed first-stage decisions: servers ordered ``buy[i,t]`` and accelerators committed ``commit[o,k,t]``."""
-
-    buy: Array
-    commit: Array
 
 
 @dataclass(eq=False)
@@ -426,21 +424,6 @@ def define_objective(
 #: In the infeasibility explanation, serving less demand is penalised this many times more than
 #: relaxing a cap by the same fraction, so that the explanation names the caps that stand in the way.
 _DEMAND_WEIGHT = 100.0
-
-
-def unservable(coef: Coefficients) -> list[tuple[int, int, int]]:
-    """(w, t, s) with positive demand that no source can serve at all (no allowed type or location).
-
-    Such a row of ``Demand-balance`` has no variable; a solver would drop it silently, so the
-    caller must treat it as infeasible unless unmet demand is allowed.
-    """
-    can: npt.NDArray[np.bool_] = np.zeros(len(coef.workload_names), dtype=bool)
-    if coef.opt_keys:
-        can |= (coef.speed_onprem > 0).any(axis=0)
-    if coef.offer_keys:
-        can |= (coef.allow_cloud > 0).any(axis=(0, 1))
-    w, t, s = np.nonzero((coef.demand > 0) & ~can[:, None, None])
-    return list(zip(w.tolist(), t.tolist(), s.tolist(), strict=True))
 
 
 def build_model(

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from stackplan.optimize.problem import CapacityProblem
 
-__all__ = ["MODES", "TERMS", "Coefficients", "coefficients"]
+__all__ = ["MODES", "TERMS", "Coefficients", "FirstStage", "coefficients", "unservable"]
 
 #: Commitment terms ``k`` and their length [years].
 TERMS: dict[str, int] = {"1y": 1, "3y": 3}
@@ -259,3 +259,26 @@ def coefficients(problem: CapacityProblem) -> Coefficients:
 
 def _nan(value: float | None) -> float:
     return math.nan if value is None else float(value)
+
+
+@dataclass(frozen=True, eq=False)
+class FirstStage:
+    """Fixed first-stage decisions: servers ordered ``buy[i,t]`` and accelerators committed ``commit[o,k,t]``."""
+
+    buy: Array
+    commit: Array
+
+
+def unservable(coef: Coefficients) -> list[tuple[int, int, int]]:
+    """(w, t, s) with positive demand that no source can serve at all (no allowed type or location).
+
+    Such a row of ``Demand-balance`` has no variable; a solver would drop it silently, so the
+    caller must treat it as infeasible unless unmet demand is allowed.
+    """
+    can: npt.NDArray[np.bool_] = np.zeros(len(coef.workload_names), dtype=bool)
+    if coef.opt_keys:
+        can |= (coef.speed_onprem > 0).any(axis=0)
+    if coef.offer_keys:
+        can |= (coef.allow_cloud > 0).any(axis=(0, 1))
+    w, t, s = np.nonzero((coef.demand > 0) & ~can[:, None, None])
+    return list(zip(w.tolist(), t.tolist(), s.tolist(), strict=True))

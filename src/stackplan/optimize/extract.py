@@ -10,15 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from stackplan.optimize.build import BuiltModel
-from stackplan.optimize.coefficients import MODES, TERMS, Array
+from stackplan.optimize.coefficients import MODES, TERMS, Array, Coefficients
 from stackplan.optimize.problem import CapacityProblem
 from stackplan.optimize.solve import SolveInfo, first_stage_of
+
+if TYPE_CHECKING:  # pandas and linopy only when used
+    import pandas as pd
+
+    from stackplan.optimize.build import BuiltModel
 
 __all__ = [
     "COST_LINES",
@@ -30,6 +33,7 @@ __all__ = [
     "UnmetRow",
     "UtilisationRow",
     "extract_plan",
+    "plan_from_arrays",
 ]
 
 #: Cost lines of the plan [USD, nominal per period]; residual value is negative (money back).
@@ -160,12 +164,16 @@ class CapacityPlan:
     # --- views (new objects each call; the plan itself never changes) ----------------------------
     def cost_frame(self) -> pd.DataFrame:
         """Cost rows as a DataFrame (scenario, period, year, line, usd)."""
+        import pandas as pd
+
         return pd.DataFrame(
             [r.__dict__ for r in self.costs], columns=["scenario", "period", "year", "line", "usd"]
         )
 
     def mix_frame(self) -> pd.DataFrame:
         """Mix rows as a DataFrame."""
+        import pandas as pd
+
         cols = ["scenario", "period", "source", "mode", "workload", "accelerator_hours"]
         return pd.DataFrame([r.__dict__ for r in self.mix], columns=cols)
 
@@ -247,9 +255,7 @@ def _solution(built: BuiltModel, name: str, shape: tuple[int, ...]) -> Array:
 
 def extract_plan(built: BuiltModel, info: SolveInfo) -> CapacityPlan:
     """Read the solution of ``built`` into a :class:`CapacityPlan`."""
-    problem = built.problem
     c = built.coef
-    per = problem.periods
     n_i, n_o, n_w, n_t, n_s = (
         len(c.opt_keys),
         len(c.offer_keys),
@@ -258,10 +264,36 @@ def extract_plan(built: BuiltModel, info: SolveInfo) -> CapacityPlan:
         len(c.scenario_names),
     )
     fs = first_stage_of(built)
-    buy, commit = fs.buy, fs.commit
-    use_on = _solution(built, "Onprem-use", (n_i, n_w, n_t, n_s))
-    use_cl = _solution(built, "Cloud-use", (n_o, len(MODES), n_w, n_t, n_s))
-    unmet = _solution(built, "Demand-unmet", (n_w, n_t, n_s))
+    return plan_from_arrays(
+        built.problem,
+        c,
+        info,
+        buy=fs.buy,
+        commit=fs.commit,
+        use_on=_solution(built, "Onprem-use", (n_i, n_w, n_t, n_s)),
+        use_cl=_solution(built, "Cloud-use", (n_o, len(MODES), n_w, n_t, n_s)),
+        unmet=_solution(built, "Demand-unmet", (n_w, n_t, n_s)),
+    )
+
+
+def plan_from_arrays(
+    problem: CapacityProblem,
+    c: Coefficients,
+    info: SolveInfo,
+    *,
+    buy: Array,
+    commit: Array,
+    use_on: Array,
+    use_cl: Array,
+    unmet: Array,
+) -> CapacityPlan:
+    """A :class:`CapacityPlan` from solution arrays: ``buy`` [i,t] servers, ``commit`` [o,k,t],
+    ``use_on`` [i,w,t,s], ``use_cl`` [o,m,w,t,s] accelerator-hours and ``unmet`` [w,t,s]."""
+    per = problem.periods
+    n_i, n_o, n_w, n_t = len(c.opt_keys), len(c.offer_keys), len(c.workload_names), c.n_t
+    use_on = np.where(use_on < _EPS, 0.0, use_on)
+    use_cl = np.where(use_cl < _EPS, 0.0, use_cl)
+    unmet = np.where(unmet < _EPS, 0.0, unmet)
 
     fleet = np.einsum("itu,iu->it", c.fleet_window, buy) if n_i else np.zeros((0, n_t))
     active = np.einsum("ktu,oku->okt", c.commit_window, commit) if n_o else np.zeros((0, 2, n_t))

@@ -18,14 +18,17 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from stackplan.errors import InfeasibleError, InvalidInputError, SolverError
-from stackplan.optimize.build import BuiltModel, FirstStage, build_model, unservable
+from stackplan.optimize.coefficients import FirstStage, unservable
 from stackplan.optimize.problem import CapacityProblem
+
+if TYPE_CHECKING:  # linopy is imported only when a model is built
+    from stackplan.optimize.build import BuiltModel
 
 __all__ = [
     "DEFAULT_TIME_LIMIT_S",
@@ -228,6 +231,8 @@ def solve_problem(
     nearest whole unit, operations are re-solved for each, and the cheaper feasible one is kept; if
     neither is feasible (a cap on power, space or budget), they are rounded down.
     """
+    from stackplan.optimize.build import build_model
+
     options = options or SolveOptions()
     built = build_model(problem, integer=options.integer_purchases)
     if problem.unmet_penalty_usd_per_ref_hour is None and unservable(built.coef):

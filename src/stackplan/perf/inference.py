@@ -19,7 +19,14 @@ from stackplan.catalog.serving import ServingFramework, get_inference_efficiency
 from stackplan.errors import DoesNotFitError, InvalidInputError, StackplanError
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
-from stackplan.perf.inference_model import iteration_time_s, steady_state
+from stackplan.perf.inference_model import (
+    SteadyState,
+    iteration_time_s,
+    poisson_tail_latency,
+    speculative_tokens_per_step,
+    steady_state,
+    tail_concurrency,
+)
 from stackplan.perf.inference_setup import (
     Parallelism,
     bytes_per_element,
@@ -99,6 +106,9 @@ class InferencePrediction:
     """A serving prediction for one model on ``count`` accelerators (immutable, keeps its inputs).
 
     Rates are for the whole system (all replicas); latencies are means at steady state.
+    With ``latency_percentile`` the requests arrive as a Poisson stream (an open loop at the
+    same mean concurrency) and ``ttft_percentile_ms`` / ``tpot_percentile_ms`` are that
+    percentile of TTFT and per-request TPOT; the latency targets then apply to them.
     ``burst_ttft_ms`` is the mean TTFT when all ``batch_size`` requests arrive at once (a cold
     start, or a benchmark's first wave). ``kv_cache_gib`` and ``memory_gib_per_device`` are per
     device at ``batch_size``.
@@ -129,6 +139,9 @@ class InferencePrediction:
     prefix_cache_hit_rate: float = 0.0
     speculative: SpeculativeDecoding | None = None
     disaggregated: Disaggregation | None = None
+    latency_percentile: float | None = None
+    ttft_percentile_ms: float | None = None
+    tpot_percentile_ms: float | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -164,6 +177,9 @@ class InferencePrediction:
             "count": self.count,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
+            "latency_percentile": self.latency_percentile,
+            "ttft_percentile_ms": self.ttft_percentile_ms,
+            "tpot_percentile_ms": self.tpot_percentile_ms,
             "notes": list(self.notes),
         }
 
@@ -274,6 +290,16 @@ class _Option:
     burst_ttft_s: float
     tpot_s: float
     max_batch_per_replica: int
+    ttft_tail_s: float | None = None
+    tpot_tail_s: float | None = None
+
+    def ttft_for_targets(self) -> float:
+        """TTFT the targets apply to: the percentile when one was asked for, else the mean [s]."""
+        return self.ttft_s if self.ttft_tail_s is None else self.ttft_tail_s
+
+    def tpot_for_targets(self) -> float:
+        """TPOT the targets apply to: the percentile when one was asked for, else the mean [s]."""
+        return self.tpot_s if self.tpot_tail_s is None else self.tpot_tail_s
 
 
 def _evaluate(
@@ -290,6 +316,7 @@ def _evaluate(
     batch_size: int | None,
     hit: float,
     speculative: SpeculativeDecoding | None,
+    percentile: float | None = None,
 ) -> tuple[list[_Option], float]:
     """All concurrency points of one configuration; also the memory it needs at concurrency 1 [GiB]."""
     w_b, kv_b = bytes_per_element(precision), bytes_per_element(kv_precision)
@@ -322,21 +349,42 @@ def _evaluate(
     cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b)
     eff = get_inference_efficiency(acc.id, precision)
     rates = device_rates(acc, eff, get_inference_efficiency(acc.id, "bf16"), fw, precision=precision, par=par)
-    st = steady_state(
-        cost,
-        rates,
-        concurrency=grid,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        prefill_chunk_tokens=fw.prefill_chunk_tokens,
-        scheduling=fw.scheduling,
-        cohort_prompts=fw.prompt_cohorts,
-        chunked_prefill=fw.chunked_prefill,
-        prefix_hit_rate=hit,
-        draft_tokens=speculative.draft_tokens if speculative else 0,
-        acceptance_rate=speculative.acceptance_rate if speculative else 0.0,
-        draft_cost_fraction=speculative.draft_cost_fraction if speculative else 0.0,
-    )
+
+    def state_at(concurrency: np.ndarray) -> SteadyState:
+        return steady_state(
+            cost,
+            rates,
+            concurrency=concurrency,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            prefill_chunk_tokens=fw.prefill_chunk_tokens,
+            scheduling=fw.scheduling,
+            cohort_prompts=fw.prompt_cohorts,
+            chunked_prefill=fw.chunked_prefill,
+            prefix_hit_rate=hit,
+            draft_tokens=speculative.draft_tokens if speculative else 0,
+            acceptance_rate=speculative.acceptance_rate if speculative else 0.0,
+            draft_cost_fraction=speculative.draft_cost_fraction if speculative else 0.0,
+        )
+
+    st = state_at(grid)
+    ttft_tail: list[float | None] = [None] * grid.size
+    tpot_tail: list[float | None] = [None] * grid.size
+    if percentile is not None:
+        tail = poisson_tail_latency(
+            grid,
+            st,
+            state_at(tail_concurrency(grid, percentile)),
+            output_tokens=output_tokens,
+            percentile=percentile,
+            max_concurrency=float(b_max),
+            tokens_per_step=(
+                speculative_tokens_per_step(speculative.draft_tokens, speculative.acceptance_rate)
+                if speculative
+                else 1.0
+            ),
+        )
+        ttft_tail, tpot_tail = [float(v) for v in tail.ttft_s], [float(v) for v in tail.tpot_s]
     # Concurrency beyond what memory holds waits for a slot (Little's law): each extra round of
     # ``B_max`` requests waits one request lifetime before it is admitted.
     wait_s = (queued - 1.0) * st.request_latency_s
@@ -352,9 +400,19 @@ def _evaluate(
             burst_ttft_s=float(bt + w),
             tpot_s=float(tp),
             max_batch_per_replica=b_max,
+            ttft_tail_s=None if tq is None else tq + float(w),
+            tpot_tail_s=pq,
         )
-        for b, thr, tt, bt, tp, w in zip(
-            grid, st.output_tokens_per_s, st.ttft_s, st.burst_ttft_s, st.tpot_s, wait_s, strict=True
+        for b, thr, tt, bt, tp, w, tq, pq in zip(
+            grid,
+            st.output_tokens_per_s,
+            st.ttft_s,
+            st.burst_ttft_s,
+            st.tpot_s,
+            wait_s,
+            ttft_tail,
+            tpot_tail,
+            strict=True,
         )
     ]
     return opts, mem1.total_gib
@@ -412,6 +470,7 @@ def predict_inference(
     speculative: SpeculativeDecoding | None = None,
     disaggregated: Disaggregation | None = None,
     framework: str | ServingFramework = "auto",
+    latency_percentile: float | None = None,
 ) -> InferencePrediction:
     """Predict serving throughput, latency and memory of ``model`` on ``count`` ``accelerator`` s.
 
@@ -444,6 +503,10 @@ def predict_inference(
         ``trtllm``, ``vllm``, ``sglang`` or ``auto`` (TensorRT-LLM on NVIDIA, vLLM elsewhere), or a
         :class:`~stackplan.catalog.serving.ServingFramework` with deployment settings of its own
         (e.g. a token budget or batch cap that differs from the framework defaults).
+    latency_percentile
+        When given (e.g. 99), requests arrive as a Poisson stream and the latency targets apply
+        to this percentile of TTFT and per-request TPOT (MLPerf Server: p99) instead of the
+        means (:func:`~stackplan.perf.inference_model.poisson_tail_latency`).
 
     Raises
     ------
@@ -462,6 +525,10 @@ def predict_inference(
         max_tpot_ms,
         speculative,
     )
+    if latency_percentile is not None and not 50.0 <= latency_percentile < 100.0:
+        raise InvalidInputError(
+            "--latency-percentile", "must be in [50, 100)", latency_percentile, "e.g. 99 for p99 targets"
+        )
     arch = resolve_model(model)
     acc = get_accelerator(accelerator)
     fw = _framework_for(acc, framework)
@@ -498,6 +565,7 @@ def predict_inference(
             opts, need = _evaluate(
                 arch, acc, fw, count, prec, kv, par, input_tokens=input_tokens, output_tokens=output_tokens,
                 batch_size=batch_size, hit=prefix_cache_hit_rate, speculative=speculative,
+                percentile=latency_percentile,
             )  # fmt: skip
             options.extend(opts)
             smallest_need = min(smallest_need, need)
@@ -528,26 +596,26 @@ def predict_inference(
         feasible = [
             o
             for o in options
-            if (max_ttft_ms is None or o.ttft_s * 1e3 <= max_ttft_ms)
-            and (max_tpot_ms is None or o.tpot_s * 1e3 <= max_tpot_ms)
+            if (max_ttft_ms is None or o.ttft_for_targets() * 1e3 <= max_ttft_ms)
+            and (max_tpot_ms is None or o.tpot_for_targets() * 1e3 <= max_tpot_ms)
         ]
         if not feasible:
-            best_t = min(options, key=lambda o: o.ttft_s)
-            best_p = min(options, key=lambda o: o.tpot_s)
+            best_t = min(options, key=lambda o: o.ttft_for_targets())
+            best_p = min(options, key=lambda o: o.tpot_for_targets())
             wanted = " and ".join(
-                f"{name} <= {v:g} ms"
+                f"{'' if latency_percentile is None else f'p{latency_percentile:g} '}{name} <= {v:g} ms"
                 for name, v in (("TTFT", max_ttft_ms), ("TPOT", max_tpot_ms))
                 if v is not None
             )
             raise LatencyTargetsError(
                 f"no configuration of {count} x {acc.id} meets {wanted}. Best TTFT reachable: "
-                f"{best_t.ttft_s * 1e3:,.1f} ms at {best_t.throughput:,.0f} output tokens/s "
+                f"{best_t.ttft_for_targets() * 1e3:,.1f} ms at {best_t.throughput:,.0f} output tokens/s "
                 f"({best_t.par.label()}, {best_t.precision}, batch {best_t.batch_per_replica * best_t.replicas:.0f}); "
-                f"best TPOT reachable: {best_p.tpot_s * 1e3:,.2f} ms at {best_p.throughput:,.0f} output tokens/s "
+                f"best TPOT reachable: {best_p.tpot_for_targets() * 1e3:,.2f} ms at {best_p.throughput:,.0f} output tokens/s "
                 f"({best_p.par.label()}, {best_p.precision}, batch {best_p.batch_per_replica * best_p.replicas:.0f}). "
                 "Fix: relax --max-ttft-ms / --max-tpot-ms or add devices.",
-                best_ttft_ms=best_t.ttft_s * 1e3,
-                best_tpot_ms=best_p.tpot_s * 1e3,
+                best_ttft_ms=best_t.ttft_for_targets() * 1e3,
+                best_tpot_ms=best_p.tpot_for_targets() * 1e3,
                 throughput=best_p.throughput,
             )
     else:
@@ -557,7 +625,7 @@ def predict_inference(
     return _prediction(
         arch, acc, fw, best, count=count, model_name=model_name, mode=mode, input_tokens=input_tokens,
         output_tokens=output_tokens, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms,
-        hit=prefix_cache_hit_rate, speculative=speculative,
+        hit=prefix_cache_hit_rate, speculative=speculative, percentile=latency_percentile,
     )  # fmt: skip
 
 
@@ -578,6 +646,7 @@ def _prediction(
     speculative: SpeculativeDecoding | None,
     disaggregated: Disaggregation | None = None,
     notes: tuple[str, ...] = (),
+    percentile: float | None = None,
 ) -> InferencePrediction:
     mem = memory_per_device(
         arch,
@@ -621,6 +690,9 @@ def _prediction(
         prefix_cache_hit_rate=hit,
         speculative=speculative,
         disaggregated=disaggregated,
+        latency_percentile=percentile,
+        ttft_percentile_ms=None if o.ttft_tail_s is None else o.ttft_tail_s * 1e3,
+        tpot_percentile_ms=None if o.tpot_tail_s is None else o.tpot_tail_s * 1e3,
         notes=notes,
     )
 

@@ -30,6 +30,7 @@ decode). Yu et al., "Orca", OSDI 2022 (iteration-level continuous batching). Dee
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -39,11 +40,14 @@ __all__ = [
     "DeviceRates",
     "ServingCost",
     "SteadyState",
+    "TailLatency",
     "allreduce_time_s",
     "expected_distinct_experts",
     "iteration_time_s",
+    "poisson_tail_latency",
     "speculative_tokens_per_step",
     "steady_state",
+    "tail_concurrency",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -556,3 +560,109 @@ def _attention_dp_steady_state(
     ttft = own * t_h + rho / (2.0 * (1.0 - rho)) * dt * i_p / c_r + 0.5 * t_d
     burst_ttft = (np.maximum(n_r, 1.0) + 1.0) / 2.0 * t_h
     return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens)
+
+
+#: Autocorrelation factor of the number of requests in service averaged over one request's
+#: lifetime under Poisson arrivals and a fixed service time (M/D/infinity): the time-average of a
+#: Poisson(B) count over a window equal to the service time has variance ``2/3 B`` [-].
+MEAN_CONCURRENCY_VARIANCE_FACTOR = 2.0 / 3.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TailLatency:
+    """Percentile latencies under Poisson arrivals at a mean concurrency ``B`` (arrays over ``B``).
+
+    Attributes
+    ----------
+    ttft_s, tpot_s
+        The percentile TTFT and per-request TPOT [s].
+    arrival_rate_per_s
+        Poisson arrival rate ``lambda = B / latency`` of the instance [1/s].
+    prefill_utilisation
+        Share of time the instance spends on prompt work, ``rho = lambda S`` [-].
+    """
+
+    ttft_s: FloatArray
+    tpot_s: FloatArray
+    arrival_rate_per_s: FloatArray
+    prefill_utilisation: FloatArray
+
+
+def poisson_tail_latency(
+    concurrency: ArrayLike,
+    mean: SteadyState,
+    high: SteadyState,
+    *,
+    output_tokens: int,
+    percentile: float,
+    max_concurrency: float,
+    tokens_per_step: float = 1.0,
+) -> TailLatency:
+    """Percentile TTFT and TPOT of an open loop with Poisson arrivals at mean concurrency ``B``.
+
+    ``mean`` is the steady state at ``B`` and ``high`` the steady state at
+    ``B_hi = B + z sqrt(2/3 B)`` (``z`` the standard-normal quantile of ``percentile``). Arrivals at
+    ``lambda = B / L`` (Little's law, ``L`` the mean request latency). Three sources of spread:
+
+    * **Prompts landing during a request's decode.** Their number ``K`` is Poisson with mean
+      ``m = lambda (O - 1) TPOT ~ B - 1``; each adds the prefill work ``S`` it costs the shared
+      iteration stream, which the steady state gives as ``S = (TPOT - t_d / tau)(O - 1) / (B - 1)``.
+      The per-request TPOT percentile is ``TPOT(B_hi) + z sqrt(m) S / (O - 1)``: the prompt count
+      at its quantile (normal approximation of the Poisson) on top of the mean TPOT at the
+      concurrency quantile (a request averages the number in service over its lifetime, a
+      Poisson(B) count with variance ``2/3 B`` for a fixed service time).
+    * **Waiting for prefill.** Prompts queue for the prefill share of the iterations, an M/D/1
+      queue of utilisation ``rho = lambda S`` (fixed prompt length): Pollaczek-Khinchine mean wait
+      ``W = rho S / (2 (1 - rho))``, exponential tail ``P(wait > t) = rho exp(-rho t / W)``, so
+      ``W_q = W / rho ln(rho / (1 - q))`` when ``rho > 1 - q`` (else 0). The iteration in flight
+      at arrival adds a residual uniform on ``[0, t_h]``: ``q t_h`` at the quantile.
+      ``TTFT_q = TTFT + (W_q - W) + (q - 1/2) t_h``.
+    * **Waiting for a slot.** The number of requests in the system is Poisson(B) (M/G/infinity);
+      beyond the ``K`` requests memory holds, the ``N_q - K`` extra requests
+      (``N_q = B + z sqrt(B)``) wait for slots that free at ``K / L`` per second:
+      ``(N_q - K) L / K``.
+
+    References: Kleinman, "Queueing Systems" vol. 1 (1975), M/G/1 Pollaczek-Khinchine mean wait
+    and M/G/infinity occupancy; Kingman, "The single server queue in heavy traffic" (1961),
+    exponential waiting-time tail; MLPerf Inference rules (Server scenario: Poisson query
+    arrivals, TTFT/TPOT constraints at the 99th percentile).
+    """
+    q = float(percentile) / 100.0
+    if not 0.5 <= q < 1.0:
+        raise ValueError(f"percentile must be in [50, 100), got {percentile}")
+    z = NormalDist().inv_cdf(q)
+    bsz = np.asarray(concurrency, dtype=np.float64)
+    o_steps = max(float(output_tokens) - 1.0, 1.0)
+    latency = mean.request_latency_s
+    lam = bsz / np.maximum(latency, 1e-30)
+    others = np.maximum(bsz - 1.0, 0.0)
+    decode_part = mean.decode_iteration_s / tokens_per_step
+    prefill_per_prompt = np.where(
+        others > 0, np.maximum(mean.tpot_s - decode_part, 0.0) * o_steps / np.maximum(others, 1.0), 0.0
+    )
+    tpot_q = np.maximum(high.tpot_s, mean.tpot_s) + z * np.sqrt(others) * prefill_per_prompt / o_steps
+    rho = np.clip(lam * prefill_per_prompt, 0.0, 0.99)
+    wait_mean = rho * prefill_per_prompt / (2.0 * (1.0 - rho))
+    tail = np.log(np.maximum(rho, 1e-30) / (1.0 - q))
+    wait_q = np.where(rho > 1.0 - q, wait_mean / np.maximum(rho, 1e-30) * tail, 0.0)
+    excess = np.maximum(bsz + z * np.sqrt(bsz) - float(max_concurrency), 0.0)
+    slot_wait = excess * latency / max(float(max_concurrency), 1.0)
+    ttft_q = (
+        mean.ttft_s + np.maximum(wait_q - wait_mean, 0.0) + (q - 0.5) * mean.prefill_iteration_s + slot_wait
+    )
+    return TailLatency(
+        ttft_s=np.asarray(ttft_q, dtype=np.float64),
+        tpot_s=np.asarray(tpot_q, dtype=np.float64),
+        arrival_rate_per_s=np.asarray(lam, dtype=np.float64),
+        prefill_utilisation=np.asarray(rho, dtype=np.float64),
+    )
+
+
+def tail_concurrency(concurrency: ArrayLike, percentile: float) -> FloatArray:
+    """``B + z sqrt(2/3 B)``: the mean concurrency one request sees at the ``percentile`` [-].
+
+    See :func:`poisson_tail_latency` (``MEAN_CONCURRENCY_VARIANCE_FACTOR``).
+    """
+    z = NormalDist().inv_cdf(float(percentile) / 100.0)
+    b = np.asarray(concurrency, dtype=np.float64)
+    return np.asarray(b + z * np.sqrt(MEAN_CONCURRENCY_VARIANCE_FACTOR * b), dtype=np.float64)

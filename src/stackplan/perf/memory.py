@@ -120,6 +120,7 @@ def activation_bytes_per_layer(
     sequence_parallel: bool,
     dropout: bool,
     flash_attention: bool,
+    frozen_mlp_input: bool = False,
 ) -> FloatArray:
     """Activation memory one transformer layer keeps for one micro-batch [B] (Korthikanti et al. 2022).
 
@@ -147,6 +148,10 @@ def activation_bytes_per_layer(
     sequence_parallel, dropout, flash_attention
         Megatron sequence parallelism; dropout masks stored (1 B per element); fused attention
         (no ``s^2`` tensors, FlashAttention, Dao et al. 2022).
+    frozen_mlp_input
+        The MLP's first weight is frozen and has no adapter (LoRA on attention only): its input is
+        needed for no weight gradient and is not kept (``B h`` per token less; the caller drops the
+        activation output from ``mlp_stored_width`` likewise).
 
     Notes
     -----
@@ -165,7 +170,8 @@ def activation_bytes_per_layer(
     # parts that are split by tensor parallelism in any case
     split = b * (q_width + k_width + v_width + attn_out_width) + b * np.asarray(mlp_stored_width)
     # parts split only with sequence parallelism: norm inputs, QKV and MLP inputs, dropout masks
-    replicated = 2 * b * hidden + 2 * b * hidden + 2 * mask * hidden
+    inputs = 1.0 if frozen_mlp_input else 2.0  # QKV input, MLP input
+    replicated = 2 * b * hidden + inputs * b * hidden + 2 * mask * hidden
     if flash_attention:
         scores = np.zeros_like(n)
     else:

@@ -21,9 +21,11 @@ from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
 from stackplan.perf.search import SearchResult, search
 from stackplan.perf.training import (
+    LORA_TARGETS,
     RECOMPUTE_CODES,
     SOFTWARE_STACKS,
     Configs,
+    LoraTargets,
     Precision,
     SoftwareStack,
     StepArrays,
@@ -99,6 +101,8 @@ class TrainingPrediction:
     software: str
     goodput: float
     lora_rank: int
+    lora_targets: str
+    document_tokens: int | None
     # chosen parallelism
     tp: int
     pp: int
@@ -181,6 +185,8 @@ class TrainingPrediction:
             "software": self.software,
             "goodput": self.goodput,
             "lora_rank": self.lora_rank,
+            "lora_targets": self.lora_targets,
+            "document_tokens": self.document_tokens,
         }
         out["configuration"] = {
             "virtual_stages": self.virtual_stages,
@@ -398,6 +404,8 @@ def _suggest_fit(
     stack: SoftwareStack,
     fixed_given: bool,
     lora_rank: int = 0,
+    lora_targets: LoraTargets = "all",
+    document_tokens: int | None = None,
 ) -> str:
     """The smallest parallelism (at this count) or device count that fits, as advice text."""
     if fixed_given:
@@ -410,6 +418,8 @@ def _suggest_fit(
             precision=precision,
             stack=stack,
             lora_rank=lora_rank,
+            lora_targets=lora_targets,
+            document_tokens=document_tokens,
         )
         if res.best is not None:
             c = res.configs.take(res.best)
@@ -431,6 +441,8 @@ def _suggest_fit(
             precision=precision,
             stack=stack,
             lora_rank=lora_rank,
+            lora_targets=lora_targets,
+            document_tokens=document_tokens,
         )
         if res.best is not None:
             return f"The smallest power-of-two multiple of --count that fits is {n} devices"
@@ -460,6 +472,8 @@ def predict_training(
     software: str | SoftwareStack = "megatron-core",
     goodput: float = GOODPUT_FACTOR,
     lora_rank: int = 0,
+    lora_targets: str = "all",
+    document_tokens: int | None = None,
 ) -> TrainingPrediction:
     """Predict training time, throughput, efficiency and memory for ``model`` on ``count`` accelerators.
 
@@ -496,6 +510,12 @@ def predict_training(
         every attention and dense-MLP weight matrix: frozen base weights (no weight gradients,
         gradients or optimizer states for them), ~2/3 of the full-training FLOPs
         (:func:`~stackplan.perf.training.model_flops_per_token`).
+    lora_targets
+        ``all`` (default: every attention and dense-MLP weight) or ``qkv`` (the fused QKV projection
+        only, the NeMo 1.x default); see :data:`~stackplan.perf.training.LORA_TARGETS`.
+    document_tokens
+        Mean document length in packed sequences [tokens]; attention runs within documents
+        (``None``: one document per sequence).
 
     Raises
     ------
@@ -536,6 +556,20 @@ def predict_training(
         goodput=goodput,
         lora_rank=lora_rank,
     )
+    if lora_targets not in LORA_TARGETS:
+        raise InvalidInputError(
+            "--lora-targets",
+            "unknown adapter placement",
+            lora_targets,
+            "use one of " + ", ".join(LORA_TARGETS),
+        )
+    if document_tokens is not None and (
+        isinstance(document_tokens, bool) or not isinstance(document_tokens, int) or document_tokens <= 0
+    ):
+        raise InvalidInputError(
+            "--document-tokens", "must be a whole number > 0", document_tokens, "e.g. 200, or leave it out"
+        )
+    targets: LoraTargets = lora_targets  # type: ignore[assignment]
     prec: Precision = precision  # type: ignore[assignment]
     batch = global_batch_seqs if global_batch_seqs is not None else _default_batch(seq_len, count)
     rc = RECOMPUTE_CODES[recompute] if recompute is not None else None
@@ -562,6 +596,8 @@ def predict_training(
         stack=stack,
         sequence_parallel=sequence_parallel,
         lora_rank=lora_rank,
+        lora_targets=targets,
+        document_tokens=document_tokens,
         **fixed,
     )
     seconds = time.perf_counter() - start
@@ -590,6 +626,8 @@ def predict_training(
                 stack=stack,
                 fixed_given=any(val is not None for key, val in fixed.items() if key != "ep"),
                 lora_rank=lora_rank,
+                lora_targets=targets,
+                document_tokens=document_tokens,
             ),
         )
     return _prediction(
@@ -607,6 +645,8 @@ def predict_training(
         stack=stack,
         goodput=goodput,
         lora_rank=lora_rank,
+        lora_targets=targets,
+        document_tokens=document_tokens,
     )
 
 
@@ -624,6 +664,8 @@ def _prediction(
     stack: SoftwareStack,
     goodput: float,
     lora_rank: int,
+    lora_targets: LoraTargets,
+    document_tokens: int | None,
 ) -> TrainingPrediction:
     assert res.best is not None
     i = res.best
@@ -632,7 +674,7 @@ def _prediction(
     step = float(r.step_time_s[i])
     tokens_step = batch * seq_len
     tok_s = tokens_step / step
-    flops_tok = model_flops_per_token(arch, seq_len, lora_rank=lora_rank)
+    flops_tok = model_flops_per_token(arch, seq_len, lora_rank=lora_rank, lora_targets=lora_targets)
     model_tflops = r.model_flops_per_step / step / count / 1e12
     hw_tflops = float(r.hardware_flops_per_step[i]) / step / count / 1e12
     peak = acc.peak_tflops(precision)
@@ -654,6 +696,8 @@ def _prediction(
         software=stack.name,
         goodput=goodput,
         lora_rank=lora_rank,
+        lora_targets=lora_targets,
+        document_tokens=document_tokens,
         tp=int(c.tp[i]),
         pp=int(c.pp[i]),
         dp=int(c.dp[i]),

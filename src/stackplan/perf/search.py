@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from stackplan.catalog.accelerators import Accelerator
 from stackplan.models.architecture import ModelArchitecture
-from stackplan.perf.training import Configs, Precision, SoftwareStack, StepArrays, evaluate
+from stackplan.perf.training import Configs, LoraTargets, Precision, SoftwareStack, StepArrays, evaluate
 
 __all__ = [
     "MAX_MICRO_BATCH",
@@ -170,8 +170,15 @@ def enumerate_configs(
         recompute=recompute,
         zero=zero,
     )
-    grids = np.meshgrid(*axes, indexing="ij", copy=False)
-    t_, p_, c_, e_, v_, b_, r_, z_ = (g.ravel() for g in grids)
+    # prune (tp, pp, cp) combinations that do not divide the device count before expanding the
+    # other axes: same configurations in the same order as the full grid, a fraction of the work
+    t0, p0, c0 = (g.ravel() for g in np.meshgrid(*axes[:3], indexing="ij", copy=False))
+    keep = count % (t0 * p0 * c0) == 0
+    t0, p0, c0 = t0[keep], p0[keep], c0[keep]
+    rest = [g.ravel() for g in np.meshgrid(*axes[3:], indexing="ij", copy=False)]
+    n_rest = rest[0].size
+    t_, p_, c_ = (np.repeat(a, n_rest) for a in (t0, p0, c0))
+    e_, v_, b_, r_, z_ = (np.tile(a, t0.size) for a in rest)
     mp = t_ * p_ * c_
     ok = count % mp == 0
     d_ = np.where(ok, count // np.maximum(mp, 1), 0)
@@ -210,13 +217,15 @@ def search(
     precision: Precision = "bf16",
     stack: SoftwareStack | None = None,
     lora_rank: int = 0,
+    lora_targets: LoraTargets = "all",
+    document_tokens: int | None = None,
     **fixed: int | bool | None,
 ) -> SearchResult:
     """Enumerate (:func:`enumerate_configs`), evaluate all at once, pick the fastest that fits.
 
     ``fixed`` takes the keyword arguments of :func:`enumerate_configs` (``tp``, ``pp``, ...);
-    ``None`` means "search this dimension". ``best`` is ``None`` when nothing fits. ``lora_rank``
-    as in :func:`~stackplan.perf.training.evaluate`.
+    ``None`` means "search this dimension". ``best`` is ``None`` when nothing fits. ``lora_rank``,
+    ``lora_targets`` and ``document_tokens`` as in :func:`~stackplan.perf.training.evaluate`.
     """
     configs = enumerate_configs(
         model,
@@ -234,6 +243,8 @@ def search(
         precision=precision,
         stack=stack,
         lora_rank=lora_rank,
+        lora_targets=lora_targets,
+        document_tokens=document_tokens,
     )
     best: int | None = None
     if configs.size:

@@ -28,6 +28,7 @@ Large Transformer Models", MLSys 2023 (arXiv:2205.05198). Dao, "FlashAttention-2
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -41,6 +42,8 @@ from stackplan.perf import memory as mem
 
 __all__ = [
     "ATTENTION_BACKWARD_FORWARD_RATIO",
+    "ATTENTION_REFERENCE_CHIP",
+    "ATTENTION_TILE_TOKENS",
     "CAUSAL_WORK_FRACTION",
     "ELEMENTWISE_BACKWARD_FORWARD_RATIO",
     "EP_OVERLAP_RESIDUAL_FRACTION",
@@ -48,24 +51,42 @@ __all__ = [
     "FLASH_ATTENTION_RELATIVE_EFFICIENCY",
     "FP8_MATMUL_RELATIVE_EFFICIENCY",
     "FRAMEWORK_OVERHEAD_FRACTION",
+    "GEMM_TILES",
+    "HOST_TIME_PER_FP8_GEMM_S",
     "HOST_TIME_PER_OP_S",
     "KERNEL_OVERHEAD_S",
+    "KERNEL_SWEEP_MATMUL_EFFICIENCY",
+    "LORA_TARGETS",
+    "MEASURED_ATTENTION_TFLOPS",
     "OPTIMIZER_STEP_BYTES_PER_PARAM",
     "RECOMPUTE_CODES",
     "SOFTWARE_STACKS",
     "TP_OVERLAP_RESIDUAL_FRACTION",
     "Configs",
+    "LoraTargets",
     "SoftwareStack",
     "StepArrays",
     "bubble_fraction",
+    "compute_units",
     "evaluate",
+    "flash_attention_relative_efficiency",
     "model_flops_per_token",
+    "packed_attention_work_ratio",
     "single_gemm_time_s",
 ]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 Precision = Literal["bf16", "fp8", "fp4"]
+LoraTargets = Literal["all", "qkv"]
+
+#: LoRA adapter placements [-]: ``all`` puts adapters on every attention and dense-MLP weight
+#: (Hu et al. 2021 apply them to the attention projections; NeMo 2 / Megatron-Bridge default
+#: ``linear_qkv, linear_proj, linear_fc1, linear_fc2``); ``qkv`` only on the fused QKV projection,
+#: the NeMo 1.x default (``peft.lora_tuning.target_modules: ['attention_qkv']``, adapter_dim 32,
+#: NVIDIA/NeMo examples/nlp/language_modeling/tuning/conf/megatron_gpt_finetuning_config.yaml),
+#: which the NeMo 24.07 LoRA benchmarks ran.
+LORA_TARGETS: tuple[str, ...] = ("all", "qkv")
 
 # ---------------------------------------------------------------------------------------- constants
 #: Fixed cost of every kernel on the critical path [s]: launch, prologue/epilogue and the last,
@@ -80,11 +101,57 @@ KERNEL_OVERHEAD_S = 4e-6
 #: same for every chip and stack.
 SUSTAINED_MATMUL_FRACTION = 0.8
 
-#: Tile of a tensor-core GEMM kernel along M and N, and along K [-] (CUTLASS/cuBLAS 128x128x64
-#: tiles; dimensions are padded up to whole tiles: tile quantisation, NVIDIA "Matrix
-#: Multiplication Background User's Guide").
-GEMM_TILE_MN = 128
+#: Output tiles a tensor-core GEMM kernel may use, ``(rows, columns)`` [-]: cuBLAS/CUTLASS Hopper
+#: kernels pick among 128x256, 128x128 and 64x128 CTA tiles by shape; the model takes whichever is
+#: fastest for the shape (tile quantisation: dimensions are padded up to whole tiles, NVIDIA
+#: "Matrix Multiplication Background User's Guide").
+GEMM_TILES: tuple[tuple[int, int], ...] = ((128, 256), (128, 128), (64, 128))
+#: Reduction-dimension granularity of a tile [-] (k is padded to whole 64-wide steps).
 GEMM_TILE_K = 64
+
+#: Streaming multiprocessors (or compute units) per device, over which output tiles are spread in
+#: waves [-] (wave quantisation: a last, partly filled wave costs a whole wave; NVIDIA "Matrix
+#: Multiplication Background User's Guide", sec. "Wave quantization"). From the vendors' data
+#: sheets / whitepapers (H100 SXM 132 SMs, H800 132, H200 132, A100 108, B200 148 (2 x 74),
+#: GB200/GB300 148/160, MI300X 304 CUs, MI325X 304, Gaudi 3 64 MMEs x TPC groups treated as 64).
+#: Chips not listed use :data:`DEFAULT_COMPUTE_UNITS`.
+COMPUTE_UNITS: dict[str, int] = {
+    "a100-sxm-80gb": 108,
+    "h100-sxm": 132,
+    "h800": 132,
+    "h200": 132,
+    "b200": 148,
+    "gb200": 148,
+    "gb300": 160,
+    "mi300x": 304,
+    "mi325x": 304,
+}
+DEFAULT_COMPUTE_UNITS = 132
+
+#: Output tiles times k-splits needed to saturate HBM bandwidth [-]: a GEMM with few output tiles
+#: (small m and n) streams its weights through few SMs unless the kernel splits k; the achievable
+#: bandwidth is ``BW * min(1, tiles * ceil(k / GEMM_SPLIT_K_CHUNK) / GEMM_BANDWIDTH_SATURATION_CTAS)``.
+#: Fitted once on Stackplan's H100 SXM and H200 GEMM sweeps (validation/data/kernels/*_gemm.csv,
+#: 1,152 GEMMs, m = 1..16,384; see docs/training-model.md "GEMM kernel model").
+GEMM_BANDWIDTH_SATURATION_CTAS = 64
+GEMM_SPLIT_K_CHUNK = 2048
+
+#: Exponent of the smooth roofline ``(t_compute^p + t_memory^p)^(1/p)`` [-]: near the ridge point
+#: neither the tensor cores nor the memory system run at full rate (p -> infinity is the hard
+#: ``max`` roofline). Fitted on the same GEMM sweeps (p = 3: median |error| 5% vs 7% for the max).
+GEMM_ROOFLINE_EXPONENT = 3.0
+
+#: Large-GEMM efficiency (sustained TFLOP/s / dense peak) of a single back-to-back GEMM as measured
+#: in Stackplan's kernel sweeps [-], fitted with the tile / wave / bandwidth model above: 0.71 on both
+#: H100 SXM and H200 (large shapes m >= 4096 reach a median of 0.68 of peak, 0.70-0.72 at the best
+#: tile fit; the 700 W power limit holds the clock below boost on long GEMMs). Used by
+#: :func:`single_gemm_time_s` for the chips that have a sweep, instead of the catalogue MAMF
+#: (794.5 of 989 TFLOPS = 0.803, a best-shape maximum, not the sustained rate).
+KERNEL_SWEEP_MATMUL_EFFICIENCY: dict[str, float] = {"h100-sxm": 0.71, "h200": 0.71}
+
+#: Host time to issue one fp8 GEMM (``torch._scaled_mm`` with its scale tensors) [s]: the floor of
+#: the fp8 GEMM timings in the H100 sweep (16.2 us; H200 14.8 us), against 12.4 us for bf16.
+HOST_TIME_PER_FP8_GEMM_S = 16.2e-6
 
 #: fp8 matmul efficiency relative to the bf16 one [-]: median ratio of fp8 to bf16 TFLOP/s (per
 #: unit of peak) over the same large shapes (m >= 4096) in Stackplan's kernel sweeps: 0.889 on
@@ -115,10 +182,47 @@ DENSE_LAYER_OPS_BACKWARD = 28
 MOE_ROUTING_OPS_FORWARD = 30
 MOE_ROUTING_OPS_BACKWARD = 45
 
-#: Fused (flash) attention efficiency relative to the chip's large-GEMM efficiency [-].
-#: FlashAttention-2 reaches 50-73% of A100 peak in the forward pass (Dao 2023, sec. 4.1) against
-#: 87% for large GEMMs; FlashAttention-3 reaches 75% of H100 peak in bf16 (Shah et al. 2024).
+#: Fused (flash) attention forward + backward throughput measured in Stackplan's kernel sweeps
+#: [TFLOP/s, causal FLOPs], by sequence length [tokens]: PyTorch 2.11
+#: ``scaled_dot_product_attention`` (cuDNN / flash backend), bf16, head_dim 128, mean over 16, 32
+#: and 64 heads, 16k tokens per call (validation/data/kernels/<chip>_attention.csv;
+#: ``tests/unit/test_training_attention.py`` checks these against the files).
+MEASURED_ATTENTION_TFLOPS: dict[str, dict[int, float]] = {
+    "h100-sxm": {1024: 257.7, 2048: 358.1, 4096: 432.4, 8192: 495.2},
+    "h200": {1024: 287.8, 2048: 376.9, 4096: 446.1, 8192: 493.6},
+}
+
+#: Chip whose measured attention curve stands for chips without a sweep [-]: its throughput relative
+#: to its own single-GEMM sustained rate (:data:`KERNEL_SWEEP_MATMUL_EFFICIENCY`) is applied to the
+#: other chip's GEMM rate (0.37 at 1k tokens, 0.52 at 2k, 0.62 at 4k, 0.71 at 8k).
+ATTENTION_REFERENCE_CHIP = "h100-sxm"
+
+#: Fused attention efficiency relative to large GEMMs for the 2023-2024 stacks [-]
+#: (FlashAttention-2-class kernels: 50-73% of A100 peak forward, less backward; Dao 2023, sec.
+#: 4.1; on H100 FlashAttention-2 reaches 35-50% of peak against 75% for FlashAttention-3, Shah et
+#: al. 2024). Global calibration constant; stacks with ``measured_attention`` use the measured curve.
 FLASH_ATTENTION_RELATIVE_EFFICIENCY = 0.5
+
+
+def flash_attention_relative_efficiency(accelerator: Accelerator, seq_len: float) -> float:
+    """Fused causal attention (forward + backward) throughput relative to large GEMMs [-].
+
+    ``rel(s) = A_chip(s) / (P_bf16 e_sweep)``: the measured attention throughput at sequence length
+    ``s`` (:data:`MEASURED_ATTENTION_TFLOPS`, linear in ``log2 s`` between the measured lengths,
+    held constant outside 1k-8k) over the same chip's sustained single-GEMM rate
+    (:data:`KERNEL_SWEEP_MATMUL_EFFICIENCY`). Chips without a sweep use the curve of
+    :data:`ATTENTION_REFERENCE_CHIP`. Short sequences are slower (fewer key blocks per query tile,
+    the causal diagonal tiles weigh more). In a step the attention then runs at
+    ``P_bf16 e_step rel(s)``, i.e. with the same in-step/benchmark ratio as the GEMMs.
+    """
+    chip = accelerator.id if accelerator.id in MEASURED_ATTENTION_TFLOPS else ATTENTION_REFERENCE_CHIP
+    table = MEASURED_ATTENTION_TFLOPS[chip]
+    seqs = sorted(table)
+    x = np.log2(np.clip(seq_len, seqs[0], seqs[-1]))
+    tflops = float(np.interp(x, np.log2(np.array(seqs, dtype=np.float64)), [table[q] for q in seqs]))
+    gemm_tflops = 989.0 * KERNEL_SWEEP_MATMUL_EFFICIENCY[chip]  # H100/H200 dense bf16 peak 989 TFLOPS
+    return tflops / gemm_tflops
+
 
 #: Backward-pass work of fused attention relative to its forward pass [-]: two GEMMs forward, five
 #: backward including the recomputed score product (Dao 2023, sec. 3.1.2).
@@ -127,6 +231,31 @@ ATTENTION_BACKWARD_FORWARD_RATIO = 2.5
 #: Share of the full score matrix a causal fused-attention kernel computes [-] (lower triangle plus
 #: the diagonal tiles).
 CAUSAL_WORK_FRACTION = 0.5
+
+#: Query/key block of a fused-attention kernel [tokens]: FlashAttention-2 tiles the score matrix in
+#: 128 x 128 blocks for head dim 128 (Dao 2023, sec. 3.3); a causal (or document-masked) kernel
+#: computes every block that touches the lower triangle, diagonal blocks in full.
+ATTENTION_TILE_TOKENS = 128
+
+
+def packed_attention_work_ratio(document_tokens: float, seq_len: float) -> float:
+    """Causal attention work with documents of ``document_tokens`` packed into ``seq_len`` [-].
+
+    Relative to one causal document of ``seq_len`` tokens. Document-masked attention
+    (FlashAttention varlen, ``cu_seqlens``) computes, per document of ``L`` tokens, the
+    ``n (n + 1) / 2`` blocks of ``t x t`` elements on or below the diagonal (``n = ceil(L / t)``,
+    ``t`` = :data:`ATTENTION_TILE_TOKENS`), so the work per query token is
+    ``W(L) = n (n + 1) t^2 / (2 L)`` and the ratio is ``W(min(L, s)) / W(s)``. For 200-token
+    documents in 4,096-token sequences: 0.116 (the untiled ratio ``L / s`` would be 0.049).
+    """
+    t = float(ATTENTION_TILE_TOKENS)
+
+    def work(length: float) -> float:
+        n = math.ceil(length / t)
+        return n * (n + 1) * t * t / (2.0 * length)
+
+    return work(min(float(document_tokens), float(seq_len))) / work(float(seq_len))
+
 
 #: Memory traffic of the element-wise kernels in the backward pass relative to the forward pass
 #: [-]: each backward kernel reads the saved input and the incoming gradient and writes a gradient.
@@ -213,6 +342,11 @@ class SoftwareStack:
         sync the host cannot run ahead, so every kernel of the MoE layer costs at least
         :data:`HOST_TIME_PER_OP_S` (the CPU-bound regime of fine-grained MoE: arXiv:2603.07685,
         "Compute wall: small per-expert GEMMs, many kernel launches, host-boundedness").
+    measured_attention
+        Fused attention at the throughput of current (2025+) kernels, measured in Stackplan's
+        sweeps (:func:`flash_attention_relative_efficiency`: cuDNN / FlashAttention-3-class,
+        0.62-0.71 of the GEMM rate at 4k-8k tokens on H100); otherwise the FlashAttention-2-class
+        ratio :data:`FLASH_ATTENTION_RELATIVE_EFFICIENCY` (0.5) of the 2023-2024 stacks.
     dropout
         Dropout layers present (their masks are stored and moved).
     grad_comm_bytes
@@ -230,6 +364,7 @@ class SoftwareStack:
     ep_overlap: bool = False
     bidirectional_pipeline: bool = False
     moe_host_sync: bool = False
+    measured_attention: bool = False
     grad_comm_bytes: float
     description: str
 
@@ -265,6 +400,22 @@ SOFTWARE_STACKS: dict[str, SoftwareStack] = {
             "overlap, distributed optimizer with overlapped bf16 gradient reduce-scatter and "
             "parameter all-gather, no dropout; MoE with the all-to-all dispatcher (host sync per "
             "MoE layer, one GEMM launch per local expert)"
+        ),
+    ),
+    "megatron-core-2025": SoftwareStack(
+        name="megatron-core-2025",
+        flash_attention=True,
+        tp_comm_overlap=True,
+        dp_overlap=True,
+        p2p_overlap=True,
+        dropout=False,
+        grad_comm_bytes=2.0,
+        moe_host_sync=True,
+        measured_attention=True,
+        description=(
+            "Megatron-Core / Megatron-Bridge 2025 (NeMo 25.x containers, Transformer Engine 2.x): as "
+            "megatron-core, with the current cuDNN fused-attention kernels (attention throughput from "
+            "Stackplan's H100/H200 sweeps, PyTorch 2.11 / CUDA 13)"
         ),
     ),
     "deepseek-dualpipe": SoftwareStack(
@@ -367,24 +518,51 @@ def _gemm_time_s(
     bytes_in: float,
     hbm_bytes_per_s: float,
     count: FloatArray | float = 1.0,
+    units: int = DEFAULT_COMPUTE_UNITS,
 ) -> FloatArray:
-    """Time of ``count`` GEMMs ``(m x k) @ (k x n)`` issued as one kernel [s].
+    """Time of ``count`` GEMMs ``(m x k) @ (k x n)`` issued as one (grouped) kernel [s].
 
-    Roofline (Williams et al. 2009): ``max(2 m' n' k' / (P e), bytes / BW) + t_kernel`` where
-    ``m', n', k'`` are padded to whole tiles (tile quantisation), ``P e`` is the peak times the
-    chip's measured maximum achievable matmul efficiency (MAMF / peak) and ``bytes`` the operands
-    read (``bytes_in`` per element) and the bf16 result written.
+    Smooth roofline (Williams et al. 2009) over tiles and waves, the fastest of the
+    :data:`GEMM_TILES` (cuBLAS picks its tile by shape)::
+
+        t_c = 2 m' n' k' count / (P e) * (waves * units) / tiles      (tile + wave quantisation)
+        t_m = bytes count / (BW min(1, tiles ceil(k/2048) / 64))        (few tiles: HBM not saturated)
+        t   = (t_c^3 + t_m^3)^(1/3) + t_kernel
+
+    ``m', n', k'`` are padded to whole tiles, ``tiles = count ceil(m/tm) ceil(n/tn)``,
+    ``waves = ceil(tiles / units)`` over the device's ``units`` SMs, ``P e`` the peak times the
+    matmul efficiency, ``bytes`` the operands read (``bytes_in`` per element) and the bf16 result
+    written. Constants fitted on the H100/H200 GEMM sweeps (module constants above).
     """
-    mp = np.ceil(np.asarray(m) / GEMM_TILE_MN) * GEMM_TILE_MN
-    np_ = np.ceil(np.asarray(n) / GEMM_TILE_MN) * GEMM_TILE_MN
-    kp = np.ceil(np.asarray(k) / GEMM_TILE_K) * GEMM_TILE_K
-    t_compute = 2.0 * mp * np_ * kp / (peak_flops * efficiency)
-    traffic = bytes_in * (np.asarray(m) * k + np.asarray(k) * n) + 2.0 * np.asarray(m) * n
-    t_memory = traffic / hbm_bytes_per_s
-    out: FloatArray = (
-        np.asarray(count, dtype=np.float64) * np.maximum(t_compute, t_memory) + KERNEL_OVERHEAD_S
+    ma, na, ka = (
+        np.asarray(m, dtype=np.float64),
+        np.asarray(n, dtype=np.float64),
+        np.asarray(k, dtype=np.float64),
     )
+    cnt = np.asarray(count, dtype=np.float64)
+    kp = np.ceil(ka / GEMM_TILE_K) * GEMM_TILE_K
+    traffic = cnt * (bytes_in * (ma * ka + ka * na) + 2.0 * ma * na)
+    splits = np.ceil(ka / GEMM_SPLIT_K_CHUNK)
+    rate = peak_flops * efficiency
+    pw = GEMM_ROOFLINE_EXPONENT
+    best: FloatArray | None = None
+    for tm, tn in GEMM_TILES:
+        rows, cols = np.ceil(ma / tm), np.ceil(na / tn)
+        tiles = cnt * rows * cols
+        waves = np.ceil(tiles / units)
+        t_c = 2.0 * (rows * tm) * (cols * tn) * kp * cnt / rate * (waves * units / tiles)
+        bw = hbm_bytes_per_s * np.minimum(1.0, tiles * splits / GEMM_BANDWIDTH_SATURATION_CTAS)
+        t_m = traffic / bw
+        t = (t_c**pw + t_m**pw) ** (1.0 / pw)
+        best = t if best is None else np.minimum(best, t)
+    assert best is not None
+    out: FloatArray = best + KERNEL_OVERHEAD_S
     return out
+
+
+def compute_units(accelerator: Accelerator) -> int:
+    """SMs / compute units of ``accelerator`` over which GEMM tiles run in waves [-]."""
+    return COMPUTE_UNITS.get(accelerator.id, DEFAULT_COMPUTE_UNITS)
 
 
 def single_gemm_time_s(
@@ -392,16 +570,19 @@ def single_gemm_time_s(
 ) -> FloatArray:
     """Time of one isolated GEMM ``(m x k) @ (k x n)`` issued back to back from PyTorch [s].
 
-    The kernel model of :func:`evaluate` on its own: ``max(roofline + t_kernel, t_host)`` where the
-    roofline uses the chip's measured maximum achievable matmul efficiency (times
-    :data:`FP8_MATMUL_RELATIVE_EFFICIENCY` for fp8), tile quantisation and the operand traffic,
-    and ``t_host`` is :data:`HOST_TIME_PER_OP_S`. No :data:`SUSTAINED_MATMUL_FRACTION`: a
-    single-GEMM benchmark runs at the benchmark's clocks. Checked against Stackplan's kernel sweeps
+    The kernel model of :func:`evaluate` on its own: ``max(t_gemm, t_host)`` with ``t_gemm`` from
+    :func:`_gemm_time_s` (tiles, waves, bandwidth saturation, smooth roofline) at the chip's
+    single-GEMM sustained efficiency (:data:`KERNEL_SWEEP_MATMUL_EFFICIENCY` where Stackplan has a
+    sweep, else the catalogue MAMF / peak; times :data:`FP8_MATMUL_RELATIVE_EFFICIENCY` for fp8)
+    and ``t_host`` the host issue time (:data:`HOST_TIME_PER_OP_S`, fp8
+    :data:`HOST_TIME_PER_FP8_GEMM_S`). No :data:`SUSTAINED_MATMUL_FRACTION`: a single-GEMM benchmark
+    has no communication or whole-step load. Checked against the kernel sweeps
     (``tests/validation/test_kernel_gemm_validation.py``).
     """
     acc = accelerator
     low = precision != "bf16" and acc.supports(precision)
-    eff = acc.matmul_efficiency * (FP8_MATMUL_RELATIVE_EFFICIENCY if low else 1.0)
+    base = KERNEL_SWEEP_MATMUL_EFFICIENCY.get(acc.id, acc.matmul_efficiency)
+    eff = base * (FP8_MATMUL_RELATIVE_EFFICIENCY if low else 1.0)
     t = _gemm_time_s(
         np.asarray(m, dtype=np.float64),
         np.asarray(n, dtype=np.float64),
@@ -410,8 +591,9 @@ def single_gemm_time_s(
         efficiency=eff,
         bytes_in=1.0 if low else 2.0,
         hbm_bytes_per_s=acc.hbm_bandwidth_tb_s * 1e12 * acc.memory_bandwidth_efficiency,
+        units=compute_units(acc),
     )
-    out: FloatArray = np.maximum(t, HOST_TIME_PER_OP_S)
+    out: FloatArray = np.maximum(t, HOST_TIME_PER_FP8_GEMM_S if low else HOST_TIME_PER_OP_S)
     return out
 
 
@@ -424,20 +606,24 @@ class _Gemm:
     split: Literal["n", "k", "none"]
 
 
-def model_flops_per_token(model: ModelArchitecture, seq_len: int, *, lora_rank: int = 0) -> float:
+def model_flops_per_token(
+    model: ModelArchitecture, seq_len: int, *, lora_rank: int = 0, lora_targets: LoraTargets = "all"
+) -> float:
     """Model FLOPs per trained token [FLOP].
 
     Full training: ``3 (2 N_matmul + A)`` (:meth:`ModelArchitecture.model_flops_per_token_training`).
     LoRA (rank ``r > 0``): the frozen weights get no weight-gradient GEMM, so ``2 N_matmul`` drops
     out (``4 N_matmul + 3 A``, about 2/3 of full training), and the adapters (rank ``r`` on each
     attention and dense-MLP weight GEMM) add ``6 r (n + k)`` per adapted ``n x k`` weight (Hu et al.
-    2021, arXiv:2106.09685).
+    2021, arXiv:2106.09685). ``lora_targets="qkv"``: adapters on the fused QKV projection only
+    (:data:`LORA_TARGETS`).
     """
     full = model.model_flops_per_token_training(seq_len)
     if lora_rank <= 0:
         return full
-    attn = sum(g.n + g.k for g in _attention_gemms(model))
-    mlp = sum(g.n + g.k for g in _mlp_gemms(model, model.ffn_hidden_size))
+    attn_g, mlp_g = _lora_target_gemms(model, lora_targets)
+    attn = sum(g.n + g.k for g in attn_g)
+    mlp = sum(g.n + g.k for g in mlp_g)
     adapters = lora_rank * (model.layers * attn + model.dense_layers * mlp)
     return full - 2.0 * model.matmul_params_active + 6.0 * adapters
 
@@ -467,6 +653,15 @@ def _mlp_gemms(model: ModelArchitecture, ffn: int) -> list[_Gemm]:
     return [_Gemm(up * ffn, model.hidden_size, "n"), _Gemm(model.hidden_size, ffn, "k")]
 
 
+def _lora_target_gemms(model: ModelArchitecture, targets: LoraTargets) -> tuple[list[_Gemm], list[_Gemm]]:
+    """(attention, dense-MLP) weight GEMMs that carry LoRA adapters for ``targets``."""
+    attn, mlp = _attention_gemms(model), _mlp_gemms(model, model.ffn_hidden_size)
+    if targets == "qkv":
+        # the query/key/value projections: the fused QKV GEMM, or MLA's query and KV projections
+        return [g for g in attn if g.split != "k"], []
+    return attn, mlp
+
+
 def _gemms_time_s(
     gemms: list[_Gemm],
     tokens: FloatArray,
@@ -477,6 +672,7 @@ def _gemms_time_s(
     bytes_in: float,
     hbm: float,
     count: FloatArray | float = 1.0,
+    units: int = DEFAULT_COMPUTE_UNITS,
 ) -> FloatArray:
     total = np.zeros_like(tokens)
     for g in gemms:
@@ -491,6 +687,7 @@ def _gemms_time_s(
             bytes_in=bytes_in,
             hbm_bytes_per_s=hbm,
             count=count,
+            units=units,
         )
     return total
 
@@ -518,6 +715,8 @@ def evaluate(
     precision: Precision = "bf16",
     stack: SoftwareStack | None = None,
     lora_rank: int = 0,
+    lora_targets: LoraTargets = "all",
+    document_tokens: int | None = None,
 ) -> StepArrays:
     """Step time, FLOPs and memory of every configuration in ``configs`` (vectorised).
 
@@ -545,6 +744,17 @@ def evaluate(
         are frozen, so the backward pass computes activation gradients but no weight gradients
         (backward GEMMs = 1x forward instead of 2x; ~2/3 of the full-training FLOPs), and only the
         adapters have gradients, optimizer states, gradient reduction and an optimizer step.
+    lora_targets
+        Which weights carry adapters (:data:`LORA_TARGETS`). A frozen weight without an adapter needs
+        no weight gradient, so the input of its GEMM is not kept for the backward pass (Transformer
+        Engine saves a linear layer's input only when its weight requires a gradient): with ``qkv``
+        the MLP input and the activation output are not stored.
+    document_tokens
+        Mean length of the documents packed into each sequence [tokens] (``None``: one document per
+        sequence). Packed fine-tuning sequences use document-masked attention (FlashAttention
+        varlen, ``cu_seqlens``), so each query attends only within its document: the attention-core
+        time per token scales with ``min(document, s)``, not ``s``. Model FLOPs keep the
+        full-sequence convention.
 
     Returns
     -------
@@ -573,6 +783,7 @@ def evaluate(
     L = model.layers
     domain = acc.scaleup_domain_size
     hbm = acc.hbm_bandwidth_tb_s * 1e12 * acc.memory_bandwidth_efficiency
+    cu = compute_units(acc)
     bf16_peak = acc.peak_tflops_bf16 * 1e12
     eff = acc.matmul_efficiency * SUSTAINED_MATMUL_FRACTION
     block_peak = acc.peak_tflops(precision) * 1e12
@@ -593,6 +804,7 @@ def evaluate(
         efficiency=block_eff,
         bytes_in=block_bytes_in,
         hbm=hbm,
+        units=cu,
     )
     dense_mlp_gemm = _gemms_time_s(
         _mlp_gemms(model, model.ffn_hidden_size),
@@ -602,6 +814,7 @@ def evaluate(
         efficiency=block_eff,
         bytes_in=block_bytes_in,
         hbm=hbm,
+        units=cu,
     )
     moe = model.moe
     if moe is not None:
@@ -621,6 +834,7 @@ def evaluate(
                     efficiency=block_eff,
                     bytes_in=block_bytes_in,
                     hbm=hbm,
+                    units=cu,
                 )
                 moe_gemm = moe_gemm + local_experts * np.maximum(one, HOST_TIME_PER_OP_S)
         else:
@@ -633,6 +847,7 @@ def evaluate(
                 bytes_in=block_bytes_in,
                 hbm=hbm,
                 count=local_experts,
+                units=cu,
             )
         if moe.shared_experts:
             moe_gemm = moe_gemm + _gemms_time_s(
@@ -643,9 +858,17 @@ def evaluate(
                 efficiency=block_eff,
                 bytes_in=block_bytes_in,
                 hbm=hbm,
+                units=cu,
             )
         moe_gemm = moe_gemm + _gemm_time_s(
-            tokens, moe.experts, d, peak_flops=bf16_peak, efficiency=eff, bytes_in=2.0, hbm_bytes_per_s=hbm
+            tokens,
+            moe.experts,
+            d,
+            peak_flops=bf16_peak,
+            efficiency=eff,
+            bytes_in=2.0,
+            hbm_bytes_per_s=hbm,
+            units=cu,
         )
     else:
         moe_gemm = np.zeros_like(tokens)
@@ -655,6 +878,7 @@ def evaluate(
     attn_gemms, mlp_gemms = _attention_gemms(model), _mlp_gemms(model, model.ffn_hidden_size)
     lora_attn_fwd: FloatArray | float = 0.0
     lora_dense_fwd: FloatArray | float = 0.0
+    lora_attn_targets, lora_mlp_targets = _lora_target_gemms(model, lora_targets)
     if lora:
         # x A (k -> r) then (x A) B (r -> n), in bf16; A is split like the base input, B like its output
         def adapters(gemms: list[_Gemm]) -> list[_Gemm]:
@@ -664,20 +888,35 @@ def evaluate(
                 out.append(_Gemm(gm.n, lora_rank, "n" if gm.split == "n" else "none"))
             return out
 
-        lora_kw = {"peak_flops": bf16_peak, "efficiency": eff, "bytes_in": 2.0, "hbm": hbm}
-        lora_attn_fwd = _gemms_time_s(adapters(attn_gemms), tokens, tp, **lora_kw)
-        lora_dense_fwd = lora_attn_fwd + _gemms_time_s(adapters(mlp_gemms), tokens, tp, **lora_kw)
+        def adapter_time(gemms: list[_Gemm]) -> FloatArray:
+            return _gemms_time_s(
+                adapters(gemms),
+                tokens,
+                tp,
+                peak_flops=bf16_peak,
+                efficiency=eff,
+                bytes_in=2.0,
+                hbm=hbm,
+                units=cu,
+            )
+
+        lora_attn_fwd = adapter_time(lora_attn_targets)
+        lora_dense_fwd = lora_attn_fwd + (adapter_time(lora_mlp_targets) if lora_mlp_targets else 0.0)
 
     # ---------------------------------------------------------------- attention core, forward
     heads_dev = model.heads / tp
     qk, vd = model.qk_head_dim, model.v_head_dim
-    attn_flops_fwd = 2.0 * tokens * s * heads_dev * (qk + vd)  # full-sequence convention
+    # packed sequences: each query attends within its document (tile-quantised causal work)
+    span_ratio = packed_attention_work_ratio(document_tokens, seq_len) if document_tokens else 1.0
+    attn_flops_fwd = 2.0 * tokens * s * heads_dev * (qk + vd) * span_ratio  # full-sequence convention
     score_elems = tokens * s * heads_dev  # score-matrix elements per micro-batch per device
+    attn_rel = (
+        flash_attention_relative_efficiency(acc, s)
+        if st.measured_attention
+        else FLASH_ATTENTION_RELATIVE_EFFICIENCY
+    )
     if st.flash_attention:
-        attn_fwd = (
-            attn_flops_fwd * CAUSAL_WORK_FRACTION / (bf16_peak * eff * FLASH_ATTENTION_RELATIVE_EFFICIENCY)
-            + KERNEL_OVERHEAD_S
-        )
+        attn_fwd = attn_flops_fwd * CAUSAL_WORK_FRACTION / (bf16_peak * eff * attn_rel) + KERNEL_OVERHEAD_S
         attn_bwd = attn_fwd * ATTENTION_BACKWARD_FORWARD_RATIO
         score_fwd = np.zeros_like(tokens)
         score_bwd = np.zeros_like(tokens)
@@ -785,8 +1024,8 @@ def evaluate(
     emb_dev = np.where(pp > 1, max(emb, head_p), emb + float(model.head_params)) / tp
     nonexpert_dev = busy_dense * (attn_p + dense_mlp_p) / tp + busy_moe * (attn_p + shared_p) / tp + emb_dev
     expert_dev = busy_moe * experts_p / (tp * ep)
-    lora_attn_p = float(lora_rank * sum(gm.n + gm.k for gm in attn_gemms))
-    lora_mlp_p = float(lora_rank * sum(gm.n + gm.k for gm in mlp_gemms))
+    lora_attn_p = float(lora_rank * sum(gm.n + gm.k for gm in lora_attn_targets))
+    lora_mlp_p = float(lora_rank * sum(gm.n + gm.k for gm in lora_mlp_targets))
     adapter_dev = (busy_dense * (lora_attn_p + lora_mlp_p) + busy_moe * lora_attn_p) / tp
     # parameters with gradients and optimizer states on the device
     ne_train = adapter_dev if lora else nonexpert_dev
@@ -808,7 +1047,10 @@ def evaluate(
     v_w = model.heads * vd if model.mla is not None else model.kv_heads * vd
     o_w = model.heads * vd
 
-    def act(width: float, recomp: IntArray) -> FloatArray:
+    # frozen MLP weights without adapters keep neither the MLP input nor the FC2 input (LoRA)
+    frozen_mlp = lora and not lora_mlp_targets
+
+    def act(width: float, recomp: IntArray, *, frozen: bool = False) -> FloatArray:
         """Activation bytes of one layer and micro-batch, with or without sequence parallelism."""
         both = [
             mem.activation_bytes_per_layer(
@@ -825,12 +1067,15 @@ def evaluate(
                 sequence_parallel=flag,
                 dropout=st.dropout,
                 flash_attention=st.flash_attention,
+                frozen_mlp_input=frozen,
             )
             for flag in (True, False)
         ]
         return np.where(sp, both[0], both[1])
 
     dense_stored = float((up + 1) * model.ffn_hidden_size)  # plain: act in + out (2f); gated: gate, up, out
+    if frozen_mlp:
+        dense_stored -= float(model.ffn_hidden_size)  # the activation output only feeds the frozen FC2
     moe_stored = 0.0
     if moe is not None:
         moe_stored = moe.active_experts * (d + (up + 1) * moe.expert_ffn_hidden_size) * EXPERT_LOAD_IMBALANCE
@@ -840,11 +1085,11 @@ def evaluate(
     states = weights_b + grads_b + optim_b
     cap = acc.hbm_gb * 1e9
     # working set of the layer being recomputed and back-propagated under recomputation
-    working_layer = act(dense_stored, np.zeros_like(rc))
+    working_layer = act(dense_stored, np.zeros_like(rc), frozen=frozen_mlp)
 
     def activations(code: IntArray) -> FloatArray:
         """Activation bytes on the busiest device (first stage in flight, or last with logits)."""
-        per_mb_stage = busy_dense * act(dense_stored, code)
+        per_mb_stage = busy_dense * act(dense_stored, code, frozen=frozen_mlp)
         if moe is not None:
             per_mb_stage = per_mb_stage + busy_moe * act(float(moe_stored), code)
         first = per_mb_stage * inflight
@@ -951,6 +1196,7 @@ def evaluate(
         efficiency=eff,
         bytes_in=2.0,
         hbm_bytes_per_s=hbm,
+        units=cu,
     )
     loss = tokens * model.vocab_size / tp * (4.0 + 4.0 + 2.0) * 2.0 / hbm
     head = (2.0 + wgrad) * logits_fwd + loss

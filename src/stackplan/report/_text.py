@@ -2,30 +2,78 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from stackplan.plan import DeploymentResult, Plan
 
-__all__ = ["NAMES", "executive_summary", "fmt_num", "fmt_pct", "fmt_usd"]
+__all__ = [
+    "NAMES",
+    "currency_code",
+    "currency_symbol",
+    "executive_summary",
+    "fmt_num",
+    "fmt_pct",
+    "fmt_usd",
+    "money",
+    "money_of",
+]
+
+#: Symbols of common currencies; other codes are written as the code and a space.
+SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3", "JPY": "\u00a5"}
+#: The currency the reports show money in: (ISO code, USD per one unit). Plans compute in USD;
+#: the renderers convert at the scenario's explicit rate (``organization.usd_per_currency_unit``).
+_MONEY: ContextVar[tuple[str, float]] = ContextVar("stackplan_money", default=("USD", 1.0))
+
+
+@contextmanager
+def money_of(plan: Plan) -> Iterator[None]:
+    """Within the block, :func:`fmt_usd` and :func:`money` show money in the plan's organisation currency."""
+    org = plan.scenario.organization
+    token = _MONEY.set((org.currency, org.usd_per_currency_unit or 1.0))
+    try:
+        yield
+    finally:
+        _MONEY.reset(token)
+
+
+def currency_code() -> str:
+    return _MONEY.get()[0]
+
+
+def currency_symbol() -> str:
+    code = _MONEY.get()[0]
+    return SYMBOLS.get(code, code + " ")
+
+
+def money(x: float | None) -> float | None:
+    """A USD amount in the reporting currency [currency units] (``x / usd_per_unit``)."""
+    return None if x is None else x / _MONEY.get()[1]
+
 
 NAMES = {"cloud_first": "Cloud-first", "hybrid": "Hybrid", "on_prem": "On-prem"}
 
 
 def fmt_usd(x: float | None, digits: int = 1) -> str:
-    """``$1.2M`` style money."""
+    """``$1.2M`` style money: a USD amount shown in the reporting currency (see :func:`money_of`)."""
+    x = money(x)
     if x is None:
         return "-"
     sign = "-" if x < 0 else ""
     x = abs(x)
+    cur = currency_symbol()
     if x >= 1e9:
-        return f"{sign}${x / 1e9:,.{digits}f}B"
+        return f"{sign}{cur}{x / 1e9:,.{digits}f}B"
     if x >= 1e6:
-        return f"{sign}${x / 1e6:,.{digits}f}M"
+        return f"{sign}{cur}{x / 1e6:,.{digits}f}M"
     if x >= 1e4:
-        return f"{sign}${x / 1e3:,.0f}k"
+        return f"{sign}{cur}{x / 1e3:,.0f}k"
     if x >= 10:
-        return f"{sign}${x:,.0f}"
+        return f"{sign}{cur}{x:,.0f}"
     if x >= 0.1 or x == 0:
-        return f"{sign}${x:,.2f}"
-    return f"{sign}${x:.2g}"
+        return f"{sign}{cur}{x:,.2f}"
+    return f"{sign}{cur}{x:.2g}"
 
 
 def fmt_pct(x: float | None) -> str:

@@ -13,7 +13,17 @@ from typing import Any
 import jinja2
 
 from stackplan.plan import COMPONENTS, Plan
-from stackplan.report._text import NAMES, executive_summary, fmt_num, fmt_pct, fmt_usd
+from stackplan.report._text import (
+    NAMES,
+    currency_code,
+    currency_symbol,
+    executive_summary,
+    fmt_num,
+    fmt_pct,
+    fmt_usd,
+    money,
+    money_of,
+)
 
 __all__ = ["plan_html"]
 
@@ -48,7 +58,7 @@ def _cost_stack(plan: Plan) -> dict[str, Any]:
     ]
     traces = []
     for i, n in enumerate(names):
-        ys = [c.lines[n] for d in deps for c in d.cash_flows]
+        ys = [money(c.lines[n]) for d in deps for c in d.cash_flows]
         if not any(ys):
             continue
         traces.append(
@@ -58,14 +68,18 @@ def _cost_stack(plan: Plan) -> dict[str, Any]:
                 "x": x,
                 "y": ys,
                 "marker": {"color": _LINE_COLOURS[i % len(_LINE_COLOURS)]},
-                "hovertemplate": "%{y:$,.0f}<extra>" + n + "</extra>",
+                "hovertemplate": currency_symbol() + "%{y:,.0f}<extra>" + n + "</extra>",
             }
         )
     return {
         "data": traces,
         "layout": {
             "barmode": "relative",
-            "yaxis": {"title": {"text": "USD per year"}, "tickformat": "$~s"},
+            "yaxis": {
+                "title": {"text": f"{currency_code()} per year"},
+                "tickformat": "~s",
+                "tickprefix": currency_symbol(),
+            },
             "legend": {"orientation": "h", "y": -0.25},
             "margin": {"t": 20, "l": 70, "r": 20, "b": 40},
             "height": 520,
@@ -86,9 +100,9 @@ def _comparison(plan: Plan) -> dict[str, Any]:
             "type": "bar",
             "name": NAMES[d.model],
             "x": [m for m, _ in metrics],
-            "y": [getattr(d, attr) for _, attr in metrics],
+            "y": [money(getattr(d, attr)) for _, attr in metrics],
             "marker": {"color": _DEPLOY_COLOURS[d.model]},
-            "hovertemplate": "%{y:$,.0f}<extra>" + NAMES[d.model] + "</extra>",
+            "hovertemplate": currency_symbol() + "%{y:,.0f}<extra>" + NAMES[d.model] + "</extra>",
         }
         for d in deps
     ]
@@ -96,7 +110,11 @@ def _comparison(plan: Plan) -> dict[str, Any]:
         "data": traces,
         "layout": {
             "barmode": "group",
-            "yaxis": {"title": {"text": "USD over the horizon"}, "tickformat": "$~s"},
+            "yaxis": {
+                "title": {"text": f"{currency_code()} over the horizon"},
+                "tickformat": "~s",
+                "tickprefix": currency_symbol(),
+            },
             "margin": {"t": 20, "l": 70, "r": 20, "b": 40},
             "height": 380,
         },
@@ -120,9 +138,12 @@ def _tokens(plan: Plan) -> dict[str, Any] | None:
                 "type": "bar",
                 "name": f"{NAMES[d.model]} (self-hosted)",
                 "x": services,
-                "y": [by.get(w, {}).get("usd_per_million_tokens_blended") for w in services],
+                "y": [money(by.get(w, {}).get("usd_per_million_tokens_blended")) for w in services],
                 "marker": {"color": _DEPLOY_COLOURS[d.model]},
-                "hovertemplate": "%{y:$,.3f} per M tokens<extra>" + NAMES[d.model] + "</extra>",
+                "hovertemplate": currency_symbol()
+                + "%{y:,.3f} per M tokens<extra>"
+                + NAMES[d.model]
+                + "</extra>",
             }
         )
     ref = deps[0]
@@ -132,13 +153,13 @@ def _tokens(plan: Plan) -> dict[str, Any] | None:
             "type": "bar",
             "name": "API alternative",
             "x": services,
-            "y": [by.get(w, {}).get("api_usd_per_million_tokens_blended") for w in services],
+            "y": [money(by.get(w, {}).get("api_usd_per_million_tokens_blended")) for w in services],
             "text": [
                 f"{by.get(w, {}).get('api_provider') or ''} {by.get(w, {}).get('api_model') or ''}"
                 for w in services
             ],
             "marker": {"color": "#f59e0b"},
-            "hovertemplate": "%{y:$,.3f} per M output tokens<extra>%{text}</extra>",
+            "hovertemplate": currency_symbol() + "%{y:,.3f} per M output tokens<extra>%{text}</extra>",
         }
     )
     values = [float(v) for t in traces for v in t["y"] if isinstance(v, int | float) and v > 0]
@@ -148,9 +169,9 @@ def _tokens(plan: Plan) -> dict[str, Any] | None:
         "layout": {
             "barmode": "group",
             "yaxis": {
-                "title": {"text": "USD per million tokens (service mix)"},
+                "title": {"text": f"{currency_code()} per million tokens (service mix)"},
                 "type": "log" if log else "linear",
-                "tickprefix": "$",
+                "tickprefix": currency_symbol(),
             },
             "margin": {"t": 20, "l": 70, "r": 20, "b": 40},
             "height": 380,
@@ -212,7 +233,12 @@ def _plotly_js() -> str:
 
 
 def plan_html(plan: Plan) -> str:
-    """The plan as one self-contained HTML page."""
+    """The plan as one self-contained HTML page (money in the organisation's currency)."""
+    with money_of(plan):
+        return _plan_html(plan)
+
+
+def _plan_html(plan: Plan) -> str:
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(
             lambda name: (
@@ -245,4 +271,5 @@ def plan_html(plan: Plan) -> str:
         roadmap=roadmap,
         charts_json=json.dumps(charts).replace("</", "<\\/"),
         plotly_js=_plotly_js(),
+        currency=currency_code(),
     )

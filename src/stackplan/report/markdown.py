@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from stackplan.plan import COMPONENTS, Plan
-from stackplan.report._text import NAMES, executive_summary, fmt_num, fmt_pct, fmt_usd
+from stackplan.report._text import (
+    NAMES,
+    currency_code,
+    executive_summary,
+    fmt_num,
+    fmt_pct,
+    fmt_usd,
+    money_of,
+)
 
 __all__ = ["plan_markdown"]
 
@@ -16,7 +24,14 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def plan_markdown(plan: Plan) -> str:
     """The whole plan as Markdown: summary, comparison, yearly line items, unit costs, footprint,
-    components, recommendation and every assumption with its source."""
+    components, recommendation and every assumption with its source (money in the organisation's
+    currency)."""
+    with money_of(plan):
+        return _plan_markdown(plan)
+
+
+def _plan_markdown(plan: Plan) -> str:
+    cur = currency_code()
     sc = plan.scenario
     deps = plan.deployments
     md: list[str] = [f"# Stackplan plan: {sc.organization.name}", ""]
@@ -37,7 +52,7 @@ def plan_markdown(plan: Plan) -> str:
             ["ROI", *[fmt_pct(d.roi) for d in deps]],
             ["IRR", *[fmt_pct(d.irr) for d in deps]],
             ["Payback [years]", *[fmt_num(d.payback_years, 1) for d in deps]],
-            ["USD per delivered accelerator-hour", *[fmt_usd(d.usd_per_accelerator_hour) for d in deps]],
+            [f"{cur} per delivered accelerator-hour", *[fmt_usd(d.usd_per_accelerator_hour) for d in deps]],
             ["Time to capacity [months]", *[fmt_num(d.time_to_capacity_months, 1) for d in deps]],
             ["Energy [MWh]", *[fmt_num(d.energy_mwh) for d in deps]],
             [
@@ -53,7 +68,7 @@ def plan_markdown(plan: Plan) -> str:
     md += ["", f"## Recommendation: {NAMES.get(rec.deployment or '', 'none')}", ""]
     md += [f"- **{r.kind}**: {r.text}" for r in rec.reasons]
     for d in deps:
-        md += ["", f"## {NAMES[d.model]}: cash flows by line item (USD)", ""]
+        md += ["", f"## {NAMES[d.model]}: cash flows by line item ({cur})", ""]
         names = [k for k in d.cash_flows[0].lines if any(c.lines[k] for c in d.cash_flows)]
         md += _table(
             ["line", *[str(c.year) for c in d.cash_flows], "total"],
@@ -88,7 +103,7 @@ def plan_markdown(plan: Plan) -> str:
             md.append(f"\n> {NAMES[d.model]} cannot serve **{x['workload']}**: {x['reason']}")
     services = [(d, s) for d in deps for s in d.services]
     if services:
-        md += ["", "## Cost per million tokens: self-hosted vs API (USD)", ""]
+        md += ["", f"## Cost per million tokens: self-hosted vs API ({cur})", ""]
         md += _table(
             ["service", "deployment", "accelerator", "input", "output", "API", "API input", "API output"],
             [

@@ -6,21 +6,35 @@ from rich.console import Console
 from rich.table import Table
 
 from stackplan.plan import Plan
-from stackplan.report._text import NAMES, executive_summary, fmt_num, fmt_pct, fmt_usd
+from stackplan.report._text import (
+    NAMES,
+    currency_code,
+    executive_summary,
+    fmt_num,
+    fmt_pct,
+    fmt_usd,
+    money_of,
+)
 
 __all__ = ["print_plan"]
 
 
 def print_plan(plan: Plan, console: Console) -> None:
     """Print the executive summary, the deployment comparison, yearly costs, unit costs, footprint
-    and the recommendation."""
+    and the recommendation (money in the organisation's currency)."""
+    with money_of(plan):
+        _print_plan(plan, console)
+
+
+def _print_plan(plan: Plan, console: Console) -> None:
+    cur = currency_code()
     sc = plan.scenario
     console.print(f"[bold]Stackplan plan: {sc.organization.name}[/] (catalogue {plan.catalog_version})")
     for line in executive_summary(plan):
         console.print(f"  {line}", highlight=False)
     console.print()
 
-    t = Table(title="Deployments compared (USD)")
+    t = Table(title=f"Deployments compared ({cur})")
     for col in ("", *[NAMES[d.model] for d in plan.deployments]):
         t.add_column(col, justify="right" if col else "left")
     rows = [
@@ -35,7 +49,7 @@ def print_plan(plan: Plan, console: Console) -> None:
             [fmt_num(d.payback_years, 1) if d.payback_years is not None else "-" for d in plan.deployments],
         ),
         (
-            "USD per delivered accelerator-hour",
+            f"{cur} per delivered accelerator-hour",
             [fmt_usd(d.usd_per_accelerator_hour) for d in plan.deployments],
         ),
         ("Time to capacity [months]", [fmt_num(d.time_to_capacity_months, 1) for d in plan.deployments]),
@@ -55,7 +69,7 @@ def print_plan(plan: Plan, console: Console) -> None:
         t.add_row(name, *vals)
     console.print(t)
 
-    y = Table(title="Cost per year (USD: CapEx + OpEx + hidden)")
+    y = Table(title=f"Cost per year ({cur}: CapEx + OpEx + hidden)")
     y.add_column("year")
     for d in plan.deployments:
         y.add_column(NAMES[d.model], justify="right")
@@ -72,7 +86,7 @@ def print_plan(plan: Plan, console: Console) -> None:
 
     services = [(d, s) for d in plan.deployments for s in d.services]
     if services:
-        u = Table(title="Cost per million tokens: self-hosted vs API (USD)")
+        u = Table(title=f"Cost per million tokens: self-hosted vs API ({cur})")
         for col in (
             "service",
             "deployment",

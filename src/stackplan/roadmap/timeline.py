@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-
-import plotly.graph_objects as go
+from typing import TYPE_CHECKING
 
 from stackplan.optimize.coefficients import TERMS
 from stackplan.optimize.problem import Periods
 from stackplan.roadmap.phases import Roadmap
+
+if TYPE_CHECKING:  # plotly only when a figure is drawn
+    import plotly.graph_objects as go
 
 __all__ = ["period_start", "timeline_figure"]
 
@@ -69,6 +71,8 @@ def timeline_figure(roadmap: Roadmap) -> go.Figure:
                 f"hire {h.count} {h.role}",
             )
         )
+    import plotly.graph_objects as go
+
     fig = go.Figure()
     for kind, colour in _COLOURS.items():
         mine = [r for r in rows if r[0] == kind]

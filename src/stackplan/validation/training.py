@@ -68,6 +68,8 @@ class TrainingCase:
     group: str
     split: str
     lora_rank: int
+    lora_targets: str
+    document_tokens: int | None
 
 
 @cache
@@ -137,6 +139,8 @@ def training_rows() -> tuple[TrainingCase, ...]:
                     group=r["group"],
                     split=r["split"],
                     lora_rank=int(r["lora_rank"]) if r["lora_rank"].strip() else 0,
+                    lora_targets=r["lora_targets"].strip() or "all",
+                    document_tokens=_int_or_none(r["document_tokens"]),
                 )
             )
         except (KeyError, ValueError) as err:
@@ -166,6 +170,8 @@ def predict_case(case: TrainingCase) -> tuple[float, TrainingPrediction]:
         software=case.software,
         goodput=case.goodput,
         lora_rank=case.lora_rank,
+        lora_targets=case.lora_targets,
+        document_tokens=case.document_tokens,
         **case.fixed,
     )
     metric = case.metric
