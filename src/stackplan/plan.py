@@ -332,6 +332,10 @@ def _services(
                     "devices_per_run": o.detail.get("devices_per_run"),
                     "wall_clock_days": o.detail.get("wall_clock_days"),
                     "usd_per_run": o.hours_per_run * (1 - o.lost_goodput_share) * rate[w.id],
+                    # MFU the engine predicts and the run's accelerator-hours per plan year (the
+                    # uncertainty model varies MFU on these hours)
+                    "mfu": o.detail.get("mfu"),
+                    "busy_hours_by_year": list(o.busy_hours),
                     # facility energy of one run [MWh] = accelerator-hours x busy kW per accelerator
                     # x PUE of where it runs / 1000 (EU AI Act Annex XI 2(e) asks for it)
                     "energy_mwh_per_run": o.hours_per_run
