@@ -9,6 +9,7 @@ reasons as numbers and constraints. The result keeps the scenario and the catalo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from stackplan.deployments.costing import (
     place_workloads,
 )
 from stackplan.economics.finance import irr, npv, payback_years
+from stackplan.errors import InputError
 from stackplan.plan_inputs import PlanInputs, inputs_for
 from stackplan.scenario.load import load_scenario
 from stackplan.scenario.schema import DeploymentModel, Scenario
@@ -558,16 +560,72 @@ def recommend(deployments: Sequence[DeploymentResult]) -> Recommendation:
 # ------------------------------------------------------------------------------------------- build
 
 
+def _with_risk_mitigation(
+    scenario: Scenario,
+    inputs: PlanInputs,
+    costs_by_model: dict[str, DeploymentCosts],
+    results: list[DeploymentResult],
+    capacity: Any,
+) -> list[DeploymentResult]:
+    """Add the risk register's mitigation cost per deployment and year to its ``risk_mitigation``
+    line (issue 6) and recompute the finance.
+
+    No feedback loop: the register is built from governance facts that leave the whole
+    ``risk_mitigation`` line out of the spend (``governance.adapter``), and no other fact depends on
+    that line, so the register of the finished plan is the one booked here. ``costs_by_model`` is
+    updated in place with the booked lines.
+    """
+    from stackplan.governance.adapter import facts_from_plan, policies_from_settings, settings_of
+    from stackplan.governance.assessment import assess
+
+    provisional = Plan(
+        scenario=scenario,
+        catalog_version=inputs.catalog_version,
+        stackplan_version="",
+        components={},
+        deployments=tuple(results),
+        recommendation=recommend(results),
+        assumptions=(),
+        capacity_plan=capacity,
+    )
+    try:
+        facts = facts_from_plan(provisional, inputs=inputs)
+    except InputError:
+        # a bad governance section (e.g. an unknown workload id) is reported where governance is
+        # assessed (the JSON's governance key, the reports, ``stackplan check``), never swallowed:
+        # the plan's costs are built without the register until it is fixed
+        return results
+    assessment = assess(facts, policies_from_settings(settings_of(provisional)))
+    out = []
+    for result in results:
+        costs = costs_by_model[result.model]
+        extra = assessment.mitigation_cost_usd_by_year(result.model)
+        if not any(v > 0 for v in extra.values()):
+            out.append(result)
+            continue
+        lines = dict(costs.lines)
+        lines["risk_mitigation"] = tuple(
+            v + extra.get(y, 0.0) for v, y in zip(lines["risk_mitigation"], costs.years, strict=True)
+        )
+        costs = dataclasses.replace(costs, lines=lines)
+        costs_by_model[result.model] = costs
+        out.append(_deployment_result(scenario, costs, inputs))
+    return out
+
+
 def build_plan(
     scenario: Scenario | str | Path,
     *,
     inputs: PlanInputs | None = None,
     demand: ComputeDemand | None = None,
+    risk_register: bool = True,
 ) -> Plan:
     """Build the plan of ``scenario`` (a loaded :class:`Scenario`, a path or YAML text).
 
     ``inputs`` (catalogue figures) and ``demand`` (compute options from the performance engines)
-    default to the shipped catalogues and engines; tests pass hand-made ones.
+    default to the shipped catalogues and engines; tests pass hand-made ones. ``risk_register``
+    books the governance risk register's mitigation cost in each deployment's ``risk_mitigation``
+    line (default; ``False`` gives the bare cost ledger, as the hand-worked ledger tests check it).
     """
     from stackplan import __version__
 
@@ -599,6 +657,8 @@ def build_plan(
         costs = cost_deployment(model, scenario, demand, data, inputs, placements, owned_levels=owned_levels)
         costs_by_model[model] = costs
         results.append(_deployment_result(scenario, costs, inputs))
+    if risk_register:
+        results = _with_risk_mitigation(scenario, inputs, costs_by_model, results, capacity)
     rec = recommend(results)
     ref = rec.deployment or scenario.deployment.models[0]
     chosen = chosen_by_model[ref]
