@@ -95,6 +95,9 @@ class DeploymentResult:
     time_to_capacity_months: float
     largest_provider_share: float
     largest_provider: str | None
+    #: The hiring and training plan (:class:`stackplan.roadmap.people.StaffingPlan`) the people
+    #: lines are booked from; ``None`` for hand-made costs without one.
+    staffing: Any = None
 
     @property
     def energy_mwh(self) -> float:
@@ -155,6 +158,7 @@ class DeploymentResult:
             "placements": [dict(p) for p in self.placements],
             "pools": [dict(p) for p in self.pools],
             "staff_fte": {k: list(v) for k, v in self.staff_fte.items()},
+            "hiring_plan": None if self.staffing is None else self.staffing.to_dict(),
             "time_to_capacity_months": self.time_to_capacity_months,
             "lock_in": {
                 "largest_provider": self.largest_provider,
@@ -206,6 +210,22 @@ class Plan:
                 return d
         raise KeyError(model)
 
+    def roadmap(self) -> Any:
+        """The phased roadmap of the hybrid's capacity plan (:class:`stackplan.roadmap.Roadmap`), its
+        people plan being the hybrid's own hiring plan (the one its cost lines are booked from);
+        ``None`` without a capacity plan."""
+        if self.capacity_plan is None:
+            return None
+        from stackplan.roadmap import roadmap_from_plan
+        from stackplan.roadmap.people import people_from_staffing
+
+        hybrid = next((d for d in self.deployments if d.model == "hybrid"), None)
+        people = None
+        if hybrid is not None and hybrid.staffing is not None:
+            per = self.capacity_plan.problem.periods
+            people = people_from_staffing(hybrid.staffing, per.periods_per_year, per.count)
+        return roadmap_from_plan(self.capacity_plan, people=people)
+
     def currency_dict(self) -> dict[str, Any]:
         """The organisation's currency: money in the JSON stays in USD (every ``*_usd`` key); the
         reports show it in ``code`` at the scenario's explicit rate ``usd_per_unit`` [USD/unit]."""
@@ -233,17 +253,17 @@ class Plan:
             "assumptions": [dict(a) for a in self.assumptions],
             "currency": self.currency_dict(),
             "governance": governance_section(self),
-            "roadmap": _roadmap_dict(self.capacity_plan),
+            "roadmap": _roadmap_dict(self.roadmap()),
             "optimizer": None if self.capacity_plan is None else self.capacity_plan.summary_dict(),
         }
 
 
-def _roadmap_dict(capacity: Any) -> dict[str, Any] | None:
-    if capacity is None:
+def _roadmap_dict(road: Any) -> dict[str, Any] | None:
+    if road is None:
         return None
-    from stackplan.roadmap import roadmap_from_plan, roadmap_to_dict
+    from stackplan.roadmap import roadmap_to_dict
 
-    return roadmap_to_dict(roadmap_from_plan(capacity))
+    return roadmap_to_dict(road)
 
 
 # ------------------------------------------------------------------------------------------ finance
@@ -433,6 +453,7 @@ def _deployment_result(scenario: Scenario, costs: DeploymentCosts, inputs: PlanI
         time_to_capacity_months=costs.time_to_capacity_months,
         largest_provider_share=(spend[largest] / compute_spend if largest and compute_spend > 0 else 0.0),
         largest_provider=largest,
+        staffing=costs.staffing,
     )
 
 

@@ -219,9 +219,9 @@ def _roadmap(plan: Plan) -> tuple[dict[str, Any] | None, Any]:
     """Gantt chart and roadmap of the hybrid's optimised capacity plan (issue 5), if there is one."""
     if plan.capacity_plan is None:
         return None, None
-    from stackplan.roadmap import roadmap_from_plan, timeline_figure
+    from stackplan.roadmap import timeline_figure
 
-    road = roadmap_from_plan(plan.capacity_plan)
+    road = plan.roadmap()
     spec: dict[str, Any] = json.loads(timeline_figure(road).to_json())
     return spec, road
 

@@ -71,6 +71,46 @@ def _uncertainty_markdown(mc: Any) -> str:
     return "\n".join(md) + "\n"
 
 
+def _hiring_markdown(plan: Plan) -> list[str]:
+    """The recommended deployment's hiring and training plan (what its people lines are booked from)."""
+    if plan.recommendation.deployment is None:
+        return []
+    d = plan.deployment(plan.recommendation.deployment)
+    if d.staffing is None:
+        return []
+    st = d.staffing
+    md = ["", f"## Hiring and training plan ({NAMES[d.model]})", ""]
+    md.append(
+        f"Hires are due {st.lead_months:g} months before the year they are needed; these figures are "
+        "booked in the people cost lines."
+    )
+    md.append("")
+    md += _table(
+        [
+            "role",
+            "cost line",
+            "existing FTE",
+            *[f"FTE {y}" for y in st.years],
+            "hires",
+            "salaries",
+            "hiring and training",
+        ],
+        [
+            [
+                r.role,
+                r.line,
+                fmt_num(r.existing_fte, 1),
+                *[fmt_num(v, 1) for v in r.fte],
+                "; ".join(f"{h:.2f} by {r.hire_by[t]}" for t, h in enumerate(r.hires_fte) if h > 1e-9) or "-",
+                fmt_usd(sum(r.salary_usd)),
+                fmt_usd(sum(r.hiring_training_usd)),
+            ]
+            for r in st.roles
+        ],
+    )
+    return md
+
+
 def _plan_markdown(plan: Plan) -> str:
     cur = currency_code()
     sc = plan.scenario
@@ -161,6 +201,7 @@ def _plan_markdown(plan: Plan) -> str:
                 for d, s in services
             ],
         )
+    md += _hiring_markdown(plan)
     md += ["", "## Components", ""]
     for name in COMPONENTS:
         comp = plan.components[name]
