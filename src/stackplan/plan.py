@@ -9,6 +9,7 @@ reasons as numbers and constraints. The result keeps the scenario and the catalo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from stackplan.deployments.costing import (
     place_workloads,
 )
 from stackplan.economics.finance import irr, npv, payback_years
+from stackplan.errors import InputError
 from stackplan.plan_inputs import PlanInputs, inputs_for
 from stackplan.scenario.load import load_scenario
 from stackplan.scenario.schema import DeploymentModel, Scenario
@@ -93,6 +95,9 @@ class DeploymentResult:
     time_to_capacity_months: float
     largest_provider_share: float
     largest_provider: str | None
+    #: The hiring and training plan (:class:`stackplan.roadmap.people.StaffingPlan`) the people
+    #: lines are booked from; ``None`` for hand-made costs without one.
+    staffing: Any = None
 
     @property
     def energy_mwh(self) -> float:
@@ -153,6 +158,7 @@ class DeploymentResult:
             "placements": [dict(p) for p in self.placements],
             "pools": [dict(p) for p in self.pools],
             "staff_fte": {k: list(v) for k, v in self.staff_fte.items()},
+            "hiring_plan": None if self.staffing is None else self.staffing.to_dict(),
             "time_to_capacity_months": self.time_to_capacity_months,
             "lock_in": {
                 "largest_provider": self.largest_provider,
@@ -204,6 +210,22 @@ class Plan:
                 return d
         raise KeyError(model)
 
+    def roadmap(self) -> Any:
+        """The phased roadmap of the hybrid's capacity plan (:class:`stackplan.roadmap.Roadmap`), its
+        people plan being the hybrid's own hiring plan (the one its cost lines are booked from);
+        ``None`` without a capacity plan."""
+        if self.capacity_plan is None:
+            return None
+        from stackplan.roadmap import roadmap_from_plan
+        from stackplan.roadmap.people import people_from_staffing
+
+        hybrid = next((d for d in self.deployments if d.model == "hybrid"), None)
+        people = None
+        if hybrid is not None and hybrid.staffing is not None:
+            per = self.capacity_plan.problem.periods
+            people = people_from_staffing(hybrid.staffing, per.periods_per_year, per.count)
+        return roadmap_from_plan(self.capacity_plan, people=people)
+
     def currency_dict(self) -> dict[str, Any]:
         """The organisation's currency: money in the JSON stays in USD (every ``*_usd`` key); the
         reports show it in ``code`` at the scenario's explicit rate ``usd_per_unit`` [USD/unit]."""
@@ -231,17 +253,17 @@ class Plan:
             "assumptions": [dict(a) for a in self.assumptions],
             "currency": self.currency_dict(),
             "governance": governance_section(self),
-            "roadmap": _roadmap_dict(self.capacity_plan),
+            "roadmap": _roadmap_dict(self.roadmap()),
             "optimizer": None if self.capacity_plan is None else self.capacity_plan.summary_dict(),
         }
 
 
-def _roadmap_dict(capacity: Any) -> dict[str, Any] | None:
-    if capacity is None:
+def _roadmap_dict(road: Any) -> dict[str, Any] | None:
+    if road is None:
         return None
-    from stackplan.roadmap import roadmap_from_plan, roadmap_to_dict
+    from stackplan.roadmap import roadmap_to_dict
 
-    return roadmap_to_dict(roadmap_from_plan(capacity))
+    return roadmap_to_dict(road)
 
 
 # ------------------------------------------------------------------------------------------ finance
@@ -332,6 +354,10 @@ def _services(
                     "devices_per_run": o.detail.get("devices_per_run"),
                     "wall_clock_days": o.detail.get("wall_clock_days"),
                     "usd_per_run": o.hours_per_run * (1 - o.lost_goodput_share) * rate[w.id],
+                    # MFU the engine predicts and the run's accelerator-hours per plan year (the
+                    # uncertainty model varies MFU on these hours)
+                    "mfu": o.detail.get("mfu"),
+                    "busy_hours_by_year": list(o.busy_hours),
                     # facility energy of one run [MWh] = accelerator-hours x busy kW per accelerator
                     # x PUE of where it runs / 1000 (EU AI Act Annex XI 2(e) asks for it)
                     "energy_mwh_per_run": o.hours_per_run
@@ -427,6 +453,7 @@ def _deployment_result(scenario: Scenario, costs: DeploymentCosts, inputs: PlanI
         time_to_capacity_months=costs.time_to_capacity_months,
         largest_provider_share=(spend[largest] / compute_spend if largest and compute_spend > 0 else 0.0),
         largest_provider=largest,
+        staffing=costs.staffing,
     )
 
 
@@ -554,16 +581,72 @@ def recommend(deployments: Sequence[DeploymentResult]) -> Recommendation:
 # ------------------------------------------------------------------------------------------- build
 
 
+def _with_risk_mitigation(
+    scenario: Scenario,
+    inputs: PlanInputs,
+    costs_by_model: dict[str, DeploymentCosts],
+    results: list[DeploymentResult],
+    capacity: Any,
+) -> list[DeploymentResult]:
+    """Add the risk register's mitigation cost per deployment and year to its ``risk_mitigation``
+    line (issue 6) and recompute the finance.
+
+    No feedback loop: the register is built from governance facts that leave the whole
+    ``risk_mitigation`` line out of the spend (``governance.adapter``), and no other fact depends on
+    that line, so the register of the finished plan is the one booked here. ``costs_by_model`` is
+    updated in place with the booked lines.
+    """
+    from stackplan.governance.adapter import facts_from_plan, policies_from_settings, settings_of
+    from stackplan.governance.assessment import assess
+
+    provisional = Plan(
+        scenario=scenario,
+        catalog_version=inputs.catalog_version,
+        stackplan_version="",
+        components={},
+        deployments=tuple(results),
+        recommendation=recommend(results),
+        assumptions=(),
+        capacity_plan=capacity,
+    )
+    try:
+        facts = facts_from_plan(provisional, inputs=inputs)
+    except InputError:
+        # a bad governance section (e.g. an unknown workload id) is reported where governance is
+        # assessed (the JSON's governance key, the reports, ``stackplan check``), never swallowed:
+        # the plan's costs are built without the register until it is fixed
+        return results
+    assessment = assess(facts, policies_from_settings(settings_of(provisional)))
+    out = []
+    for result in results:
+        costs = costs_by_model[result.model]
+        extra = assessment.mitigation_cost_usd_by_year(result.model)
+        if not any(v > 0 for v in extra.values()):
+            out.append(result)
+            continue
+        lines = dict(costs.lines)
+        lines["risk_mitigation"] = tuple(
+            v + extra.get(y, 0.0) for v, y in zip(lines["risk_mitigation"], costs.years, strict=True)
+        )
+        costs = dataclasses.replace(costs, lines=lines)
+        costs_by_model[result.model] = costs
+        out.append(_deployment_result(scenario, costs, inputs))
+    return out
+
+
 def build_plan(
     scenario: Scenario | str | Path,
     *,
     inputs: PlanInputs | None = None,
     demand: ComputeDemand | None = None,
+    risk_register: bool = True,
 ) -> Plan:
     """Build the plan of ``scenario`` (a loaded :class:`Scenario`, a path or YAML text).
 
     ``inputs`` (catalogue figures) and ``demand`` (compute options from the performance engines)
-    default to the shipped catalogues and engines; tests pass hand-made ones.
+    default to the shipped catalogues and engines; tests pass hand-made ones. ``risk_register``
+    books the governance risk register's mitigation cost in each deployment's ``risk_mitigation``
+    line (default; ``False`` gives the bare cost ledger, as the hand-worked ledger tests check it).
     """
     from stackplan import __version__
 
@@ -595,6 +678,8 @@ def build_plan(
         costs = cost_deployment(model, scenario, demand, data, inputs, placements, owned_levels=owned_levels)
         costs_by_model[model] = costs
         results.append(_deployment_result(scenario, costs, inputs))
+    if risk_register:
+        results = _with_risk_mitigation(scenario, inputs, costs_by_model, results, capacity)
     rec = recommend(results)
     ref = rec.deployment or scenario.deployment.models[0]
     chosen = chosen_by_model[ref]

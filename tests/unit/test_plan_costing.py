@@ -12,7 +12,8 @@ H = 8760.0
 
 def test_cloud_only_every_line_by_hand() -> None:
     sc = hand_scenario(models="[cloud_first]", dataset_tb=10, egress=1.0)
-    plan = build_plan(sc, inputs=hand_inputs(), demand=flat_demand(sc, 4))
+    # the bare ledger: the risk register's mitigation cost is tested in test_plan_risk_wiring.py
+    plan = build_plan(sc, inputs=hand_inputs(), demand=flat_demand(sc, 4), risk_register=False)
     d = plan.deployment("cloud_first")
     # 4 devices busy all year: committing all 4 for a year at $2.80 beats $4.00 on demand
     compute = 4 * H * 2.8
@@ -50,7 +51,7 @@ def test_cloud_only_every_line_by_hand() -> None:
 
 def test_small_on_prem_cluster_every_line_by_hand() -> None:
     sc = hand_scenario(models="[on_prem]", utilisation=0.8)
-    plan = build_plan(sc, inputs=hand_inputs(), demand=flat_demand(sc, 16))
+    plan = build_plan(sc, inputs=hand_inputs(), demand=flat_demand(sc, 16), risk_register=False)
     d = plan.deployment("on_prem")
     # 16 busy devices at a 0.8 utilisation target -> 20 devices -> 3 servers of 8 = 24 owned
     n = 24

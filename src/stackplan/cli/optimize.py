@@ -145,7 +145,7 @@ def print_roadmap(road: Roadmap) -> None:
             highlight=False,
         )
     people = road.people
-    counts = ", ".join(f"{role} {max(c)}" for role, c in people.headcount.items() if max(c) > 0)
+    counts = ", ".join(f"{role} {max(c):g}" for role, c in people.headcount.items() if max(c) > 0)
     console.print(f"People (peak headcount): {counts}; cost {_usd(people.total_usd)} USD over the horizon")
 
 

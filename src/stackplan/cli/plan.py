@@ -48,11 +48,11 @@ def plan_command(
     if md_file is not None:
         from stackplan.report.markdown import plan_markdown
 
-        outputs.append((md_file, plan_markdown(plan)))
+        outputs.append((md_file, plan_markdown(plan, mc)))
     if html_file is not None:
         from stackplan.report.html import plan_html
 
-        outputs.append((html_file, plan_html(plan)))
+        outputs.append((html_file, plan_html(plan, mc)))
     print_plan(plan, console)
     if mc is not None:
         from stackplan.cli.uncertainty import print_monte_carlo

@@ -58,7 +58,7 @@ def print_monte_carlo(result: MonteCarloResult) -> None:
             f"{o.probability_cheapest:.0%}",
         )
     console.print(t)
-    best = max(result.outcomes, key=lambda o: o.probability_cheapest).name
+    best = result.most_often_cheapest
     t = Table(title=f"What matters most for {best} (NPV of cost, each input P10 -> P90) [MUSD]")
     for col in ("input", "P10", "P90", "cost at P10", "cost at P90", "swing"):
         t.add_column(col, justify="right")
@@ -79,20 +79,4 @@ def print_monte_carlo(result: MonteCarloResult) -> None:
 
 def monte_carlo_to_dict(result: MonteCarloResult) -> dict[str, Any]:
     """JSON-ready summary (the ``uncertainty`` key of the plan JSON when requested)."""
-    return {
-        "n_samples": result.n_samples,
-        "deployments": [
-            {
-                "model": o.name,
-                "tco_usd": o.tco_usd.__dict__,
-                "npv_cost_usd": o.npv_cost_usd.__dict__,
-                "npv_usd": o.npv_usd.__dict__,
-                "probability_cheapest": o.probability_cheapest,
-            }
-            for o in result.outcomes
-        ],
-        "tornado": {
-            name: [{**b.__dict__, "swing_usd": b.swing_usd} for b in bars]
-            for name, bars in result.tornado.items()
-        },
-    }
+    return result.to_dict()

@@ -34,6 +34,7 @@ from stackplan.deployments.hybrid import hybrid_owned_level
 from stackplan.deployments.screening import HOURS_PER_YEAR, hours_split, screening_level
 from stackplan.economics.finance import capital_recovery_factor, npv
 from stackplan.plan_inputs import CloudOffer, PlanInputs, ServerOffer
+from stackplan.roadmap.people import StaffingPlan, staffing_plan
 from stackplan.scenario.schema import DataClass, DeploymentModel, Scenario
 from stackplan.sizing.compute import ComputeDemand, WorkloadOption, load_duration_curve
 from stackplan.sizing.data import DataDemand
@@ -77,6 +78,10 @@ HIDDEN_LINES = (
     "idle_capacity",
     "lost_goodput",
 )
+#: People are hired this long before the year they are needed in starts [months] (Stackplan
+#: planning assumption: a typical 2-4 month time-to-fill for engineering roles).
+HIRING_LEAD_MONTHS = 3.0
+
 #: Lines that make up the cost of compute (for the cost per delivered accelerator-hour).
 COMPUTE_LINES = (
     "accelerator_servers",
@@ -152,6 +157,8 @@ class DeploymentCosts:
     staff_fte: Mapping[str, tuple[float, ...]]
     time_to_capacity_months: float
     cloud_spend_by_provider: Mapping[str, float] = field(default_factory=dict)
+    #: The hiring and training plan the people lines are booked from.
+    staffing: StaffingPlan | None = None
 
     def year_total(self, t: int) -> float:
         return sum(v[t] for v in self.lines.values())
@@ -715,7 +722,7 @@ def cost_deployment(
             led.add("egress", t, egress_gb * offer.egress_usd_per_gb)
 
     # ---- people
-    staff = _staff(
+    staffing = _staff(
         scenario,
         inputs,
         model,
@@ -754,7 +761,8 @@ def cost_deployment(
         market_tco2e=tuple(mkt_t),
         embodied_tco2e=tuple(emb_t),
         water_m3=tuple(water),
-        staff_fte=staff,
+        staff_fte={r.role: r.fte for r in staffing.roles},
+        staffing=staffing,
         time_to_capacity_months=lead,
         cloud_spend_by_provider=dict(spend_by_provider),
     )
@@ -843,9 +851,11 @@ def _staff(
     data: DataDemand,
     spend_by_provider: Mapping[str, float],
     led: _Ledger,
-) -> dict[str, tuple[float, ...]]:
-    """FTE per role and year, their cost in ``support_staff`` / ``data_management`` /
-    ``risk_mitigation``, and hiring beyond the existing team in ``hiring_and_training``."""
+) -> StaffingPlan:
+    """FTE per role and year from what is deployed, turned into the hiring and training plan
+    (:func:`stackplan.roadmap.people.staffing_plan`) whose salaries the ledger books in
+    ``support_staff`` / ``data_management`` / ``risk_mitigation`` and whose hires and training in
+    ``hiring_and_training``."""
     a = inputs.a
     horizon = len(owned)
     cloud_total = sum(spend_by_provider.values())
@@ -884,21 +894,26 @@ def _staff(
         "security_engineer": "risk_mitigation",
     }
     salary_role = {"datacenter_technician": "platform_engineer"}
-    for role, values in fte.items():
-        have = existing.get(role, 0.0)
-        sal_role = salary_role.get(role, role)
-        for t, v in enumerate(values):
-            led.add(line_of[role], t, v * inputs.loaded_salary_usd(sal_role))
-            hires = max(0.0, v - have)
-            led.add(
-                "hiring_and_training",
-                t,
-                hires * a("hiring_cost_fraction_of_salary") * inputs.salaries_usd.get(sal_role, 0.0)
-                + v * a("training_usd_per_fte_year"),
-            )
-            have = max(have, v)
+    plan = staffing_plan(
+        fte,
+        years=scenario.years,
+        existing_fte=existing,
+        loaded_salary_usd={r: inputs.loaded_salary_usd(salary_role.get(r, r)) for r in fte},
+        hiring_cost_usd={
+            r: a("hiring_cost_fraction_of_salary") * inputs.salaries_usd.get(salary_role.get(r, r), 0.0)
+            for r in fte
+        },
+        training_usd_per_fte_year=a("training_usd_per_fte_year"),
+        line_by_role=line_of,
+        lead_months=HIRING_LEAD_MONTHS,
+    )
+    # the ledger books the staffing plan's figures, nothing else (one source of truth)
+    for role in plan.roles:
+        for t in range(horizon):
+            led.add(role.line, t, role.salary_usd[t])
+            led.add("hiring_and_training", t, role.hiring_training_usd[t])
     if sensitive:
         for t in range(horizon):
             led.add("risk_mitigation", t, a("compliance_audit_usd_per_year"))
     del model
-    return {k: tuple(v) for k, v in fte.items()}
+    return plan

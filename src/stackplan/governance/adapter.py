@@ -8,9 +8,15 @@ What the plan provides today and how it maps (see docs/governance.md, "Wiring in
 - placements: each served workload's cloud offer and/or owned site; accelerators per placement
   are the workload's own peak devices (``placements[].peak_devices``); a workload of a partly owned
   hybrid pool has the pool's owned share of its peak on the site and the rest in the cloud;
-- years: spend (total minus the plan's own ``risk_mitigation`` line), energy, emissions, water;
-  capacity = owned devices + average cloud devices; peak demand is not reported by the plan yet
-  (``None``: the headroom check is skipped);
+- years: spend (total minus the plan's own ``risk_mitigation`` line, which carries the register's
+  mitigation cost: no feedback loop), energy, emissions, water; peak demand = the sum of the served
+  workloads' sized peak devices (coincident peaks, as the plan's pools add them); capacity = owned
+  + committed devices (firm) + on-demand cloud devices, the latter assumed available up to the
+  peak with the headroom target (``elastic_capacity_accelerators``; the headroom check states this
+  assumption as an info finding instead of warning on every cloud deployment);
+- committed spend and the low-demand case (:func:`low_demand_factors`): cloud commitments per pool
+  and year (committed devices x 8,760 h x the commitment price) vs the committed hours the
+  low-demand case still uses (the cloud busy hours scaled by the low-demand factor);
 - models: training and fine-tuning workloads, compute = model FLOPs per token (training, at the
   workload's sequence length) x tokens per run; training time and accelerator-hours from the
   plan's training runs; energy per run from the plan's ``energy_mwh_per_run`` (accelerator-hours x
@@ -204,16 +210,30 @@ def _deployment(plan: Plan, d: Any, inputs: PlanInputs, settings: GovernanceSett
                 )
             )
     owned_by_year = [sum(pool["owned_devices"][t] for pool in d.pools) for t in range(len(years))]
-    cloud_by_year = [
-        sum(pool["cloud_busy_hours"][t] for pool in d.pools) / HOURS_PER_YEAR for t in range(len(years))
+    committed_by_year = [sum(pool["committed_devices"][t] for pool in d.pools) for t in range(len(years))]
+    peak_by_year = [
+        sum(p["peak_devices"][t] for p in d.placements if p.get("peak_devices")) for t in range(len(years))
     ]
+    h = settings.targets.min_headroom_share
+    cloud_pools = any(pool["cloud_offer"] for pool in d.pools)
+    elastic_by_year = [
+        max(0.0, peak_by_year[t] * (1.0 + h) - owned_by_year[t] - committed_by_year[t])
+        if cloud_pools
+        else 0.0
+        for t in range(len(years))
+    ]
+    committed_usd, low_need_usd = _commitments(plan, d, inputs)
     budgets = settings.budget_usd_per_year
     year_facts = []
     for t, (c, em) in enumerate(zip(d.cash_flows, d.emissions_by_year, strict=True)):
         year_facts.append(
             YearFacts(
                 year=c.year,
-                capacity_accelerators=owned_by_year[t] + cloud_by_year[t],
+                peak_demand_accelerators=peak_by_year[t],
+                capacity_accelerators=owned_by_year[t] + committed_by_year[t] + elastic_by_year[t],
+                elastic_capacity_accelerators=elastic_by_year[t],
+                committed_spend_usd=committed_usd[t],
+                low_demand_spend_usd=low_need_usd[t] if committed_usd[t] > 0 else None,
                 spend_usd=max(0.0, c.total_usd - float(c.lines.get("risk_mitigation", 0.0))),
                 budget_usd=budgets[t] if t < len(budgets) else None,
                 emissions_location_tco2e=em["location_based"],
@@ -272,6 +292,55 @@ def _deployment(plan: Plan, d: Any, inputs: PlanInputs, settings: GovernanceSett
         hardware=tuple(hardware),
         scale_up_spend=scale_up,
     )
+
+
+#: Demand level of the low-demand case when nothing else is known [-]: 30% below the plan in every
+#: year (a planning assumption, the size of a failed pilot's adoption shortfall; Stackplan default).
+LOW_DEMAND_LEVEL = 0.7
+
+
+def low_demand_factors(plan: Plan) -> list[float]:
+    """Demand of the low-demand case over the plan's, per plan year [-].
+
+    ``LOW_DEMAND_LEVEL x ((1 + g_P10) / (1 + g))^t``: the level shortfall every year, and where the
+    scenario's ``uncertainty:`` section gives ``demand_growth``, growth at its P10 instead of the
+    plan's growth ``g`` (from :func:`stackplan.uncertainty.from_plan.plan_base_values`).
+    """
+    years = plan.scenario.organization.horizon_years
+    settings = plan.scenario.uncertainty
+    spec = settings.demand_growth if settings is not None else None
+    if spec is None:
+        return [LOW_DEMAND_LEVEL] * years
+    from stackplan.uncertainty.from_plan import plan_base_values
+
+    g = plan_base_values(plan)["demand_growth"]
+    g_low = spec.distribution().ppf(0.1)
+    return [LOW_DEMAND_LEVEL * ((1.0 + g_low) / (1.0 + g)) ** t for t in range(years)]
+
+
+def _commitments(plan: Plan, d: Any, inputs: PlanInputs) -> tuple[list[float], list[float]]:
+    """(committed cloud spend, the part of it the low-demand case still uses) per year [USD]."""
+    from stackplan.deployments.costing import _commit_term
+
+    n = len(d.cash_flows)
+    committed = [0.0] * n
+    used = [0.0] * n
+    low = low_demand_factors(plan)
+    offers = {(o.id, o.accelerator): o for o in inputs.cloud_offers}
+    for pool in d.pools:
+        offer = offers.get((pool["cloud_offer"], pool["accelerator"]))
+        if offer is None:
+            continue
+        for t in range(n):
+            devices = float(pool["committed_devices"][t])
+            term = _commit_term(plan.scenario, t)
+            if devices <= 0 or term == "on_demand":
+                continue
+            price = offer.price(term)
+            hours = devices * HOURS_PER_YEAR
+            committed[t] += hours * price
+            used[t] += min(hours, float(pool["cloud_busy_hours"][t]) * low[t]) * price
+    return committed, used
 
 
 def _scale_up(plan: Plan, d: Any) -> tuple[SpendItem, ...]:

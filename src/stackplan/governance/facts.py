@@ -111,6 +111,9 @@ class YearFacts(_Frozen):
     peak_demand_accelerators: float | None = Field(default=None, ge=0)
     #: Accelerator capacity available in the year (owned + rented) [accelerators].
     capacity_accelerators: float | None = Field(default=None, ge=0)
+    #: Part of ``capacity_accelerators`` that is on-demand cloud capacity, counted on the assumption
+    #: that the provider's on-demand pool supplies it when needed (no reservation) [accelerators].
+    elastic_capacity_accelerators: float = Field(default=0.0, ge=0)
     #: Total spend of the year (CapEx + OpEx + hidden) [USD].
     spend_usd: float = Field(ge=0)
     #: The organisation's budget for the year [USD], when given.

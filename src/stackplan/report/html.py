@@ -219,9 +219,9 @@ def _roadmap(plan: Plan) -> tuple[dict[str, Any] | None, Any]:
     """Gantt chart and roadmap of the hybrid's optimised capacity plan (issue 5), if there is one."""
     if plan.capacity_plan is None:
         return None, None
-    from stackplan.roadmap import roadmap_from_plan, timeline_figure
+    from stackplan.roadmap import timeline_figure
 
-    road = roadmap_from_plan(plan.capacity_plan)
+    road = plan.roadmap()
     spec: dict[str, Any] = json.loads(timeline_figure(road).to_json())
     return spec, road
 
@@ -232,13 +232,52 @@ def _plotly_js() -> str:
     return str(get_plotlyjs())
 
 
-def plan_html(plan: Plan) -> str:
-    """The plan as one self-contained HTML page (money in the organisation's currency)."""
+def _tornado(mc: Any) -> dict[str, Any] | None:
+    """Tornado chart of the deployment most often cheapest: NPV of cost with each input at its P10
+    and at its P90 (the others at their P50), bars around the all-P50 cost, largest swing on top."""
+    if mc is None:
+        return None
+    name = mc.most_often_cheapest
+    bars = list(mc.tornado[name])[::-1]
+    mid = float(money(mc.base_npv_cost_usd[name]) or 0.0)
+    labels = [b.input for b in bars]
+
+    def trace(label: str, at: str, colour: str, values: list[float]) -> dict[str, Any]:
+        return {
+            "type": "bar",
+            "orientation": "h",
+            "name": label,
+            "y": labels,
+            "x": [float(money(v) or 0.0) - mid for v in values],
+            "base": [mid] * len(bars),
+            "text": [f"{getattr(b, at):.3g}" for b in bars],
+            "marker": {"color": colour},
+            "hovertemplate": "%{y} = %{text}: " + currency_symbol() + "%{x:,.0f} vs P50<extra></extra>",
+        }
+
+    return {
+        "data": [
+            trace("input at its P10", "low_value", "#60a5fa", [b.npv_cost_at_low_usd for b in bars]),
+            trace("input at its P90", "high_value", "#f97316", [b.npv_cost_at_high_usd for b in bars]),
+        ],
+        "layout": {
+            "barmode": "overlay",
+            "title": {"text": f"What moves the NPV of cost of {NAMES.get(name, name)} most"},
+            "xaxis": {"title": {"text": f"NPV of cost [{currency_code()}]"}, "tickprefix": currency_symbol()},
+            "margin": {"t": 40, "l": 170, "r": 20, "b": 40},
+            "height": 80 + 36 * len(bars),
+        },
+    }
+
+
+def plan_html(plan: Plan, uncertainty: Any = None) -> str:
+    """The plan as one self-contained HTML page (money in the organisation's currency);
+    ``uncertainty`` (a :class:`stackplan.uncertainty.MonteCarloResult`) adds its section."""
     with money_of(plan):
-        return _plan_html(plan)
+        return _plan_html(plan, uncertainty)
 
 
-def _plan_html(plan: Plan) -> str:
+def _plan_html(plan: Plan, uncertainty: Any = None) -> str:
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(
             lambda name: (
@@ -256,6 +295,7 @@ def _plan_html(plan: Plan) -> str:
         "comparison": _comparison(plan),
         "tokens": _tokens(plan),
         "emissions": _emissions(plan),
+        "tornado": _tornado(uncertainty),
     }
     template = env.get_template("plan.html.j2")
     from stackplan.governance.adapter import governance_section
@@ -269,6 +309,7 @@ def _plan_html(plan: Plan) -> str:
         summary=executive_summary(plan),
         components=[(c, plan.components[c]) for c in COMPONENTS],
         roadmap=roadmap,
+        mc=uncertainty,
         charts_json=json.dumps(charts).replace("</", "<\\/"),
         plotly_js=_plotly_js(),
         currency=currency_code(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from stackplan.plan import COMPONENTS, Plan
 from stackplan.report._text import (
     NAMES,
@@ -22,12 +24,91 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return out
 
 
-def plan_markdown(plan: Plan) -> str:
+def plan_markdown(plan: Plan, uncertainty: Any = None) -> str:
     """The whole plan as Markdown: summary, comparison, yearly line items, unit costs, footprint,
     components, recommendation and every assumption with its source (money in the organisation's
-    currency)."""
+    currency); ``uncertainty`` (a :class:`stackplan.uncertainty.MonteCarloResult`) adds its section."""
     with money_of(plan):
-        return _plan_markdown(plan)
+        md = _plan_markdown(plan)
+        return md if uncertainty is None else md.rstrip("\n") + "\n\n" + _uncertainty_markdown(uncertainty)
+
+
+def _uncertainty_markdown(mc: Any) -> str:
+    """Percentiles per deployment, probability of being cheapest, and the tornado as a table."""
+    md = [f"## Uncertainty ({mc.n_samples:,} Monte Carlo samples)", ""]
+    md += _table(
+        ["deployment", "TCO P10", "TCO P50", "TCO P90", "NPV P10", "NPV P50", "NPV P90", "P(cheapest)"],
+        [
+            [
+                NAMES.get(o.name, o.name),
+                *[fmt_usd(getattr(o.tco_usd, q)) for q in ("p10", "p50", "p90")],
+                *[fmt_usd(getattr(o.npv_usd, q)) for q in ("p10", "p50", "p90")],
+                fmt_pct(o.probability_cheapest),
+            ]
+            for o in mc.outcomes
+        ],
+    )
+    best = mc.most_often_cheapest
+    md += [
+        "",
+        f"Tornado for {NAMES.get(best, best)}: NPV of cost with each input at its P10 and P90, others at P50.",
+        "",
+    ]
+    md += _table(
+        ["input", "P10", "P90", "cost at P10", "cost at P90", "swing"],
+        [
+            [
+                b.input,
+                f"{b.low_value:.3g}",
+                f"{b.high_value:.3g}",
+                fmt_usd(b.npv_cost_at_low_usd),
+                fmt_usd(b.npv_cost_at_high_usd),
+                fmt_usd(b.swing_usd),
+            ]
+            for b in mc.tornado[best]
+        ],
+    )
+    return "\n".join(md) + "\n"
+
+
+def _hiring_markdown(plan: Plan) -> list[str]:
+    """The recommended deployment's hiring and training plan (what its people lines are booked from)."""
+    if plan.recommendation.deployment is None:
+        return []
+    d = plan.deployment(plan.recommendation.deployment)
+    if d.staffing is None:
+        return []
+    st = d.staffing
+    md = ["", f"## Hiring and training plan ({NAMES[d.model]})", ""]
+    md.append(
+        f"Hires are due {st.lead_months:g} months before the year they are needed; these figures are "
+        "booked in the people cost lines."
+    )
+    md.append("")
+    md += _table(
+        [
+            "role",
+            "cost line",
+            "existing FTE",
+            *[f"FTE {y}" for y in st.years],
+            "hires",
+            "salaries",
+            "hiring and training",
+        ],
+        [
+            [
+                r.role,
+                r.line,
+                fmt_num(r.existing_fte, 1),
+                *[fmt_num(v, 1) for v in r.fte],
+                "; ".join(f"{h:.2f} by {r.hire_by[t]}" for t, h in enumerate(r.hires_fte) if h > 1e-9) or "-",
+                fmt_usd(sum(r.salary_usd)),
+                fmt_usd(sum(r.hiring_training_usd)),
+            ]
+            for r in st.roles
+        ],
+    )
+    return md
 
 
 def _plan_markdown(plan: Plan) -> str:
@@ -120,6 +201,7 @@ def _plan_markdown(plan: Plan) -> str:
                 for d, s in services
             ],
         )
+    md += _hiring_markdown(plan)
     md += ["", "## Components", ""]
     for name in COMPONENTS:
         comp = plan.components[name]

@@ -129,8 +129,13 @@ def roadmap_from_plan(
     metrics: Sequence[GateMetric] = DEFAULT_GATE_METRICS,
     roles: Sequence[RoleRatio] = DEFAULT_ROLES,
     existing_team: dict[str, int] | None = None,
+    people: PeoplePlan | None = None,
 ) -> Roadmap:
-    """Derive the phased roadmap and the people plan from ``plan`` (see the module doc for the rules)."""
+    """Derive the phased roadmap and the people plan from ``plan`` (see the module doc for the rules).
+
+    ``people``: a people plan made elsewhere (a Stackplan plan passes its hybrid's hiring plan, the
+    one its cost lines are booked from); without it, one from ``roles`` and the capacity series.
+    """
     problem = plan.problem
     per = problem.periods
     n = per.count
@@ -181,7 +186,7 @@ def roadmap_from_plan(
                 ),
             )
         )
-    people = people_plan(
+    people = people or people_plan(
         owned_accelerators=series["owned"].tolist(),
         all_accelerators=capacity.tolist(),
         cloud_usd_per_period=series["cloud_usd"].tolist(),

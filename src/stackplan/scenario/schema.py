@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stackplan.governance.settings import GovernanceSettings
+from stackplan.uncertainty.settings import UncertaintySettings
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -376,6 +377,8 @@ class Scenario(_Strict):
     assumptions: dict[str, float] = Field(default_factory=dict)
     #: Governance: evidence provided, attestations, pilot gate, targets, policies (docs/governance.md).
     governance: GovernanceSettings | None = None
+    #: Distributions of uncertain inputs for ``stackplan plan --uncertainty N`` (docs/optimization.md).
+    uncertainty: UncertaintySettings | None = None
 
     @property
     def years(self) -> tuple[int, ...]:

@@ -25,7 +25,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +41,9 @@ from stackplan.scenario.schema import (
     TrainingWorkload,
 )
 from stackplan.sizing.quantity import ComponentSizing, Sized
+
+if TYPE_CHECKING:
+    from stackplan.perf.prediction import TrainingPrediction
 
 __all__ = [
     "HOURS_PER_YEAR",
@@ -200,6 +203,90 @@ MAX_TRAINING_TRIES = 6
 GUESS_MFU = 0.2
 
 
+def _tp_candidates(model: str, accelerator: str, count: int) -> list[int]:
+    """Tensor-parallel degrees the sizing search tries: powers of two up to the accelerator's
+    scale-up (NVLink) domain that divide the device count and the attention heads.
+
+    Tensor parallelism stays inside a server / scale-up domain (Narayanan et al. 2021, "Efficient
+    Large-Scale Language Model Training on GPU Clusters Using Megatron-LM", sec. 3.3, takeaway 1):
+    across the scale-out network its all-reduces dominate, so the full search never prefers it for
+    sizing and leaving it out halves the configurations priced.
+    """
+    arch = get_model(model).architecture
+    domain = get_accelerator(accelerator).scaleup_domain_size
+    heads, kv = arch.heads, arch.kv_heads
+    out, tp = [], 1
+    while tp <= domain:
+        if count % tp == 0 and heads % tp == 0 and (kv % tp == 0 or tp % kv == 0):
+            out.append(tp)
+        tp *= 2
+    return out or [1]
+
+
+def _fastest(preds: Sequence[TrainingPrediction]) -> TrainingPrediction:
+    """The prediction with the highest throughput (the first one on a tie, i.e. the lowest TP)."""
+    best = preds[0]
+    for p in preds[1:]:
+        if p.tokens_per_s > best.tokens_per_s:
+            best = p
+    return best
+
+
+def _search_count(
+    model: str,
+    accelerator: str,
+    count: int,
+    *,
+    tokens: float,
+    seq_len: int,
+    precision: str,
+    lora_rank: int,
+    pattern: TrainingPrediction | None,
+) -> TrainingPrediction:
+    """Fastest configuration on ``count`` devices.
+
+    With ``pattern`` (the best configuration found at a neighbouring count) only that pattern is
+    priced, data parallelism taking up the new count (one evaluation instead of a search); the
+    caller falls back to a search when it misses the deadline. Without it, one search per
+    tensor-parallel degree of :func:`_tp_candidates` (``DoesNotFitError`` when none fits).
+    """
+    from stackplan.perf.prediction import predict_training
+
+    common: dict[str, Any] = {
+        "tokens": tokens,
+        "seq_len": seq_len,
+        "precision": precision,
+        "lora_rank": lora_rank,
+    }
+    if pattern is not None:
+        return predict_training(
+            model,
+            accelerator,
+            count,
+            tp=pattern.tp,
+            pp=pattern.pp,
+            cp=pattern.cp,
+            ep=pattern.ep,
+            virtual_stages=pattern.virtual_stages,
+            micro_batch=pattern.micro_batch,
+            zero_stage=pattern.zero_stage,
+            recompute=pattern.recompute,
+            **common,
+        )
+    preds: list[TrainingPrediction] = []
+    last_error: DoesNotFitError | None = None
+    for tp in _tp_candidates(model, accelerator, count):
+        try:
+            preds.append(predict_training(model, accelerator, count, tp=tp, **common))
+        except DoesNotFitError as err:
+            last_error = err
+    if not preds:
+        if last_error is None:  # pragma: no cover - _tp_candidates always gives at least TP 1
+            raise StackplanError(f"no tensor-parallel degree to search for {model} on {accelerator}")
+        raise last_error
+    return _fastest(preds)
+
+
 @cache
 def _train_run(
     model: str,
@@ -210,9 +297,17 @@ def _train_run(
     deadline_days: float,
     lora_rank: int = 0,
 ) -> _TrainRun:
-    """Smallest cluster (a multiple of the server size, doubling) that meets the deadline."""
+    """Smallest cluster (a multiple of the server size, doubling) that meets the deadline.
+
+    Searches are the expensive part of a plan (hundreds of thousands of configurations each), so:
+    one search at the first guess; a larger count first re-prices the best configuration found so
+    far with more data parallelism (one evaluation) and searches again only when that misses the
+    deadline. The counts tried, and so the count chosen, are those of a full search at every step
+    (the re-priced pattern is only accepted when it meets the deadline, which the full search at
+    that count then also does); the hours may be slightly higher than the count's own optimum.
+    """
     try:
-        from stackplan.perf.prediction import predict_training
+        from stackplan.perf.prediction import predict_training  # noqa: F401
     except ImportError:  # pragma: no cover - until the training engine is merged
         return _first_order_train_run(model, accelerator, tokens, seq_len, precision, deadline_days)
 
@@ -225,23 +320,30 @@ def _train_run(
     count = max(step, step * 2 ** max(0, math.ceil(math.log2(max(guess / step, 1.0)))))
     last_error: StackplanError | None = None
     best = None
+    kw: dict[str, Any] = {
+        "tokens": tokens,
+        "seq_len": seq_len,
+        "precision": precision,
+        "lora_rank": lora_rank,
+    }
     for _ in range(MAX_TRAINING_TRIES):
         if count > MAX_TRAINING_DEVICES:
             break
-        try:
-            pred = predict_training(
-                model,
-                accelerator,
-                count,
-                tokens=tokens,
-                seq_len=seq_len,
-                precision=precision,
-                lora_rank=lora_rank,
-            )
-        except DoesNotFitError as err:
-            last_error = err
-            count *= 2
-            continue
+        pred = None
+        if best is not None:
+            try:
+                pred = _search_count(model, accelerator, count, pattern=best, **kw)
+            except StackplanError:
+                pred = None
+            if pred is not None and (pred.wall_clock_days or math.inf) > deadline_days:
+                pred = None  # the pattern misses: search this count in full
+        if pred is None:
+            try:
+                pred = _search_count(model, accelerator, count, pattern=None, **kw)
+            except DoesNotFitError as err:
+                last_error = err
+                count *= 2
+                continue
         best = pred
         days = pred.wall_clock_days if pred.wall_clock_days is not None else math.inf
         if days <= deadline_days:

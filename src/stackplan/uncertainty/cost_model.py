@@ -6,14 +6,18 @@ and the result has one row per sample and one column per year. It is deliberatel
 
 Equations (per sample, year ``y = 0..Y-1``, all money nominal USD):
 
-* demand ``H_y = H_0 (1 + g)^y * mfu_0 / mfu`` [accelerator-hours]: a lower MFU needs more hours;
+* demand ``H_y = H_0 (1 + g)^y (s mfu_0 / mfu + 1 - s)`` [accelerator-hours], ``s`` the training
+  share of the hours: a lower MFU needs more training hours (serving hours do not depend on it);
 * owned share ``f`` of the demand runs on owned accelerators sized at the target utilisation:
   fleet ``N_y = max_{z<=y} f H_z / (8760 u)`` [accelerators], bought as it grows at
   ``K (1 - d)^y`` per accelerator (hardware prices decline ``d`` a year);
 * owned running cost: maintenance and facility ``m`` x installed capex a year + energy
-  ``f H_y P pue e`` (``P`` kW per busy accelerator);
-* delivery delay ``L`` months: in year 0 the owned share of ``L/12`` of the year runs in the cloud
-  on demand instead;
+  ``f H_y k e`` (``k`` kWh per owned busy hour, default ``P pue`` with ``P`` kW per busy
+  accelerator; the plan calibrates it from its power line);
+* delivery delay ``L`` months: capacity added in year ``y`` (share ``a_y = (N_y - N_{y-1}) / N_y``
+  of the fleet) arrives ``L`` months late, so ``a_y L / 12`` of the owned hours of that year run in
+  the cloud at ``p (1 - d)^y`` instead (and use no owned energy);
+* utilisation is clipped to [0.05, 1];
 * cloud cost ``(1 - f) H_y p (1 - d)^y`` (cloud prices decline at the same rate);
 * residual: the fleet's book value at the end (linear over ``life`` years to ``rho``) is a credit
   in the last year.
@@ -64,6 +68,8 @@ class CostModelBase:
         ``r`` [1/year].
     value_usd_per_year
         Business value delivered per year (same for every deployment) [USD/year].
+    training_share
+        ``s`` share of the accelerator-hours that are training or fine-tuning, on which MFU acts [-].
     """
 
     years: int
@@ -77,6 +83,7 @@ class CostModelBase:
     residual_fraction: float = 0.1
     discount_rate: float = 0.08
     value_usd_per_year: float = 0.0
+    training_share: float = 1.0
 
 
 def yearly_cost(
@@ -91,8 +98,10 @@ def yearly_cost(
     electricity_usd_per_kwh: Num,
     delivery_delay_months: Num,
     n: int,
+    kwh_per_owned_hour: float | None = None,
 ) -> Array:
-    """Yearly nominal cost [USD], shape ``(n, years)``, of a deployment owning ``owned_share`` of the work."""
+    """Yearly nominal cost [USD], shape ``(n, years)``, of a deployment owning ``owned_share`` of the work
+    (``kwh_per_owned_hour`` [kWh/h] overrides ``kw_per_accelerator x pue``)."""
     y = np.arange(base.years, dtype=float)[None, :]
 
     def col(x: Num) -> Array:
@@ -100,19 +109,23 @@ def yearly_cost(
 
     g, p, d, u = col(demand_growth), col(cloud_usd_per_hour), col(price_decline), col(utilisation)
     m, e, delay = col(mfu), col(electricity_usd_per_kwh), col(delivery_delay_months)
-    hours = base.demand_hours_year0 * (1.0 + g) ** y * (base.mfu_planned / m)
+    s = base.training_share
+    hours = base.demand_hours_year0 * (1.0 + g) ** y * (s * base.mfu_planned / m + (1.0 - s))
     decline = (1.0 - d) ** y
     cloud = (1.0 - owned_share) * hours * p * decline
     if owned_share <= 0.0:
         return np.asarray(cloud, dtype=float)
+    u = np.clip(u, 0.05, 1.0)
     fleet = np.maximum.accumulate(owned_share * hours / (HOURS_PER_YEAR * u), axis=1)
     added = np.diff(fleet, axis=1, prepend=0.0)
     capex = added * base.server_usd_per_accelerator * decline
     installed = np.cumsum(capex, axis=1)
-    late = np.clip(delay / 12.0, 0.0, 1.0) * (y == 0)
+    new_share = np.divide(added, fleet, out=np.zeros_like(fleet), where=fleet > 0)
+    late = np.clip(delay / 12.0, 0.0, 1.0) * new_share
     owned_hours = owned_share * hours * (1.0 - late)
-    energy = owned_hours * base.kw_per_accelerator * base.pue * e
-    delayed_cloud = owned_share * hours * late * p
+    kwh = base.kw_per_accelerator * base.pue if kwh_per_owned_hour is None else kwh_per_owned_hour
+    energy = owned_hours * kwh * e
+    delayed_cloud = owned_share * hours * late * p * decline
     age = (base.years - y) / base.life_years  # years each purchase serves until the end, in lives
     book = capex * (1.0 - (1.0 - base.residual_fraction) * np.clip(age, 0.0, 1.0))
     residual = np.zeros_like(capex)

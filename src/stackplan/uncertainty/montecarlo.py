@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -62,13 +63,16 @@ class DeploymentShape:
     """A deployment model for the cost model: its name, the share of work on owned accelerators [-],
     and a fixed yearly offset [USD] added to every sample (costs the reduced model does not cover,
     e.g. data, people and networking, calibrated so that the model at the inputs' medians equals the
-    plan's yearly cost). ``value_usd_by_year`` overrides the base's flat value for this deployment
+    plan's yearly cost at its base values). ``value_usd_by_year`` overrides the base's flat value for this deployment
     (the plan's value of the goals per year, which depends on when capacity is ready)."""
 
     name: str
     owned_share: float
     offset_usd_by_year: tuple[float, ...] = ()
     value_usd_by_year: tuple[float, ...] = ()
+    #: Energy bought per owned busy accelerator-hour [kWh/h] (facility, incl. idle, network and
+    #: storage shares), calibrated from the plan's power line; ``None``: ``kw x pue`` of the base.
+    kwh_per_owned_hour: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.owned_share <= 1.0:
@@ -133,13 +137,54 @@ class MonteCarloResult:
     outcomes: tuple[DeploymentOutcome, ...]
     tornado: Mapping[str, tuple[TornadoBar, ...]]
     base_npv_cost_usd: Mapping[str, float]
+    #: Where each input's distribution comes from (``scenario`` or ``default``), when known.
+    input_sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def most_often_cheapest(self) -> str:
+        """The deployment with the highest probability of the lowest NPV of cost."""
+        return max(self.outcomes, key=lambda o: o.probability_cheapest).name
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (the plan JSON's ``uncertainty`` key): the inputs with their
+        distribution and P10/P50/P90, per deployment P10/P50/P90/mean of TCO, NPV of cost and NPV
+        [USD] and the probability of being cheapest, and the tornado bars per deployment."""
+        return {
+            "n_samples": self.n_samples,
+            "inputs": [
+                {
+                    "name": name,
+                    "distribution": repr(getattr(self.inputs, name)),
+                    "p10": getattr(self.inputs, name).ppf(TORNADO_LOW_Q),
+                    "p50": getattr(self.inputs, name).ppf(0.5),
+                    "p90": getattr(self.inputs, name).ppf(TORNADO_HIGH_Q),
+                    "source": self.input_sources.get(name, ""),
+                }
+                for name in self.inputs.names()
+            ],
+            "deployments": [
+                {
+                    "model": o.name,
+                    "tco_usd": o.tco_usd.__dict__,
+                    "npv_cost_usd": o.npv_cost_usd.__dict__,
+                    "npv_usd": o.npv_usd.__dict__,
+                    "probability_cheapest": o.probability_cheapest,
+                }
+                for o in self.outcomes
+            ],
+            "most_often_cheapest": self.most_often_cheapest,
+            "tornado": {
+                name: [{**b.__dict__, "swing_usd": b.swing_usd} for b in bars]
+                for name, bars in self.tornado.items()
+            },
+        }
 
 
 def _evaluate(
     base: CostModelBase, shape: DeploymentShape, values: Mapping[str, Array | float], n: int
 ) -> tuple[Array, Array]:
     """(TCO, NPV of cost) per sample [USD]."""
-    cash = yearly_cost(base, shape.owned_share, n=n, **values)
+    cash = yearly_cost(base, shape.owned_share, n=n, kwh_per_owned_hour=shape.kwh_per_owned_hour, **values)
     if shape.offset_usd_by_year:
         cash = cash + np.asarray(shape.offset_usd_by_year, dtype=float)[None, :]
     df = discount_factors(base.years, base.discount_rate)

@@ -75,6 +75,32 @@ def check_headroom(facts: GovernanceFacts) -> list[Finding]:
                     subject=str(y.year),
                 )
             )
+        elastic = [y for y in known if y.elastic_capacity_accelerators > 0]
+        if elastic:
+            most = max(elastic, key=lambda y: y.elastic_capacity_accelerators)
+            out.append(
+                Finding(
+                    check="resilience.headroom",
+                    title=(
+                        f"assumption: up to {most.elastic_capacity_accelerators:,.0f} on-demand cloud accelerators "
+                        f"({most.year}) are counted as available when needed"
+                    ),
+                    severity="info",
+                    component="compute",
+                    evidence=(
+                        Evidence(
+                            "on-demand capacity assumed", most.elastic_capacity_accelerators, "accelerators"
+                        ),
+                        Evidence("capacity incl. it", most.capacity_accelerators or 0.0, "accelerators"),
+                        Evidence("peak demand", most.peak_demand_accelerators or 0.0, "accelerators"),
+                    ),
+                    recommendation=(
+                        "On-demand capacity is not reserved: confirm quota and availability with the provider, "
+                        "or commit/reserve the part of the peak that must not wait."
+                    ),
+                    deployment=d.model,
+                )
+            )
         if shortfalls == 0 and known:
             low = min(
                 headroom_share(y.capacity_accelerators or 0.0, y.peak_demand_accelerators or 0.0)
