@@ -68,7 +68,7 @@ def timeline_figure(roadmap: Roadmap) -> go.Figure:
                 f"Hire {h.role}",
                 h.period,
                 h.period + max(1, lead.get(h.role, 1)),
-                f"hire {h.count} {h.role}",
+                f"hire {h.count:.2g} FTE {h.role}",
             )
         )
     import plotly.graph_objects as go
