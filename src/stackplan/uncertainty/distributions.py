@@ -26,6 +26,7 @@ __all__ = [
     "Normal",
     "Triangular",
     "Uniform",
+    "describe",
     "distribution_from_spec",
 ]
 
@@ -141,6 +142,18 @@ class Fixed:
 
 
 Distribution = Triangular | Normal | LogNormal | Uniform | Fixed
+
+
+def describe(distribution: Distribution) -> str:
+    """A short, readable description, e.g. ``lognormal(median=4.48, sigma=0.2)`` (3 significant digits)."""
+    from dataclasses import fields
+
+    parts = []
+    for f in fields(distribution):
+        value = getattr(distribution, f.name)
+        if value is not None:
+            parts.append(f"{f.name}={float(value):.3g}")
+    return f"{type(distribution).__name__.lower()}({', '.join(parts)})"
 
 
 def distribution_from_spec(field: str, spec: Any) -> Distribution:

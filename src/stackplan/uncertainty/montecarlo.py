@@ -16,7 +16,7 @@ import numpy as np
 
 from stackplan.errors import InvalidInputError
 from stackplan.uncertainty.cost_model import Array, CostModelBase, discount_factors, yearly_cost
-from stackplan.uncertainty.distributions import Distribution, Fixed
+from stackplan.uncertainty.distributions import Distribution, Fixed, describe
 
 __all__ = [
     "DeploymentOutcome",
@@ -154,7 +154,7 @@ class MonteCarloResult:
             "inputs": [
                 {
                     "name": name,
-                    "distribution": repr(getattr(self.inputs, name)),
+                    "distribution": describe(getattr(self.inputs, name)),
                     "p10": getattr(self.inputs, name).ppf(TORNADO_LOW_Q),
                     "p50": getattr(self.inputs, name).ppf(0.5),
                     "p90": getattr(self.inputs, name).ppf(TORNADO_HIGH_Q),
