@@ -306,11 +306,6 @@ def _train_run(
     (the re-priced pattern is only accepted when it meets the deadline, which the full search at
     that count then also does); the hours may be slightly higher than the count's own optimum.
     """
-    try:
-        from stackplan.perf.prediction import predict_training  # noqa: F401
-    except ImportError:  # pragma: no cover - until the training engine is merged
-        return _first_order_train_run(model, accelerator, tokens, seq_len, precision, deadline_days)
-
     acc = get_accelerator(accelerator)
     step = min(acc.scaleup_domain_size, 8)
     arch = get_model(model).architecture
@@ -371,33 +366,6 @@ def _train_run(
             f"stackplan.perf.prediction.predict_training: {best.count} x {accelerator}, "
             f"TP{best.tp} PP{best.pp} DP{best.dp} EP{best.ep}, MFU {best.mfu:.0%}, goodput {best.goodput:.0%}"
         ),
-    )
-
-
-#: Placeholder MFU and goodput of :func:`_first_order_train_run` (used only while the training
-#: engine is absent): 40% MFU, 90% goodput (typical large-run figures, Llama 3 paper sec. 3.3).
-_FALLBACK_MFU, _FALLBACK_GOODPUT = 0.40, 0.90
-
-
-def _first_order_train_run(
-    model: str, accelerator: str, tokens: float, seq_len: int, precision: str, deadline_days: float
-) -> _TrainRun:
-    """``hours = model FLOPs / (peak x MFU) / goodput``; the smallest power-of-two cluster meeting the deadline."""
-    acc = get_accelerator(accelerator)
-    arch = get_model(model).architecture
-    flops = arch.model_flops_per_token_training(seq_len) * tokens
-    device_s = flops / (acc.peak_tflops(precision) * 1e12 * _FALLBACK_MFU) / _FALLBACK_GOODPUT
-    step = min(acc.scaleup_domain_size, 8)
-    count = step
-    while device_s / count / SECONDS_PER_DAY > deadline_days and count < MAX_TRAINING_DEVICES:
-        count *= 2
-    return _TrainRun(
-        devices=count,
-        accelerator_hours=device_s / 3600,
-        wall_clock_days=device_s / count / SECONDS_PER_DAY,
-        lost_goodput_share=1 - _FALLBACK_GOODPUT,
-        mfu=_FALLBACK_MFU,
-        source="first-order 6ND estimate at 40% MFU (training engine not available)",
     )
 
 
