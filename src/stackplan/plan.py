@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stackplan._numeric import HOURS_PER_YEAR
 from stackplan.deployments.costing import (
     CAPEX_LINES,
     COMPUTE_LINES,
@@ -564,7 +565,7 @@ def recommend(deployments: Sequence[DeploymentResult]) -> Recommendation:
         hours = sum(p["owned_busy_hours"])
         owned = sum(p["owned_devices"])
         if be is not None and owned > 0:
-            util = hours / (owned * 8760)
+            util = hours / (owned * HOURS_PER_YEAR)
             reasons.append(
                 Reason(
                     kind="utilisation",

@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from stackplan._numeric import HOURS_PER_YEAR
 from stackplan.deployments.hybrid import hybrid_owned_level
-from stackplan.deployments.screening import HOURS_PER_YEAR, hours_split, screening_level
+from stackplan.deployments.screening import hours_split, screening_level
 from stackplan.economics.finance import capital_recovery_factor, npv
 from stackplan.plan_inputs import CloudOffer, PlanInputs, ServerOffer
 from stackplan.roadmap.people import StaffingPlan, staffing_plan

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["break_even_utilisation", "hours_split", "screening_level"]
+from stackplan._numeric import HOURS_PER_YEAR
 
-HOURS_PER_YEAR = 8760.0
+__all__ = ["break_even_utilisation", "hours_split", "screening_level"]
 
 
 def hours_split(ldc: npt.NDArray[np.float64], level: float) -> tuple[float, float]:

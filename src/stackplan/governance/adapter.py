@@ -34,6 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from stackplan._numeric import HOURS_PER_YEAR
 from stackplan.errors import UnknownIdError
 from stackplan.governance.facts import (
     DeploymentFacts,
@@ -67,8 +68,6 @@ __all__ = [
 OWN_PROVIDER = "own"
 #: Name of the on-prem site in the facts.
 ONPREM_SITE = "on_prem-site"
-#: Hours in a year [h].
-HOURS_PER_YEAR = 8760.0
 
 
 def settings_of(plan: Plan) -> GovernanceSettings:

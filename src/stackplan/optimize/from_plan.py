@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from stackplan._numeric import HOURS_PER_YEAR
 from stackplan.deployments.costing import Placement, _busy_kw, _owned_fixed_usd_per_device_year
-from stackplan.deployments.screening import HOURS_PER_YEAR
 from stackplan.economics.finance import capital_recovery_factor
 from stackplan.optimize.extract import CapacityPlan
 from stackplan.optimize.problem import (

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from stackplan._numeric import HOURS_PER_YEAR  # periods split it evenly (730 h a month, 2,190 h a quarter)
 from stackplan.errors import InputError, InputProblem, InvalidInputError
 
 __all__ = [
@@ -34,8 +35,6 @@ __all__ = [
     "make_periods",
 ]
 
-#: Hours in a (non-leap) year [h]; periods split it evenly (730 h a month, 2,190 h a quarter).
-HOURS_PER_YEAR = 8760.0
 
 CarbonBasis = Literal["location", "market"]
 Granularity = Literal["monthly", "quarterly"]

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from stackplan._numeric import HOURS_PER_YEAR
 from stackplan.catalog import get_accelerator, get_model
 from stackplan.errors import DoesNotFitError, StackplanError
 from stackplan.scenario.schema import (
@@ -57,8 +58,6 @@ __all__ = [
     "size_compute",
 ]
 
-#: Hours in a (non-leap) year [h].
-HOURS_PER_YEAR = 8760.0
 #: Seconds in a day [s].
 SECONDS_PER_DAY = 86400.0
 #: Adapter rank used to size LoRA fine-tunes [-] (NeMo's default adapter dimension 32; Hu et al.

@@ -34,12 +34,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from stackplan._numeric import HOURS_PER_YEAR
+
 __all__ = ["CostModelBase", "yearly_cost"]
 
 Array = npt.NDArray[np.float64]
 Num = Array | float
-
-HOURS_PER_YEAR = 8760.0
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from stackplan.uncertainty.cost_model import HOURS_PER_YEAR, CostModelBase, yearly_cost
+from stackplan._numeric import HOURS_PER_YEAR
+from stackplan.uncertainty.cost_model import CostModelBase, yearly_cost
 from stackplan.uncertainty.distributions import Distribution, Fixed, LogNormal, Normal, Triangular, Uniform
 from stackplan.uncertainty.montecarlo import (
     DeploymentShape,
