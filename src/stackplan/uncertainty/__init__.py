@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stackplan.uncertainty.cost_model import CostModelBase, discount_factors, yearly_cost
+from stackplan.uncertainty.cost_model import CostModelBase, yearly_cost
 from stackplan.uncertainty.distributions import (
     Distribution,
     Fixed,
@@ -36,7 +36,6 @@ __all__ = [
     "Triangular",
     "UncertainInputs",
     "Uniform",
-    "discount_factors",
     "distribution_from_spec",
     "run_monte_carlo",
     "yearly_cost",

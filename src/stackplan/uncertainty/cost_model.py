@@ -134,8 +134,3 @@ def yearly_cost(
         cloud + capex + installed * base.maintenance_share_per_year + energy + delayed_cloud + residual,
         dtype=float,
     )
-
-
-def discount_factors(years: int, rate: float) -> Array:
-    """``(1 + r)^-y`` for ``y = 0..years-1`` [-]."""
-    return np.asarray((1.0 + rate) ** -np.arange(years, dtype=float), dtype=float)

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from stackplan.economics.finance import discount_factors
 from stackplan.errors import InvalidInputError
-from stackplan.uncertainty.cost_model import Array, CostModelBase, discount_factors, yearly_cost
+from stackplan.uncertainty.cost_model import Array, CostModelBase, yearly_cost
 from stackplan.uncertainty.distributions import Distribution, Fixed, describe
 
 __all__ = [
@@ -187,7 +188,7 @@ def _evaluate(
     cash = yearly_cost(base, shape.owned_share, n=n, kwh_per_owned_hour=shape.kwh_per_owned_hour, **values)
     if shape.offset_usd_by_year:
         cash = cash + np.asarray(shape.offset_usd_by_year, dtype=float)[None, :]
-    df = discount_factors(base.years, base.discount_rate)
+    df = discount_factors(base.discount_rate, base.years)
     return cash.sum(axis=1), cash @ df
 
 
@@ -222,7 +223,7 @@ def run_monte_carlo(
         done += k
         if progress is not None:
             progress(done)
-    df = discount_factors(base.years, base.discount_rate)
+    df = discount_factors(base.discount_rate, base.years)
 
     def pv_value(d: DeploymentShape) -> float:
         if d.value_usd_by_year:
