@@ -8,9 +8,10 @@ price is derived (instance price / accelerators, a regional ratio) or estimated,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 from stackplan.catalog._files import read_table
 from stackplan.catalog._parse import find_one, num, opt_num
@@ -254,17 +255,42 @@ def list_storage_prices() -> tuple[StoragePrice, ...]:
     )
 
 
+_Row = TypeVar("_Row", StoragePrice, ApiPrice)
+
+
+def _find_at_provider(
+    rows: tuple[_Row, ...],
+    provider: str,
+    key: Callable[[_Row], str],
+    value: str,
+    *,
+    providers_kind: str,
+    field: str,
+    kind: str,
+) -> _Row:
+    """The row of ``provider`` whose ``key`` is ``value``.
+
+    An unknown provider raises :class:`UnknownIdError` (``provider``, ``providers_kind``); an
+    unknown ``value`` at a known provider raises it for ``field`` (``"<provider> <kind>"``).
+    """
+    providers = sorted({r.provider for r in rows})
+    if provider not in providers:
+        raise UnknownIdError("provider", providers_kind, provider, providers)
+    return find_one(
+        (r for r in rows if r.provider == provider), key, value, field=field, kind=f"{provider} {kind}"
+    )
+
+
 def get_storage_price(provider: str, tier: str) -> StoragePrice:
     """Storage price of ``tier`` at ``provider``; unknown ids raise :class:`UnknownIdError`."""
-    providers = sorted({s.provider for s in list_storage_prices()})
-    if provider not in providers:
-        raise UnknownIdError("provider", "provider with storage prices", provider, providers)
-    return find_one(
-        (s for s in list_storage_prices() if s.provider == provider),
+    return _find_at_provider(
+        list_storage_prices(),
+        provider,
         lambda s: s.tier,
         tier,
+        providers_kind="provider with storage prices",
         field="tier",
-        kind=f"{provider} storage tier",
+        kind="storage tier",
     )
 
 
@@ -317,15 +343,14 @@ def list_api_prices() -> tuple[ApiPrice, ...]:
 
 def get_api_price(provider: str, model: str) -> ApiPrice:
     """API price of ``model`` at ``provider``; unknown ids raise :class:`UnknownIdError`."""
-    providers = sorted({a.provider for a in list_api_prices()})
-    if provider not in providers:
-        raise UnknownIdError("provider", "API provider", provider, providers)
-    return find_one(
-        (a for a in list_api_prices() if a.provider == provider),
+    return _find_at_provider(
+        list_api_prices(),
+        provider,
         lambda a: a.model,
         model,
+        providers_kind="API provider",
         field="model",
-        kind=f"{provider} API model",
+        kind="API model",
     )
 
 
