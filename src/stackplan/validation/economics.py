@@ -7,12 +7,10 @@ nothing is fitted to the anchor except where stated (the grid factors that model
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from stackplan.catalog._files import read_table
 from stackplan.catalog.assumptions import Assumptions, resolve_assumptions
 from stackplan.catalog.onprem import get_network_fabric, get_server
 from stackplan.economics import (
@@ -73,10 +71,7 @@ class Anchor:
 @cache
 def anchors() -> dict[str, Anchor]:
     """The published figures by id."""
-    text = (
-        resources.files("stackplan.validation").joinpath("data", "economics_anchors.csv").read_text("utf-8")
-    )
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    table = read_table("economics_anchors.csv", package="stackplan.validation")
     return {
         r["id"]: Anchor(
             r["id"],
@@ -88,7 +83,7 @@ def anchors() -> dict[str, Anchor]:
             r["conditions"],
             r["source"],
         )
-        for r in csv.DictReader(io.StringIO(body))
+        for r in table.rows
     }
 
 
