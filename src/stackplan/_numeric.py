@@ -7,10 +7,12 @@ from typing import TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["HOURS_PER_YEAR", "FloatArray", "FloatOrArray", "Num", "maximum", "power"]
+__all__ = ["HOURS_PER_YEAR", "SECONDS_PER_DAY", "FloatArray", "FloatOrArray", "Num", "maximum", "power"]
 
 #: Hours in a (non-leap) year [h/yr]; used to turn hourly rates into yearly amounts.
 HOURS_PER_YEAR = 8760.0
+#: Seconds in a day [s/day].
+SECONDS_PER_DAY = 86400.0
 
 FloatArray = npt.NDArray[np.float64]
 

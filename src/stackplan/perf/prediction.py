@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 
+from stackplan._numeric import SECONDS_PER_DAY
 from stackplan.catalog.accelerators import Accelerator, get_accelerator
 from stackplan.errors import DoesNotFitError, InvalidInputError
 from stackplan.models.architecture import ModelArchitecture
@@ -682,7 +683,7 @@ def _prediction(
     if tokens is not None:
         total = tokens * flops_tok
         seconds_run = tokens / tok_s / goodput
-        days = seconds_run / 86400.0
+        days = seconds_run / SECONDS_PER_DAY
         hours = seconds_run * count / 3600.0
         energy = hours * acc.tdp_w / 1e6  # [MWh] device TDP basis, as model cards report
     return TrainingPrediction(

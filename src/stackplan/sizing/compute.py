@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from stackplan._numeric import HOURS_PER_YEAR
+from stackplan._numeric import HOURS_PER_YEAR, SECONDS_PER_DAY
 from stackplan.catalog import get_accelerator, get_model
 from stackplan.errors import DoesNotFitError, StackplanError
 from stackplan.scenario.schema import (
@@ -58,8 +58,6 @@ __all__ = [
     "size_compute",
 ]
 
-#: Seconds in a day [s].
-SECONDS_PER_DAY = 86400.0
 #: Adapter rank used to size LoRA fine-tunes [-] (NeMo's default adapter dimension 32; Hu et al.
 #: 2021, arXiv:2106.09685, use ranks 1-64).
 LORA_RANK = 32

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stackplan._numeric import SECONDS_PER_DAY
 from stackplan.catalog import get_model
 from stackplan.scenario.schema import FineTuningWorkload, Scenario, TrainingWorkload
 from stackplan.sizing.compute import WorkloadOption
@@ -124,7 +125,7 @@ def size_data(
         )
         opt = chosen.get(w.id)
         if opt is not None and opt.detail.get("wall_clock_days"):
-            seconds = opt.detail["wall_clock_days"] * 86400
+            seconds = opt.detail["wall_clock_days"] * SECONDS_PER_DAY
             qs.append(
                 Sized(
                     name="training read throughput",
