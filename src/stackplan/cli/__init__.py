@@ -9,6 +9,7 @@ from stackplan.cli.catalog import catalog_app
 from stackplan.cli.predict import predict_app
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Stackplan: plan AI infrastructure end to end, and show the working.",
     no_args_is_help=True,
     add_completion=False,

@@ -12,7 +12,9 @@ from stackplan.catalog import CATALOG_VERSION, list_accelerators, list_models
 from stackplan.catalog.serving import list_inference_efficiencies
 from stackplan.cli._common import console, handle_errors, print_json
 
-catalog_app = typer.Typer(help="List the shipped catalogues (dated, with sources).", no_args_is_help=True)
+catalog_app = typer.Typer(
+    rich_markup_mode=None, help="List the shipped catalogues (dated, with sources).", no_args_is_help=True
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

@@ -11,7 +11,9 @@ from stackplan.cli import app
 from stackplan.cli._common import console, handle_errors
 from stackplan.errors import InvalidInputError
 
-admin_app = typer.Typer(help="Bootstrap the web service: organisations and users.", no_args_is_help=True)
+admin_app = typer.Typer(
+    rich_markup_mode=None, help="Bootstrap the web service: organisations and users.", no_args_is_help=True
+)
 app.add_typer(admin_app, name="admin")
 
 DatabaseOpt = Annotated[
