@@ -223,6 +223,10 @@ def search(
 ) -> SearchResult:
     """Enumerate (:func:`enumerate_configs`), evaluate all at once, pick the fastest that fits.
 
+    The step time is priced only for the configurations that fit (``only_fitting`` of
+    :func:`~stackplan.perf.training.evaluate`): ``results`` holds memory for every configuration and
+    NaN times where one does not fit.
+
     ``fixed`` takes the keyword arguments of :func:`enumerate_configs` (``tp``, ``pp``, ...);
     ``None`` means "search this dimension". ``best`` is ``None`` when nothing fits. ``lora_rank``,
     ``lora_targets`` and ``document_tokens`` as in :func:`~stackplan.perf.training.evaluate`.
@@ -245,6 +249,7 @@ def search(
         lora_rank=lora_rank,
         lora_targets=lora_targets,
         document_tokens=document_tokens,
+        only_fitting=True,
     )
     best: int | None = None
     if configs.size:

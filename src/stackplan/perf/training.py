@@ -471,7 +471,8 @@ class Configs:
 class StepArrays:
     """Results of :func:`evaluate`, one element per configuration.
 
-    Times are per optimizer step [s]; memory per device [B]; FLOPs per step [FLOP].
+    Times are per optimizer step [s]; memory per device [B]; FLOPs per step [FLOP]. With
+    ``evaluate(..., only_fitting=True)`` the times are NaN where ``fits`` is false.
     """
 
     step_time_s: FloatArray
@@ -719,6 +720,7 @@ def evaluate(
     lora_rank: int = 0,
     lora_targets: LoraTargets = "all",
     document_tokens: int | None = None,
+    only_fitting: bool = False,
 ) -> StepArrays:
     """Step time, FLOPs and memory of every configuration in ``configs`` (vectorised).
 
@@ -757,6 +759,12 @@ def evaluate(
         varlen, ``cu_seqlens``), so each query attends only within its document: the attention-core
         time per token scales with ``min(document, s)``, not ``s``. Model FLOPs keep the
         full-sequence convention.
+    only_fitting
+        Price the step time only of the configurations that fit in memory: memory, ``fits``,
+        micro-batches and FLOPs stay computed for every configuration, the time arrays hold NaN
+        where a configuration does not fit. The values computed are identical to those of a full
+        evaluation (the memory model needs no time term; the time model is element-wise), at a
+        fraction of the cost when few fit; :func:`~stackplan.perf.search.search` uses it.
 
     Returns
     -------
@@ -797,220 +805,11 @@ def evaluate(
     tokens = b * s / cp  # tokens of one micro-batch on one device (before SP sharding)
     sp_div = np.where(sp, tp, 1.0)
 
-    # ---------------------------------------------------------------- GEMMs of one layer, forward
-    attn_gemm = _gemms_time_s(
-        _attention_gemms(model),
-        tokens,
-        tp,
-        peak_flops=block_peak,
-        efficiency=block_eff,
-        bytes_in=block_bytes_in,
-        hbm=hbm,
-        units=cu,
-    )
-    dense_mlp_gemm = _gemms_time_s(
-        _mlp_gemms(model, model.ffn_hidden_size),
-        tokens,
-        tp,
-        peak_flops=block_peak,
-        efficiency=block_eff,
-        bytes_in=block_bytes_in,
-        hbm=hbm,
-        units=cu,
-    )
     moe = model.moe
-    if moe is not None:
-        # Each local expert (E/ep per device) sees ep * tokens * k / E tokens on average, the
-        # busiest EXPERT_LOAD_IMBALANCE times more; experts run as one grouped GEMM kernel.
-        expert_tokens = ep * tokens * moe.active_experts / moe.experts * EXPERT_LOAD_IMBALANCE
-        local_experts = moe.experts / ep
-        if st.moe_host_sync:
-            # one GEMM launch per local expert, each at least the host's issue time
-            moe_gemm = np.zeros_like(tokens)
-            for gm in _mlp_gemms(model, moe.expert_ffn_hidden_size):
-                one = _gemms_time_s(
-                    [gm],
-                    expert_tokens,
-                    tp,
-                    peak_flops=block_peak,
-                    efficiency=block_eff,
-                    bytes_in=block_bytes_in,
-                    hbm=hbm,
-                    units=cu,
-                )
-                moe_gemm = moe_gemm + local_experts * np.maximum(one, HOST_TIME_PER_OP_S)
-        else:
-            moe_gemm = _gemms_time_s(
-                _mlp_gemms(model, moe.expert_ffn_hidden_size),
-                expert_tokens,
-                tp,
-                peak_flops=block_peak,
-                efficiency=block_eff,
-                bytes_in=block_bytes_in,
-                hbm=hbm,
-                count=local_experts,
-                units=cu,
-            )
-        if moe.shared_experts:
-            moe_gemm = moe_gemm + _gemms_time_s(
-                _mlp_gemms(model, moe.shared_experts * moe.expert_ffn_hidden_size),
-                tokens,
-                tp,
-                peak_flops=block_peak,
-                efficiency=block_eff,
-                bytes_in=block_bytes_in,
-                hbm=hbm,
-                units=cu,
-            )
-        moe_gemm = moe_gemm + _gemm_time_s(
-            tokens,
-            moe.experts,
-            d,
-            peak_flops=bf16_peak,
-            efficiency=eff,
-            bytes_in=2.0,
-            hbm_bytes_per_s=hbm,
-            units=cu,
-        )
-    else:
-        moe_gemm = np.zeros_like(tokens)
-
-    # ---------------------------------------------------------------- LoRA adapters, forward
     lora = lora_rank > 0
-    attn_gemms, mlp_gemms = _attention_gemms(model), _mlp_gemms(model, model.ffn_hidden_size)
-    lora_attn_fwd: FloatArray | float = 0.0
-    lora_dense_fwd: FloatArray | float = 0.0
     lora_attn_targets, lora_mlp_targets = _lora_target_gemms(model, lora_targets)
-    if lora:
-        # x A (k -> r) then (x A) B (r -> n), in bf16; A is split like the base input, B like its output
-        def adapters(gemms: list[_Gemm]) -> list[_Gemm]:
-            out: list[_Gemm] = []
-            for gm in gemms:
-                out.append(_Gemm(lora_rank, gm.k, "k" if gm.split == "k" else "none"))
-                out.append(_Gemm(gm.n, lora_rank, "n" if gm.split == "n" else "none"))
-            return out
-
-        def adapter_time(gemms: list[_Gemm]) -> FloatArray:
-            return _gemms_time_s(
-                adapters(gemms),
-                tokens,
-                tp,
-                peak_flops=bf16_peak,
-                efficiency=eff,
-                bytes_in=2.0,
-                hbm=hbm,
-                units=cu,
-            )
-
-        lora_attn_fwd = adapter_time(lora_attn_targets)
-        lora_dense_fwd = lora_attn_fwd + (adapter_time(lora_mlp_targets) if lora_mlp_targets else 0.0)
-
-    # ---------------------------------------------------------------- attention core, forward
-    heads_dev = model.heads / tp
     qk, vd = model.qk_head_dim, model.v_head_dim
-    # packed sequences: each query attends within its document (tile-quantised causal work)
-    span_ratio = packed_attention_work_ratio(document_tokens, seq_len) if document_tokens else 1.0
-    attn_flops_fwd = 2.0 * tokens * s * heads_dev * (qk + vd) * span_ratio  # full-sequence convention
-    score_elems = tokens * s * heads_dev  # score-matrix elements per micro-batch per device
-    attn_rel = (
-        flash_attention_relative_efficiency(acc, s)
-        if st.measured_attention
-        else FLASH_ATTENTION_RELATIVE_EFFICIENCY
-    )
-    if st.flash_attention:
-        attn_fwd = attn_flops_fwd * CAUSAL_WORK_FRACTION / (bf16_peak * eff * attn_rel) + KERNEL_OVERHEAD_S
-        attn_bwd = attn_fwd * ATTENTION_BACKWARD_FORWARD_RATIO
-        score_fwd = np.zeros_like(tokens)
-        score_bwd = np.zeros_like(tokens)
-    else:
-        attn_fwd = attn_flops_fwd / (bf16_peak * eff) + 2 * KERNEL_OVERHEAD_S
-        attn_bwd = 2.0 * attn_fwd
-        fwd_b = UNFUSED_SCORE_BYTES_FORWARD + (UNFUSED_SCORE_BYTES_FORWARD_DROPOUT if st.dropout else 0.0)
-        bwd_b = UNFUSED_SCORE_BYTES_BACKWARD + (UNFUSED_SCORE_BYTES_BACKWARD_DROPOUT if st.dropout else 0.0)
-        score_fwd = score_elems * fwd_b / hbm + 2 * KERNEL_OVERHEAD_S
-        score_bwd = score_elems * bwd_b / hbm + 3 * KERNEL_OVERHEAD_S
-
-    # ---------------------------------------------------------------- element-wise traffic, forward
-    # Per token: norms (2 x read+write h), two residual adds (read 2h, write h), masks; MLP
-    # activation (read up-projection output, write f). Hidden-size tensors are sharded by SP.
-    mask = 1.0 if st.dropout else 0.0
-    hidden_elems = (10.0 + mask) * d / sp_div
     up = 2 if model.mlp == "gated" else 1
-    dense_act_elems = (up + 1) * model.ffn_hidden_size / tp
-    cast: FloatArray | float = 0.0
-    if low_precision:
-        # fp8/fp4 casts of the GEMM inputs: read bf16, write 1 B (per element 3 B = 1.5 elements)
-        cast = 1.5 * (2 * d + model.heads * vd / tp + model.ffn_hidden_size / tp)
-    elem_dense_fwd = tokens * ab * (hidden_elems + dense_act_elems + cast) / hbm
-    if moe is not None:
-        k_act = moe.active_experts
-        moe_act_elems = k_act * ((up + 1) * moe.expert_ffn_hidden_size + 4 * d) / tp * EXPERT_LOAD_IMBALANCE
-        moe_act_elems = moe_act_elems + moe.shared_experts * (up + 1) * moe.expert_ffn_hidden_size / tp
-        elem_moe_fwd = tokens * ab * (hidden_elems + moe_act_elems + cast) / hbm
-    else:
-        elem_moe_fwd = np.zeros_like(tokens)
-    elem_kernel = ELEMENTWISE_KERNELS_FORWARD * KERNEL_OVERHEAD_S
-    elem_dense_fwd = elem_dense_fwd + elem_kernel
-    elem_moe_fwd = elem_moe_fwd + elem_kernel
-
-    # ---------------------------------------------------------------- tensor-parallel collectives
-    act_bytes = tokens * d * ab  # one hidden-size activation of the micro-batch
-    tp_bw = comm.group_bandwidth_bytes_per_s(
-        tp,
-        1,
-        domain_size=domain,
-        scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
-        scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
-    )
-    tp_lat = comm.group_latency_s(tp, 1, domain_size=domain)
-    unit = comm.all_gather_time_s(act_bytes, tp, tp_bw, tp_lat)  # one AG or RS; an AR is two
-    # forward: 2 AG + 2 RS (SP) or 2 AR (no SP) = 4 units; backward the same, SP re-gathers the
-    # inputs for the weight gradients (2 units, overlapped with the data-gradient GEMMs).
-    tp_fwd = 4.0 * unit
-    tp_bwd = 4.0 * unit
-    if st.tp_comm_overlap:
-        gemm_fwd_dense = attn_gemm + dense_mlp_gemm
-        tp_fwd = np.maximum(tp_fwd - gemm_fwd_dense, 0.0) + TP_OVERLAP_RESIDUAL_FRACTION * tp_fwd
-        tp_bwd = np.maximum(tp_bwd - 2.0 * gemm_fwd_dense, 0.0) + TP_OVERLAP_RESIDUAL_FRACTION * tp_bwd
-
-    # ---------------------------------------------------------------- context parallelism (ring)
-    kv_width = (2 * model.kv_heads * model.head_dim) if model.mla is None else model.heads * (qk + vd)
-    kv_bytes = tokens * kv_width / np.minimum(tp, max(model.kv_heads, 1) if model.mla is None else tp) * ab
-    cp_bw = comm.group_bandwidth_bytes_per_s(
-        cp,
-        tp,
-        domain_size=domain,
-        scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
-        scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
-    )
-    cp_lat = comm.group_latency_s(cp, tp, domain_size=domain)
-    cp_ring = (cp - 1.0) * comm.p2p_time_s(kv_bytes, cp_bw, cp_lat)
-    cp_ring = np.where(cp > 1, cp_ring, 0.0)
-    # ring attention overlaps each KV exchange with the attention block of the previous chunk
-    cp_fwd = np.maximum(cp_ring - attn_fwd, 0.0)
-    cp_bwd = np.maximum(2.0 * cp_ring - attn_bwd, 0.0)
-
-    # ---------------------------------------------------------------- expert-parallel all-to-all
-    if moe is not None:
-        a2a_bytes = tokens * moe.active_experts * d * ab / sp_div
-        ep_bw = comm.group_bandwidth_bytes_per_s(
-            ep,
-            tp,
-            domain_size=domain,
-            scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
-            scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
-        )
-        ep_lat = comm.group_latency_s(ep, tp, domain_size=domain)
-        a2a = comm.all_to_all_time_s(a2a_bytes, ep, ep_bw, ep_lat)
-        ep_fwd = 2.0 * a2a  # dispatch + combine
-        ep_bwd = 2.0 * a2a
-        if st.ep_overlap:
-            # hidden behind the attention and expert computation of the paired micro-batch
-            moe_work = attn_gemm + moe_gemm + attn_fwd
-            ep_fwd = np.maximum(ep_fwd - moe_work, 0.0) + EP_OVERLAP_RESIDUAL_FRACTION * ep_fwd
-            ep_bwd = np.maximum(ep_bwd - 2.0 * moe_work, 0.0) + EP_OVERLAP_RESIDUAL_FRACTION * ep_bwd
-    else:
-        ep_fwd = ep_bwd = np.zeros_like(tokens)
 
     n_dense, n_moe = float(model.dense_layers), float(model.moe_layers)
     # layers on the busiest pipeline stage (uneven splits round up)
@@ -1121,6 +920,243 @@ def evaluate(
     other = working + mem.FRAGMENTATION_FRACTION * live + mem.RESERVED_BYTES
     total_mem = total(acts, working)
     fits = total_mem <= cap
+
+    # ---------------------------------------------------------------- FLOPs (every configuration)
+    tokens_step = float(global_batch_seqs) * s
+    model_flops = tokens_step * model_flops_per_token(model, seq_len, lora_rank=lora_rank)
+    attn_fwd_tok = model.attention_flops_per_token_forward(seq_len)
+    layer_fwd_tok = 2.0 * (model.matmul_params_active - model.vocab_size * d) + attn_fwd_tok
+    selective_all = np.where(rc == 1, 1.0, 0.0)
+    hardware_flops = model_flops + (recomputed * layer_fwd_tok + selective_all * attn_fwd_tok) * tokens_step
+
+    # ---------------------------------------------------------------- times: only what fits, if asked
+    # Memory does not depend on any time term, so the time model may skip the configurations that
+    # do not fit; element-wise arithmetic gives the same values on a subset as on the whole.
+    n_all = configs.size
+    keep = np.flatnonzero(fits) if only_fitting else None
+    if keep is not None and keep.size < n_all:
+        rc, zero = rc[keep], zero[keep]
+        tp, pp, dp, cp, ep, v, mf, tokens, sp_div = (
+            x[keep] for x in (tp, pp, dp, cp, ep, v, mf, tokens, sp_div)
+        )
+        layers_busy, busy_dense, busy_moe, avg_dense, avg_moe = (
+            x[keep] for x in (layers_busy, busy_dense, busy_moe, avg_dense, avg_moe)
+        )
+        nonexpert_dev, expert_dev, ne_train, ex_train, dp_group, exp_group, recomputed = (
+            x[keep] for x in (nonexpert_dev, expert_dev, ne_train, ex_train, dp_group, exp_group, recomputed)
+        )
+    else:
+        keep = None
+
+    # ---------------------------------------------------------------- GEMMs of one layer, forward
+    attn_gemm = _gemms_time_s(
+        _attention_gemms(model),
+        tokens,
+        tp,
+        peak_flops=block_peak,
+        efficiency=block_eff,
+        bytes_in=block_bytes_in,
+        hbm=hbm,
+        units=cu,
+    )
+    dense_mlp_gemm = _gemms_time_s(
+        _mlp_gemms(model, model.ffn_hidden_size),
+        tokens,
+        tp,
+        peak_flops=block_peak,
+        efficiency=block_eff,
+        bytes_in=block_bytes_in,
+        hbm=hbm,
+        units=cu,
+    )
+    if moe is not None:
+        # Each local expert (E/ep per device) sees ep * tokens * k / E tokens on average, the
+        # busiest EXPERT_LOAD_IMBALANCE times more; experts run as one grouped GEMM kernel.
+        expert_tokens = ep * tokens * moe.active_experts / moe.experts * EXPERT_LOAD_IMBALANCE
+        local_experts = moe.experts / ep
+        if st.moe_host_sync:
+            # one GEMM launch per local expert, each at least the host's issue time
+            moe_gemm = np.zeros_like(tokens)
+            for gm in _mlp_gemms(model, moe.expert_ffn_hidden_size):
+                one = _gemms_time_s(
+                    [gm],
+                    expert_tokens,
+                    tp,
+                    peak_flops=block_peak,
+                    efficiency=block_eff,
+                    bytes_in=block_bytes_in,
+                    hbm=hbm,
+                    units=cu,
+                )
+                moe_gemm = moe_gemm + local_experts * np.maximum(one, HOST_TIME_PER_OP_S)
+        else:
+            moe_gemm = _gemms_time_s(
+                _mlp_gemms(model, moe.expert_ffn_hidden_size),
+                expert_tokens,
+                tp,
+                peak_flops=block_peak,
+                efficiency=block_eff,
+                bytes_in=block_bytes_in,
+                hbm=hbm,
+                count=local_experts,
+                units=cu,
+            )
+        if moe.shared_experts:
+            moe_gemm = moe_gemm + _gemms_time_s(
+                _mlp_gemms(model, moe.shared_experts * moe.expert_ffn_hidden_size),
+                tokens,
+                tp,
+                peak_flops=block_peak,
+                efficiency=block_eff,
+                bytes_in=block_bytes_in,
+                hbm=hbm,
+                units=cu,
+            )
+        moe_gemm = moe_gemm + _gemm_time_s(
+            tokens,
+            moe.experts,
+            d,
+            peak_flops=bf16_peak,
+            efficiency=eff,
+            bytes_in=2.0,
+            hbm_bytes_per_s=hbm,
+            units=cu,
+        )
+    else:
+        moe_gemm = np.zeros_like(tokens)
+
+    # ---------------------------------------------------------------- LoRA adapters, forward
+    attn_gemms, mlp_gemms = _attention_gemms(model), _mlp_gemms(model, model.ffn_hidden_size)
+    lora_attn_fwd: FloatArray | float = 0.0
+    lora_dense_fwd: FloatArray | float = 0.0
+    if lora:
+        # x A (k -> r) then (x A) B (r -> n), in bf16; A is split like the base input, B like its output
+        def adapters(gemms: list[_Gemm]) -> list[_Gemm]:
+            out: list[_Gemm] = []
+            for gm in gemms:
+                out.append(_Gemm(lora_rank, gm.k, "k" if gm.split == "k" else "none"))
+                out.append(_Gemm(gm.n, lora_rank, "n" if gm.split == "n" else "none"))
+            return out
+
+        def adapter_time(gemms: list[_Gemm]) -> FloatArray:
+            return _gemms_time_s(
+                adapters(gemms),
+                tokens,
+                tp,
+                peak_flops=bf16_peak,
+                efficiency=eff,
+                bytes_in=2.0,
+                hbm=hbm,
+                units=cu,
+            )
+
+        lora_attn_fwd = adapter_time(lora_attn_targets)
+        lora_dense_fwd = lora_attn_fwd + (adapter_time(lora_mlp_targets) if lora_mlp_targets else 0.0)
+
+    # ---------------------------------------------------------------- attention core, forward
+    heads_dev = model.heads / tp
+    # packed sequences: each query attends within its document (tile-quantised causal work)
+    span_ratio = packed_attention_work_ratio(document_tokens, seq_len) if document_tokens else 1.0
+    attn_flops_fwd = 2.0 * tokens * s * heads_dev * (qk + vd) * span_ratio  # full-sequence convention
+    score_elems = tokens * s * heads_dev  # score-matrix elements per micro-batch per device
+    attn_rel = (
+        flash_attention_relative_efficiency(acc, s)
+        if st.measured_attention
+        else FLASH_ATTENTION_RELATIVE_EFFICIENCY
+    )
+    if st.flash_attention:
+        attn_fwd = attn_flops_fwd * CAUSAL_WORK_FRACTION / (bf16_peak * eff * attn_rel) + KERNEL_OVERHEAD_S
+        attn_bwd = attn_fwd * ATTENTION_BACKWARD_FORWARD_RATIO
+        score_fwd = np.zeros_like(tokens)
+        score_bwd = np.zeros_like(tokens)
+    else:
+        attn_fwd = attn_flops_fwd / (bf16_peak * eff) + 2 * KERNEL_OVERHEAD_S
+        attn_bwd = 2.0 * attn_fwd
+        fwd_b = UNFUSED_SCORE_BYTES_FORWARD + (UNFUSED_SCORE_BYTES_FORWARD_DROPOUT if st.dropout else 0.0)
+        bwd_b = UNFUSED_SCORE_BYTES_BACKWARD + (UNFUSED_SCORE_BYTES_BACKWARD_DROPOUT if st.dropout else 0.0)
+        score_fwd = score_elems * fwd_b / hbm + 2 * KERNEL_OVERHEAD_S
+        score_bwd = score_elems * bwd_b / hbm + 3 * KERNEL_OVERHEAD_S
+
+    # ---------------------------------------------------------------- element-wise traffic, forward
+    # Per token: norms (2 x read+write h), two residual adds (read 2h, write h), masks; MLP
+    # activation (read up-projection output, write f). Hidden-size tensors are sharded by SP.
+    mask = 1.0 if st.dropout else 0.0
+    hidden_elems = (10.0 + mask) * d / sp_div
+    dense_act_elems = (up + 1) * model.ffn_hidden_size / tp
+    cast: FloatArray | float = 0.0
+    if low_precision:
+        # fp8/fp4 casts of the GEMM inputs: read bf16, write 1 B (per element 3 B = 1.5 elements)
+        cast = 1.5 * (2 * d + model.heads * vd / tp + model.ffn_hidden_size / tp)
+    elem_dense_fwd = tokens * ab * (hidden_elems + dense_act_elems + cast) / hbm
+    if moe is not None:
+        k_act = moe.active_experts
+        moe_act_elems = k_act * ((up + 1) * moe.expert_ffn_hidden_size + 4 * d) / tp * EXPERT_LOAD_IMBALANCE
+        moe_act_elems = moe_act_elems + moe.shared_experts * (up + 1) * moe.expert_ffn_hidden_size / tp
+        elem_moe_fwd = tokens * ab * (hidden_elems + moe_act_elems + cast) / hbm
+    else:
+        elem_moe_fwd = np.zeros_like(tokens)
+    elem_kernel = ELEMENTWISE_KERNELS_FORWARD * KERNEL_OVERHEAD_S
+    elem_dense_fwd = elem_dense_fwd + elem_kernel
+    elem_moe_fwd = elem_moe_fwd + elem_kernel
+
+    # ---------------------------------------------------------------- tensor-parallel collectives
+    act_bytes = tokens * d * ab  # one hidden-size activation of the micro-batch
+    tp_bw = comm.group_bandwidth_bytes_per_s(
+        tp,
+        1,
+        domain_size=domain,
+        scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
+        scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
+    )
+    tp_lat = comm.group_latency_s(tp, 1, domain_size=domain)
+    unit = comm.all_gather_time_s(act_bytes, tp, tp_bw, tp_lat)  # one AG or RS; an AR is two
+    # forward: 2 AG + 2 RS (SP) or 2 AR (no SP) = 4 units; backward the same, SP re-gathers the
+    # inputs for the weight gradients (2 units, overlapped with the data-gradient GEMMs).
+    tp_fwd = 4.0 * unit
+    tp_bwd = 4.0 * unit
+    if st.tp_comm_overlap:
+        gemm_fwd_dense = attn_gemm + dense_mlp_gemm
+        tp_fwd = np.maximum(tp_fwd - gemm_fwd_dense, 0.0) + TP_OVERLAP_RESIDUAL_FRACTION * tp_fwd
+        tp_bwd = np.maximum(tp_bwd - 2.0 * gemm_fwd_dense, 0.0) + TP_OVERLAP_RESIDUAL_FRACTION * tp_bwd
+
+    # ---------------------------------------------------------------- context parallelism (ring)
+    kv_width = (2 * model.kv_heads * model.head_dim) if model.mla is None else model.heads * (qk + vd)
+    kv_bytes = tokens * kv_width / np.minimum(tp, max(model.kv_heads, 1) if model.mla is None else tp) * ab
+    cp_bw = comm.group_bandwidth_bytes_per_s(
+        cp,
+        tp,
+        domain_size=domain,
+        scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
+        scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
+    )
+    cp_lat = comm.group_latency_s(cp, tp, domain_size=domain)
+    cp_ring = (cp - 1.0) * comm.p2p_time_s(kv_bytes, cp_bw, cp_lat)
+    cp_ring = np.where(cp > 1, cp_ring, 0.0)
+    # ring attention overlaps each KV exchange with the attention block of the previous chunk
+    cp_fwd = np.maximum(cp_ring - attn_fwd, 0.0)
+    cp_bwd = np.maximum(2.0 * cp_ring - attn_bwd, 0.0)
+
+    # ---------------------------------------------------------------- expert-parallel all-to-all
+    if moe is not None:
+        a2a_bytes = tokens * moe.active_experts * d * ab / sp_div
+        ep_bw = comm.group_bandwidth_bytes_per_s(
+            ep,
+            tp,
+            domain_size=domain,
+            scaleup_gb_s=acc.scaleup_bandwidth_gb_s,
+            scaleout_gb_s=acc.scaleout_bandwidth_gb_s,
+        )
+        ep_lat = comm.group_latency_s(ep, tp, domain_size=domain)
+        a2a = comm.all_to_all_time_s(a2a_bytes, ep, ep_bw, ep_lat)
+        ep_fwd = 2.0 * a2a  # dispatch + combine
+        ep_bwd = 2.0 * a2a
+        if st.ep_overlap:
+            # hidden behind the attention and expert computation of the paired micro-batch
+            moe_work = attn_gemm + moe_gemm + attn_fwd
+            ep_fwd = np.maximum(ep_fwd - moe_work, 0.0) + EP_OVERLAP_RESIDUAL_FRACTION * ep_fwd
+            ep_bwd = np.maximum(ep_bwd - 2.0 * moe_work, 0.0) + EP_OVERLAP_RESIDUAL_FRACTION * ep_bwd
+    else:
+        ep_fwd = ep_bwd = np.zeros_like(tokens)
 
     # ---------------------------------------------------------------- one layer, fwd / bwd / recompute
     ebr = ELEMENTWISE_BACKWARD_FORWARD_RATIO
@@ -1291,25 +1327,25 @@ def evaluate(
     overhead = FRAMEWORK_OVERHEAD_FRACTION * base
     step = base + overhead
 
-    # ---------------------------------------------------------------- FLOPs
-    tokens_step = float(global_batch_seqs) * s
-    model_flops = tokens_step * model_flops_per_token(model, seq_len, lora_rank=lora_rank)
-    attn_fwd_tok = model.attention_flops_per_token_forward(seq_len)
-    layer_fwd_tok = 2.0 * (model.matmul_params_active - model.vocab_size * d) + attn_fwd_tok
-    extra = (recomputed * layer_fwd_tok + selective * attn_fwd_tok) * tokens_step
-    hardware_flops = model_flops + extra
+    def spread(x: FloatArray) -> FloatArray:
+        """``x`` over every configuration: NaN where the time model was skipped (does not fit)."""
+        if keep is None:
+            return x
+        out = np.full(n_all, np.nan)
+        out[keep] = x
+        return out
 
     return StepArrays(
-        step_time_s=step,
-        compute_s=mf * (c_busy + head),
-        tp_comm_s=mf * tp_busy,
-        cp_comm_s=mf * cp_busy,
-        ep_comm_s=mf * ep_busy,
-        bubble_s=bubble,
-        p2p_s=p2p,
-        dp_comm_s=dp_exposed,
-        optimizer_s=optimizer,
-        overhead_s=overhead,
+        step_time_s=spread(step),
+        compute_s=spread(mf * (c_busy + head)),
+        tp_comm_s=spread(mf * tp_busy),
+        cp_comm_s=spread(mf * cp_busy),
+        ep_comm_s=spread(mf * ep_busy),
+        bubble_s=spread(bubble),
+        p2p_s=spread(p2p),
+        dp_comm_s=spread(dp_exposed),
+        optimizer_s=spread(optimizer),
+        overhead_s=spread(overhead),
         weights_bytes=weights_b,
         grads_bytes=grads_b,
         optimizer_bytes=optim_b,
