@@ -170,39 +170,50 @@ def enumerate_configs(
         recompute=recompute,
         zero=zero,
     )
-    # prune (tp, pp, cp) combinations that do not divide the device count before expanding the
-    # other axes: same configurations in the same order as the full grid, a fraction of the work
+    # Expand the grid one axis at a time in the order (tp, pp, cp) -> ep -> v -> b -> recompute ->
+    # ZeRO, dropping what is infeasible at each stage: the same configurations in the same
+    # (row-major) order as filtering the full Cartesian product, at a fraction of the work.
     t0, p0, c0 = (g.ravel() for g in np.meshgrid(*axes[:3], indexing="ij", copy=False))
     keep = count % (t0 * p0 * c0) == 0
-    t0, p0, c0 = t0[keep], p0[keep], c0[keep]
-    rest = [g.ravel() for g in np.meshgrid(*axes[3:], indexing="ij", copy=False)]
-    n_rest = rest[0].size
-    t_, p_, c_ = (np.repeat(a, n_rest) for a in (t0, p0, c0))
-    e_, v_, b_, r_, z_ = (np.tile(a, t0.size) for a in rest)
-    mp = t_ * p_ * c_
-    ok = count % mp == 0
-    d_ = np.where(ok, count // np.maximum(mp, 1), 0)
+    t_, p_, c_ = t0[keep], p0[keep], c0[keep]
+    d_ = count // (t_ * p_ * c_)
+    keep = global_batch_seqs % d_ == 0
     if dp is not None:
-        ok &= d_ == dp
-    ok &= d_ > 0
-    per_replica = np.where(d_ > 0, global_batch_seqs // np.maximum(d_, 1), 0)
-    ok &= (global_batch_seqs % np.maximum(d_, 1) == 0) & (per_replica % b_ == 0) & (per_replica >= b_)
-    m_ = np.where(ok, per_replica // b_, 0)
-    ok &= (v_ == 1) | ((p_ > 1) & (p_ * v_ <= model.layers) & (m_ % p_ == 0))
-    ok &= ((d_ * c_) % e_ == 0) & (e_ <= d_ * c_)
-    ok &= (z_ == 0) | (d_ * c_ > 1)
-    idx = np.flatnonzero(ok)
-    sp = (t_[idx] > 1) & sequence_parallel
+        keep &= d_ == dp
+    cols: dict[str, IntArray] = {"t": t_[keep], "p": p_[keep], "c": c_[keep], "d": d_[keep]}
+
+    def expand(name: str, values: IntArray, mask: NDArray[np.bool_]) -> None:
+        """Add axis ``name`` (``values``) to the rows in ``cols``, keeping ``mask`` (rows x values)."""
+        rows, col = np.nonzero(mask)  # row-major: the order of the full grid
+        for key in cols:
+            cols[key] = cols[key][rows]
+        cols[name] = values[col]
+
+    def row(key: str) -> IntArray:
+        return cols[key][:, None]
+
+    e_ax, v_ax, b_ax, r_ax, z_ax = axes[3:]
+    dc = row("d") * row("c")
+    expand("e", e_ax, (dc % e_ax == 0) & (e_ax <= dc))
+    p = row("p")
+    expand("v", v_ax, (v_ax == 1) | ((p > 1) & (p * v_ax <= model.layers)))
+    per_replica = global_batch_seqs // row("d")
+    fits_b = (per_replica % b_ax == 0) & (per_replica >= b_ax)
+    m = per_replica // b_ax
+    expand("b", b_ax, fits_b & ((row("v") == 1) | (m % row("p") == 0)))
+    expand("r", r_ax, np.ones((cols["t"].size, r_ax.size), dtype=bool))
+    expand("z", z_ax, (z_ax == 0) | (row("d") * row("c") > 1))
+    sp = (cols["t"] > 1) & sequence_parallel
     return Configs(
-        tp=t_[idx],
-        pp=p_[idx],
-        dp=d_[idx],
-        cp=c_[idx],
-        ep=e_[idx],
-        v=v_[idx],
-        b=b_[idx],
-        rc=r_[idx],
-        zero=z_[idx],
+        tp=cols["t"],
+        pp=cols["p"],
+        dp=cols["d"],
+        cp=cols["c"],
+        ep=cols["e"],
+        v=cols["v"],
+        b=cols["b"],
+        rc=cols["r"],
+        zero=cols["z"],
         sp=sp.astype(np.int64),
     )
 
