@@ -14,8 +14,8 @@ small and large device counts, including counts where nothing fits.
 from __future__ import annotations
 
 import functools
-from dataclasses import fields
 from collections.abc import Iterator
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
