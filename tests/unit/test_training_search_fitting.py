@@ -4,8 +4,9 @@
 reference here filters the whole Cartesian product at once (the earlier implementation, kept in
 this test): same configurations in the same order.
 
-``search`` calls ``evaluate(..., only_fitting=True)``; the reference here is ``evaluate`` of every
-configuration (``only_fitting=False``). Memory, ``fits``, micro-batches and FLOPs must be identical
+``search`` calls ``evaluate(..., only_fitting=True)``, which also prices each distinct GEMM shape
+once; the reference here is ``evaluate`` of every configuration (``only_fitting=False``) with the
+GEMMs priced per configuration. Memory, ``fits``, micro-batches and FLOPs must be identical
 for every configuration, the time arrays bit for bit identical where a configuration fits (NaN
 elsewhere), and the best configuration the same, over dense, MoE, MLA, LoRA, fp8 and packed cases,
 small and large device counts, including counts where nothing fits.
@@ -23,6 +24,7 @@ import pytest
 
 from stackplan.catalog import get_accelerator, get_model
 from stackplan.models.architecture import ModelArchitecture
+from stackplan.perf import training
 from stackplan.perf.search import SearchResult, _axes, enumerate_configs, search
 from stackplan.perf.training import SOFTWARE_STACKS, Configs, StepArrays, evaluate
 
@@ -60,9 +62,13 @@ CASES: list[tuple[str, str, int, int, int, dict[str, Any]]] = [
 _FIXED_KEYS = {"tp", "pp", "dp", "cp", "ep", "v", "micro_batch", "recompute", "zero"}
 
 
-def _reference(case: tuple[str, str, int, int, int, dict[str, Any]], res: SearchResult) -> StepArrays:
+def _reference(
+    case: tuple[str, str, int, int, int, dict[str, Any]], res: SearchResult, monkeypatch: pytest.MonkeyPatch
+) -> StepArrays:
+    """Every configuration priced in full, each GEMM priced per configuration (no shape dedup)."""
     model_id, acc_id, _, seq, batch, opts = case
     eval_opts = {k: v for k, v in opts.items() if k not in _FIXED_KEYS}
+    monkeypatch.setattr(training, "_distinct_shapes", lambda configs, keep: None)
     return evaluate(
         get_model(model_id).architecture,
         get_accelerator(acc_id),
@@ -94,11 +100,11 @@ def _release_searches() -> Iterator[None]:
 
 
 @pytest.mark.parametrize("i", range(len(CASES)), ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CASES])
-def test_search_matches_full_evaluation(i: int) -> None:
+def test_search_matches_full_evaluation(i: int, monkeypatch: pytest.MonkeyPatch) -> None:
     case = CASES[i]
     res = _search(i)
     assert res.configs.size > 0
-    ref = _reference(case, res)
+    ref = _reference(case, res, monkeypatch)
     fits = ref.fits
     for f in fields(StepArrays):
         got, want = getattr(res.results, f.name), getattr(ref, f.name)

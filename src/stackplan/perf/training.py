@@ -695,6 +695,37 @@ def _gemms_time_s(
     return total
 
 
+@dataclass(frozen=True)
+class _Shapes:
+    """Distinct GEMM shapes: ``first`` index of each, ``inverse`` maps each configuration to its shape."""
+
+    first: IntArray
+    inverse: IntArray
+
+
+def _distinct_shapes(configs: Configs, keep: IntArray | None) -> _Shapes | None:
+    """The distinct ``(b, cp, tp, ep)`` rows of ``configs`` (those at ``keep``, if given).
+
+    ``None`` when there are none, or when the packed integer key of a row could overflow.
+    """
+    cols = [configs.b, configs.cp, configs.tp, configs.ep]
+    if keep is not None:
+        cols = [c[keep] for c in cols]
+    if cols[0].size == 0:
+        return None
+    key = np.zeros_like(cols[0])
+    span = 1
+    for c in cols:
+        lo = int(c.min())
+        radix = int(c.max()) - lo + 1
+        span *= radix
+        if span >= 2**62:
+            return None
+        key = key * radix + (c - lo)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return _Shapes(first=first.astype(np.int64), inverse=inverse.reshape(-1).astype(np.int64))
+
+
 def _params_split(model: ModelArchitecture) -> tuple[float, float, float, float]:
     """(attention, dense MLP, expert-all, shared+router) parameters per layer of each kind [-]."""
     attn = float(model.attention_params_per_layer)
@@ -948,6 +979,14 @@ def evaluate(
     else:
         keep = None
 
+    # ---------------------------------------------------------------- distinct GEMM shapes
+    # The GEMM times depend on (tokens, tp, ep), i.e. on (b, cp, tp, ep) only: price each distinct
+    # shape once and spread the times back (the same arithmetic on fewer elements).
+    tokens_all, tp_all, ep_all = tokens, tp, ep
+    shapes = _distinct_shapes(configs, keep)
+    if shapes is not None:
+        tokens, tp, ep = tokens[shapes.first], tp[shapes.first], ep[shapes.first]
+
     # ---------------------------------------------------------------- GEMMs of one layer, forward
     attn_gemm = _gemms_time_s(
         _attention_gemms(model),
@@ -1052,6 +1091,28 @@ def evaluate(
 
         lora_attn_fwd = adapter_time(lora_attn_targets)
         lora_dense_fwd = lora_attn_fwd + (adapter_time(lora_mlp_targets) if lora_mlp_targets else 0.0)
+
+    # output layer on the last stage (vocab-parallel logits)
+    logits_fwd = _gemm_time_s(
+        tokens,
+        model.vocab_size / tp,
+        d,
+        peak_flops=bf16_peak,
+        efficiency=eff,
+        bytes_in=2.0,
+        hbm_bytes_per_s=hbm,
+        units=cu,
+    )
+    if shapes is not None:  # back to one element per configuration
+        inv = shapes.inverse
+        attn_gemm, dense_mlp_gemm, moe_gemm, logits_fwd = (
+            x[inv] for x in (attn_gemm, dense_mlp_gemm, moe_gemm, logits_fwd)
+        )
+        if isinstance(lora_attn_fwd, np.ndarray):
+            lora_attn_fwd = lora_attn_fwd[inv]
+        if isinstance(lora_dense_fwd, np.ndarray):
+            lora_dense_fwd = lora_dense_fwd[inv]
+    tokens, tp, ep = tokens_all, tp_all, ep_all
 
     # ---------------------------------------------------------------- attention core, forward
     heads_dev = model.heads / tp
@@ -1225,17 +1286,8 @@ def evaluate(
     c_busy, tp_busy, cp_busy, ep_busy = per_mb(busy_dense, busy_moe)
     c_avg, tp_avg, cp_avg, ep_avg = per_mb(avg_dense, avg_moe)
 
-    # output layer and loss on the last stage (vocab-parallel logits, fp32 cross-entropy)
-    logits_fwd = _gemm_time_s(
-        tokens,
-        model.vocab_size / tp,
-        d,
-        peak_flops=bf16_peak,
-        efficiency=eff,
-        bytes_in=2.0,
-        hbm_bytes_per_s=hbm,
-        units=cu,
-    )
+    # output layer and loss on the last stage (vocab-parallel logits, fp32 cross-entropy; the logits
+    # GEMM is priced with the other GEMMs above)
     loss = tokens * model.vocab_size / tp * (4.0 + 4.0 + 2.0) * 2.0 / hbm
     head = (2.0 + wgrad) * logits_fwd + loss
     stage_busy = c_busy + tp_busy + cp_busy + ep_busy + head
