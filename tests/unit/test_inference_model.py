@@ -16,6 +16,7 @@ from stackplan.perf.inference_model import (
     allreduce_time_s,
     expected_distinct_experts,
     iteration_time_s,
+    kv_tokens_held_per_request,
     speculative_tokens_per_step,
     steady_state,
 )
@@ -161,6 +162,19 @@ def test_allreduce_time_by_hand() -> None:
     # 4 devices, 1 MB, 100 GB/s, 10 us: 10 us + 2 x 3/4 x 1e6 / 1e11 s = 25 us
     assert float(allreduce_time_s(1e6, 4, 1e11, 1e-5)) == pytest.approx(2.5e-5)
     assert float(allreduce_time_s(1e6, 1, 1e11, 1e-5)) == 0.0
+
+
+def test_kv_tokens_held_per_request_by_hand() -> None:
+    # Reserve-on-admission holds the whole sequence; admit-on-use holds I + O/2 on average.
+    assert kv_tokens_held_per_request(1024, 8192, "full_sequence") == 9216.0
+    assert kv_tokens_held_per_request(1024, 8192, "current_length") == 5120.0
+    assert kv_tokens_held_per_request(8192, 1024, "current_length") == 8704.0
+
+
+def test_framework_admission_policies_are_documented_defaults() -> None:
+    # TensorRT-LLM GUARANTEED_NO_EVICT (default) reserves; vLLM admits on use and pre-empts.
+    assert get_serving_framework("trtllm").kv_admission == "full_sequence"
+    assert get_serving_framework("vllm").kv_admission == "current_length"
 
 
 def test_speculative_tokens_per_step_by_hand() -> None:

@@ -50,6 +50,19 @@ def test_ttft_at_fixed_concurrency_median_within_15_percent() -> None:
     assert statistics.median(_abs(_kind("serving TTFT"))) <= 0.15
 
 
+def test_vllm_admits_on_current_kv_use_instead_of_queueing() -> None:
+    # vLLM Llama-3.1-70B fp8 TP2, 1024 in / 8192 out, 32 clients: measured TTFT 289 ms. The full
+    # 9216-token sequences of 32 requests do not fit (23 would), but their mean current length
+    # (5120 tokens) does, and vLLM admits on current use, so nothing queues for memory.
+    [case] = [
+        c
+        for c in _kind("serving TTFT")
+        if c.subject.startswith("llama-3.1-70b vllm fp8 TP2 EP1 1024/8192 c32")
+    ]
+    assert case.published == pytest.approx(288.95)
+    assert abs(case.error) <= 0.25
+
+
 def test_max_throughput_median_within_10_percent() -> None:
     assert statistics.median(_abs(_kind("max throughput"))) <= 0.10
 

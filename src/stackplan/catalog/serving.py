@@ -74,6 +74,11 @@ class ServingFramework:
         Long prompts are split into chunks that fill the token budget (default). When off, a
         prompt is prefilled whole in one iteration and an iteration carries only the whole prompts
         that fit its budget (TensorRT-LLM with ``enable_chunked_prefill: false``).
+    kv_admission
+        ``full_sequence``: a request is admitted only when the KV cache for its whole prompt and
+        output is free, so it is never evicted (TensorRT-LLM's default ``GUARANTEED_NO_EVICT``);
+        ``current_length``: admitted on the KV its current tokens need and pre-empted (recomputed)
+        if the cache later runs out (vLLM).
     """
 
     id: str
@@ -87,6 +92,7 @@ class ServingFramework:
     layer_overhead_us: float
     source: str
     chunked_prefill: bool = True
+    kv_admission: Literal["full_sequence", "current_length"] = "full_sequence"
 
 
 @cache
@@ -147,6 +153,9 @@ def list_serving_frameworks() -> tuple[ServingFramework, ...]:
         sched = r["scheduling"]
         if sched not in ("mixed", "prefill_first"):
             raise CatalogError(f"serving_frameworks.csv: unknown scheduling {sched!r} for {r['id']}")
+        admission = r.get("kv_admission", "").strip() or "full_sequence"
+        if admission not in ("full_sequence", "current_length"):
+            raise CatalogError(f"serving_frameworks.csv: unknown kv_admission {admission!r} for {r['id']}")
         out.append(
             ServingFramework(
                 id=r["id"],
@@ -158,6 +167,7 @@ def list_serving_frameworks() -> tuple[ServingFramework, ...]:
                 memory_fraction=float(r["memory_fraction"]),
                 iteration_overhead_ms=float(r["iteration_overhead_ms"]),
                 layer_overhead_us=float(r["layer_overhead_us"]),
+                kv_admission="current_length" if admission == "current_length" else "full_sequence",
                 source=r["source"],
             )
         )

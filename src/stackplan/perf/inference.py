@@ -22,6 +22,7 @@ from stackplan.models.loader import resolve_model
 from stackplan.perf.inference_model import (
     SteadyState,
     iteration_time_s,
+    kv_tokens_held_per_request,
     poisson_tail_latency,
     speculative_tokens_per_step,
     steady_state,
@@ -320,7 +321,9 @@ def _evaluate(
 ) -> tuple[list[_Option], float]:
     """All concurrency points of one configuration; also the memory it needs at concurrency 1 [GiB]."""
     w_b, kv_b = bytes_per_element(precision), bytes_per_element(kv_precision)
-    context = float(input_tokens + output_tokens)
+    # KV tokens a running request takes from the cache: the whole sequence where the framework
+    # reserves it on admission, its mean current length where it admits on use and pre-empts.
+    context = kv_tokens_held_per_request(input_tokens, output_tokens, fw.kv_admission)
     mem1 = memory_per_device(
         arch,
         par,
@@ -571,7 +574,12 @@ def predict_inference(
             smallest_need = min(smallest_need, need)
     if not options:
         fits = _smallest_count_that_fits(
-            arch, acc, fw, precisions, kv_precision, float(input_tokens + output_tokens)
+            arch,
+            acc,
+            fw,
+            precisions,
+            kv_precision,
+            kv_tokens_held_per_request(input_tokens, output_tokens, fw.kv_admission),
         )
         hint = (
             f"the smallest count of {acc.id} that fits is {fits}"
@@ -656,7 +664,7 @@ def _prediction(
         weight_bytes_per_param=bytes_per_element(o.precision),
         kv_bytes_per_element=bytes_per_element(o.kv_precision),
         sequences=min(o.batch_per_replica, float(o.max_batch_per_replica)),
-        context_tokens=float(input_tokens + output_tokens),
+        context_tokens=kv_tokens_held_per_request(input_tokens, output_tokens, fw.kv_admission),
     )
     if o.batch_per_replica > o.max_batch_per_replica:
         notes = (

@@ -44,6 +44,7 @@ __all__ = [
     "allreduce_time_s",
     "expected_distinct_experts",
     "iteration_time_s",
+    "kv_tokens_held_per_request",
     "poisson_tail_latency",
     "speculative_tokens_per_step",
     "steady_state",
@@ -263,6 +264,28 @@ def iteration_time_s(
         else 0.0
     )
     return np.asarray(cost.pp * (t_stage + t_p2p) + rates.iteration_overhead_s, dtype=np.float64)
+
+
+def kv_tokens_held_per_request(
+    input_tokens: float, output_tokens: float, admission: Literal["full_sequence", "current_length"]
+) -> float:
+    """KV-cache tokens one running request takes out of the cache's capacity [tokens].
+
+    * ``full_sequence`` (TensorRT-LLM ``GUARANTEED_NO_EVICT``): the scheduler reserves the whole
+      sequence on admission, ``I + O``.
+    * ``current_length`` (vLLM: admit while blocks for the current tokens are free, pre-empt and
+      recompute when the cache runs out): a request holds its current tokens, which grow from
+      ``I`` to ``I + O`` during its decode; with the closed loop's requests spread evenly over
+      their lifetimes the cache holds on average ``I + O / 2`` per request, so the concurrency
+      memory sustains is ``capacity / (I + O / 2)`` (Little's law over KV token-time).
+
+    Assumes fixed lengths and ignores the recompute work of pre-emption near the limit.
+    Reference: vLLM docs "Optimization and Tuning: Preemption"; TensorRT-LLM docs "Useful
+    Runtime Options: Capacity Scheduler Policy"; Kwon et al., "PagedAttention", SOSP 2023.
+    """
+    if admission == "current_length":
+        return float(input_tokens) + 0.5 * float(output_tokens)
+    return float(input_tokens) + float(output_tokens)
 
 
 def speculative_tokens_per_step(draft_tokens: int, acceptance_rate: float) -> float:
