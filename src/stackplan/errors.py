@@ -18,6 +18,7 @@ __all__ = [
     "InputError",
     "InputProblem",
     "InvalidInputError",
+    "LatencyTargetsError",
     "SolverError",
     "StackplanError",
     "UnknownIdError",
@@ -135,6 +136,20 @@ class InfeasibleError(StackplanError):
         if self.reasons:
             text += ":\n" + "\n".join(f"  - {r}" for r in self.reasons)
         super().__init__(text)
+
+
+class LatencyTargetsError(StackplanError):
+    """No serving configuration meets the TTFT/TPOT targets.
+
+    Carries the best latency reachable: ``best_ttft_ms`` and ``best_tpot_ms`` [ms], and the
+    throughput at that point ``throughput_tokens_per_s`` [tokens/s].
+    """
+
+    def __init__(self, message: str, *, best_ttft_ms: float, best_tpot_ms: float, throughput: float) -> None:
+        self.best_ttft_ms = best_ttft_ms
+        self.best_tpot_ms = best_tpot_ms
+        self.throughput_tokens_per_s = throughput
+        super().__init__(message)
 
 
 class CatalogError(StackplanError):

@@ -16,7 +16,7 @@ import numpy as np
 
 from stackplan.catalog.accelerators import Accelerator, get_accelerator, list_accelerators
 from stackplan.catalog.serving import ServingFramework, get_inference_efficiency, get_serving_framework
-from stackplan.errors import DoesNotFitError, InvalidInputError, StackplanError
+from stackplan.errors import DoesNotFitError, InvalidInputError, LatencyTargetsError
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
 from stackplan.perf.inference_model import (
@@ -56,16 +56,6 @@ BATCH_GRID_POINTS = 48
 MAX_SUGGESTED_COUNT = 1024
 
 Mode = Literal["max_throughput", "at_batch_size", "latency_targets"]
-
-
-class LatencyTargetsError(StackplanError):
-    """No configuration meets the TTFT/TPOT targets; carries the best latency reachable."""
-
-    def __init__(self, message: str, *, best_ttft_ms: float, best_tpot_ms: float, throughput: float) -> None:
-        self.best_ttft_ms = best_ttft_ms
-        self.best_tpot_ms = best_tpot_ms
-        self.throughput_tokens_per_s = throughput
-        super().__init__(message)
 
 
 @dataclass(frozen=True, kw_only=True)
