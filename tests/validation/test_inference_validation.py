@@ -12,7 +12,12 @@ import statistics
 import pytest
 
 from stackplan.validation import ValidationCase, all_cases
-from stackplan.validation.inference import latency_cases, throughput_cases
+from stackplan.validation.inference import (
+    heldout_latency_cases,
+    heldout_skipped,
+    latency_cases,
+    throughput_cases,
+)
 
 
 def _abs(cases: list[ValidationCase]) -> list[float]:
@@ -89,3 +94,35 @@ def test_mlperf_server_within_15_percent() -> None:
     server = _kind("server throughput")
     assert len(server) == 2
     assert max(_abs(server)) <= 0.15
+
+
+def _heldout(kind: str) -> list[ValidationCase]:
+    return [c for c in heldout_latency_cases() if c.kind == kind]
+
+
+def test_heldout_set_is_distinct_sourced_and_predicted() -> None:
+    seen = {c.id for c in latency_cases()}
+    cases = heldout_latency_cases()
+    assert len(cases) >= 2 * 1000
+    assert not seen & {c.id for c in cases}
+    assert {c.split for c in cases} == {"held-out"}
+    chips = {c.subject.split()[0] for c in cases}
+    assert {"h200", "b200", "gb200"} <= chips
+    for c in cases:
+        assert "aiconfigurator" in c.source
+        assert c.predicted > 0
+    # only layouts that do not fit are skipped (DeepSeek fp8 on 4x B200), never a crash
+    assert set(heldout_skipped()) <= {"DoesNotFitError"}
+    assert sum(heldout_skipped().values()) <= 0.03 * len(cases) / 2
+
+
+@pytest.mark.xfail(strict=True, reason="held-out TPOT median |error| is ~20 % (DeepSeek on B200 -16..-35 %)")
+def test_heldout_tpot_median_within_15_percent() -> None:
+    assert statistics.median(_abs(_heldout("serving TPOT (held-out)"))) <= 0.15
+
+
+@pytest.mark.xfail(
+    strict=True, reason="held-out TTFT median |error| is ~56 % (framework scheduling, see docs)"
+)
+def test_heldout_ttft_median_within_15_percent() -> None:
+    assert statistics.median(_abs(_heldout("serving TTFT (held-out)"))) <= 0.15

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
+from stackplan.errors import StackplanError
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
 from stackplan.perf.inference import predict_inference
@@ -31,6 +32,8 @@ from stackplan.validation import ValidationCase, register
 
 __all__ = [
     "BENCHMARK_REQUESTS_PER_SLOT",
+    "heldout_latency_cases",
+    "heldout_skipped",
     "latency_cases",
     "throughput_cases",
 ]
@@ -41,6 +44,9 @@ __all__ = [
 BENCHMARK_REQUESTS_PER_SLOT = 10
 
 _LATENCY_SOURCE = "NVIDIA aiconfigurator-core 0.12.0 silicon_sample.csv (Apache-2.0), row "
+_HELDOUT_SOURCE = (
+    "NVIDIA ai-dynamo/aiconfigurator 095f58a (2026-08-21) aic-core silicon_sample.csv (Apache-2.0), row "
+)
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -105,34 +111,72 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
 
 @cache
 def latency_cases() -> tuple[ValidationCase, ...]:
-    """TTFT and TPOT at fixed concurrency (two cases per measured row)."""
+    """TTFT and TPOT at fixed concurrency on H100 (two cases per measured row, ``in-sample``)."""
+    return _latency_cases("serving_latency_h100.csv", split="in-sample", suffix="")
+
+
+@cache
+def heldout_latency_cases() -> tuple[ValidationCase, ...]:
+    """TTFT and TPOT at fixed concurrency on H100, H200, B200 and GB200, ``held-out``.
+
+    Rows of a later AIConfigurator silicon sample (``serving_latency_heldout.csv``) that were never
+    used to choose a constant of the model; rows the model rejects (does not fit, a layout it
+    cannot express) are skipped and counted by :func:`heldout_skipped`.
+    """
+    return _latency_cases("serving_latency_heldout.csv", split="held-out", suffix=" (held-out)")
+
+
+def heldout_skipped() -> dict[str, int]:
+    """Held-out rows the model could not predict, by reason [-]."""
+    _latency_cases("serving_latency_heldout.csv", split="held-out", suffix=" (held-out)")
+    return dict(_SKIPPED.get("serving_latency_heldout.csv", {}))
+
+
+_SKIPPED: dict[str, dict[str, int]] = {}
+
+
+@cache
+def _latency_cases(name: str, *, split: str, suffix: str) -> tuple[ValidationCase, ...]:
     out = []
-    for r in _read("serving_latency_h100.csv"):
+    skipped: dict[str, int] = {}
+    source = _LATENCY_SOURCE if split == "in-sample" else _HELDOUT_SOURCE
+    for r in _read(name):
         arch = _arch(r["model"])
         ep = max(int(r["ep"]), 1) if arch.moe is not None else 1
-        kv = "fp8" if (r["framework"] == "trtllm" and r["precision"] == "fp8") else "bf16"
-        batch = int(r["batch_size"])
-        p = predict_inference(
-            arch,
-            r["accelerator"],
-            int(r["count"]),
-            input_tokens=int(r["input_tokens"]),
-            output_tokens=int(r["output_tokens"]),
-            precision=r["precision"],
-            kv_precision=kv,
-            tp=int(r["tp"]),
-            ep=ep,
-            pp=int(r["pp"]),
-            batch_size=batch,
-            framework=r["framework"],
+        kv = r.get("kv_precision") or (
+            "fp8" if (r["framework"] == "trtllm" and r["precision"] == "fp8") else "bf16"
         )
+        batch = int(r["batch_size"])
+        try:
+            p = predict_inference(
+                arch,
+                r["accelerator"],
+                int(r["count"]),
+                input_tokens=int(r["input_tokens"]),
+                output_tokens=int(r["output_tokens"]),
+                precision=r["precision"],
+                kv_precision=kv,
+                tp=int(r["tp"]),
+                ep=ep,
+                pp=int(r["pp"]),
+                batch_size=batch,
+                framework=r["framework"],
+            )
+        except StackplanError as exc:
+            reason = type(exc).__name__
+            skipped[reason] = skipped.get(reason, 0) + 1
+            continue
         n = BENCHMARK_REQUESTS_PER_SLOT
         ttft = (p.burst_ttft_ms + (n - 1) * p.ttft_ms) / n
         subject = (
             f"{r['model']} {r['framework']} {r['precision']} TP{r['tp']} EP{r['ep']} "
             f"{r['input_tokens']}/{r['output_tokens']} c{batch}"
         )
+        if split == "held-out":
+            subject = f"{r['accelerator']} {subject}"
         group = f"{r['model']} / {r['framework']} {r['precision']}"
+        if split == "held-out":
+            group = f"{r['accelerator']} {group}"
         for kind, published, predicted in (
             ("serving TTFT", float(r["ttft_ms"]), ttft),
             ("serving TPOT", float(r["tpot_ms"]), p.tpot_ms),
@@ -141,19 +185,21 @@ def latency_cases() -> tuple[ValidationCase, ...]:
                 ValidationCase(
                     id=f"{r['source_id']}-{kind.split()[1].lower()}",
                     category="inference",
-                    kind=kind,
+                    kind=kind + suffix,
                     subject=subject,
                     quantity=kind.split()[1],
                     unit="ms",
                     published=published,
                     predicted=predicted,
-                    source=_LATENCY_SOURCE + r["source_id"],
+                    source=source + r["source_id"],
                     group=group,
+                    split=split,
                 )
             )
+    _SKIPPED[name] = skipped
     return tuple(out)
 
 
 @register
 def _inference_cases() -> Sequence[ValidationCase]:
-    return (*throughput_cases(), *latency_cases())
+    return (*throughput_cases(), *latency_cases(), *heldout_latency_cases())

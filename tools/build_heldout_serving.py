@@ -1,0 +1,128 @@
+"""Build ``validation/data/serving_latency_heldout.csv`` from AIConfigurator's silicon sample.
+
+Usage::
+
+    python tools/build_heldout_serving.py SILICON_SAMPLE_CSV COMMIT > \
+        src/stackplan/validation/data/serving_latency_heldout.csv
+
+``SILICON_SAMPLE_CSV`` is ``aic-core/src/aiconfigurator_core/systems/silicon_sample.csv`` of
+ai-dynamo/aiconfigurator (Apache-2.0) at ``COMMIT``. Selection: aggregated (non-disaggregated)
+serving rows on H100, H200, B200 and GB200 for models in Stackplan's catalogue, not already in
+``serving_latency_h100.csv``, whose MoE layout Stackplan can express (expert parallel or expert
+tensor parallel, not both) and whose concurrency does not exceed one worker's batch (the number of
+workers is not recorded). Only measured facts are copied (model, chip, framework, version,
+precision, lengths, concurrency, parallelism, TTFT, TPOT) with the row id as source.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from pathlib import Path
+
+MODELS = {
+    "meta-llama/Llama-3.1-70B": "llama-3.1-70b",
+    "meta-llama/Llama-3.1-70B-Instruct": "llama-3.1-70b",
+    "meta-llama/Llama-3.1-8B-Instruct": "llama-3.1-8b",
+    "Qwen/Qwen3-235B-A22B-FP8": "qwen3-235b-a22b",
+    "Qwen/Qwen3-32B": "qwen3-32b",
+    "deepseek-ai/DeepSeek-R1": "deepseek-r1",
+    "deepseek-ai/DeepSeek-V3": "deepseek-v3",
+}
+MOE = {"qwen3-235b-a22b", "deepseek-r1", "deepseek-v3"}
+SYSTEMS = {"h100_sxm": "h100-sxm", "h200_sxm": "h200", "b200_sxm": "b200", "gb200": "gb200"}
+PRECISION = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4", "": "bf16"}
+FIELDS = [
+    "model",
+    "accelerator",
+    "framework",
+    "framework_version",
+    "precision",
+    "kv_precision",
+    "input_tokens",
+    "output_tokens",
+    "batch_size",
+    "tp",
+    "pp",
+    "ep",
+    "count",
+    "ttft_ms",
+    "tpot_ms",
+    "source_id",
+]
+
+
+def main(path: str, commit: str) -> None:
+    here = Path(__file__).resolve().parents[1]
+    seen_path = here / "src/stackplan/validation/data/serving_latency_h100.csv"
+    with seen_path.open(encoding="utf-8") as f:
+        seen = {r["source_id"] for r in csv.DictReader(f)}
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    out = csv.DictWriter(sys.stdout, FIELDS, lineterminator="\n")
+    print("# schema_version: 1")
+    print("# catalog: serving latency at fixed concurrency, held out (not used to build the model)")
+    print(
+        f"# source: ai-dynamo/aiconfigurator commit {commit}, "
+        "aic-core/src/aiconfigurator_core/systems/silicon_sample.csv (Apache-2.0); source_id = its row id"
+    )
+    print(
+        "# units: ttft_ms, tpot_ms mean over the benchmark's requests [ms]; batch_size = concurrent "
+        "requests of the whole deployment; count = devices; ep = expert-parallel degree (1 dense)"
+    )
+    out.writeheader()
+    n = 0
+    for r in rows:
+        model = MODELS.get(r["model_path"])
+        acc = SYSTEMS.get(r["system"])
+        if r["mode"] != "agg" or model is None or acc is None or r["id"] in seen:
+            continue
+        if r["silicon_data_source"].startswith("source_file=/Users") and r["system"] == "h100_sxm":
+            continue  # the 706 calibration rows
+        if r["gemm_quant_mode"] not in PRECISION:
+            continue
+        tp, pp = int(r["tp_size"]), max(int(r["pp_size"] or 1), 1)
+        dp = max(int(r["attention_dp_size"] or 1), 1)
+        ep, moe_tp = int(r["moe_ep_size"] or 1), int(r["moe_tp_size"] or 1)
+        moe_tp, ep = max(moe_tp, 1), max(ep, 1)
+        if model in MOE:
+            if moe_tp * ep != tp * dp or (moe_tp > 1 and ep > 1):
+                continue
+            ep = ep if ep > 1 else 1
+        else:
+            ep = 1
+        m = re.search(r"silicon_concurrency=(\d+)", r["silicon_data_source"]) or re.search(
+            r"_c(\d+)_", r["id"]
+        )
+        conc = int(m.group(1)) if m else int(r["batch_size"]) * dp
+        if conc > int(r["batch_size"]) * dp:
+            continue  # more clients than one worker's batch: worker count not recorded, layout ambiguous
+        prec = PRECISION[r["gemm_quant_mode"]]
+        kv = "fp8" if (r["backend"] == "trtllm" and prec in ("fp8", "fp4")) else "bf16"
+        out.writerow(
+            {
+                "model": model,
+                "accelerator": acc,
+                "framework": r["backend"],
+                "framework_version": r["backend_version"],
+                "precision": prec,
+                "kv_precision": kv,
+                "input_tokens": r["isl"],
+                "output_tokens": r["osl"],
+                "batch_size": conc,
+                "tp": tp,
+                "pp": pp,
+                "ep": ep,
+                "count": tp * dp * pp,
+                "ttft_ms": f"{float(r['silicon_ttft_ms']):.3f}",
+                "tpot_ms": f"{float(r['silicon_tpot_ms']):.4f}",
+                "source_id": r["id"],
+            }
+        )
+        n += 1
+    print(f"# rows: {n}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
