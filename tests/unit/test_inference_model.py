@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -235,3 +237,32 @@ def test_throughput_never_falls_and_tpot_never_improves_as_batch_grows(
     )
     assert np.all(np.diff(s.output_tokens_per_s) >= -1e-9 * s.output_tokens_per_s[1:])
     assert np.all(np.diff(s.tpot_s) >= -1e-12)
+
+
+def test_moe_prefill_pays_a_fixed_latency_per_moe_layer_decode_does_not() -> None:
+    # 3 layers, 2 of them MoE, 1 ms per MoE layer when the iteration carries prompt tokens.
+    rates = dataclasses.replace(_RATES, prefill_moe_layer_overhead_s=1e-3)
+    cost = _toy_cost(layers=3, moe_layers=2, kv_bytes_per_token=0.0)
+    decode = float(iteration_time_s(cost, rates, decode_sequences=8, decode_context=10))
+    assert decode == pytest.approx(
+        float(iteration_time_s(cost, _RATES, decode_sequences=8, decode_context=10))
+    )
+    mixed = float(iteration_time_s(cost, rates, decode_sequences=8, decode_context=10, prefill_tokens=100))
+    mixed0 = float(iteration_time_s(cost, _RATES, decode_sequences=8, decode_context=10, prefill_tokens=100))
+    assert mixed - mixed0 == pytest.approx(2e-3, rel=1e-9)
+    # dense models never pay it
+    dense = _toy_cost(layers=3, kv_bytes_per_token=0.0)
+    assert float(
+        iteration_time_s(dense, rates, decode_sequences=8, decode_context=10, prefill_tokens=100)
+    ) == (
+        pytest.approx(
+            float(iteration_time_s(dense, _RATES, decode_sequences=8, decode_context=10, prefill_tokens=100))
+        )
+    )
+
+
+def test_moe_prefill_latency_is_documented_framework_data() -> None:
+    for fw in ("trtllm", "vllm", "sglang"):
+        f = get_serving_framework(fw)
+        assert f.prefill_moe_layer_overhead_us == 1000.0
+        assert "DeepEP" in f.source

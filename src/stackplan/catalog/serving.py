@@ -70,6 +70,10 @@ class ServingFramework:
         CPU scheduling and sampling time per iteration [ms].
     layer_overhead_us
         Fixed kernel-launch latency per transformer layer per iteration [us].
+    prefill_moe_layer_overhead_us
+        Fixed latency per MoE layer of an iteration that carries prompt tokens [us]: prefill runs
+        outside CUDA graphs and the routed-expert path synchronises with the host once per layer
+        (per-expert token counts size the grouped GEMMs and the expert-parallel exchange).
     chunked_prefill
         Long prompts are split into chunks that fill the token budget (default). When off, a
         prompt is prefilled whole in one iteration and an iteration carries only the whole prompts
@@ -91,6 +95,7 @@ class ServingFramework:
     iteration_overhead_ms: float
     layer_overhead_us: float
     source: str
+    prefill_moe_layer_overhead_us: float = 0.0
     chunked_prefill: bool = True
     kv_admission: Literal["full_sequence", "current_length"] = "full_sequence"
 
@@ -167,6 +172,9 @@ def list_serving_frameworks() -> tuple[ServingFramework, ...]:
                 memory_fraction=float(r["memory_fraction"]),
                 iteration_overhead_ms=float(r["iteration_overhead_ms"]),
                 layer_overhead_us=float(r["layer_overhead_us"]),
+                prefill_moe_layer_overhead_us=float(
+                    r.get("prefill_moe_layer_overhead_us", "").strip() or 0.0
+                ),
                 kv_admission="current_length" if admission == "current_length" else "full_sequence",
                 source=r["source"],
             )

@@ -78,6 +78,10 @@ class DeviceRates:
     expert_matmul_fraction
         Fraction of ``matmul_flops_per_s`` routed-expert (grouped) GEMMs reach, including token
         permutation and routing [-].
+    prefill_moe_layer_overhead_s
+        Fixed latency per MoE layer of an iteration that carries prompt tokens [s] (prefill runs
+        eagerly and synchronises with the host once per MoE layer; decode-only iterations replay
+        CUDA graphs and do not pay it).
     """
 
     matmul_flops_per_s: float
@@ -87,6 +91,7 @@ class DeviceRates:
     link_latency_s: float
     layer_overhead_s: float
     iteration_overhead_s: float
+    prefill_moe_layer_overhead_s: float = 0.0
     expert_matmul_fraction: float = 1.0
 
 
@@ -209,7 +214,7 @@ def iteration_time_s(
         t_attn   = max(b_r S_d kv / BW, b_r S_d a_d / F_attn) + c_r S_p a_p / F_attn
         t_elem   = n_r act / BW
         t_comm   = N_ar (alpha + 2 (tp-1)/tp n_r h / BW_link) + N_a2a (alpha + n_r a2a / BW_link)
-        t_fixed  = L t_layer
+        t_fixed  = L t_layer + [prompt tokens > 0] L_moe t_moe_prefill
         t_p2p    = alpha + n_r h / BW_link                      (pp > 1: hand-off to the next stage)
         t_stage  = t_gemm + t_attn + t_elem + t_comm + t_fixed + t_p2p
 
@@ -254,8 +259,17 @@ def iteration_time_s(
         )
     else:
         t_a2a = np.zeros_like(n)
+    t_moe_prefill = np.where(c > 0, cost.moe_layers * rates.prefill_moe_layer_overhead_s, 0.0)
     t_stage = (
-        t_dense + t_exp + t_attn_d + t_attn_p + t_elem + t_ar + t_a2a + cost.layers * rates.layer_overhead_s
+        t_dense
+        + t_exp
+        + t_attn_d
+        + t_attn_p
+        + t_elem
+        + t_ar
+        + t_a2a
+        + cost.layers * rates.layer_overhead_s
+        + t_moe_prefill
     )
     # pipeline hand-off of the micro-batch's hidden states to the next stage
     t_p2p = (

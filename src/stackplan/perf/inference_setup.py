@@ -216,6 +216,7 @@ def device_rates(
         layer_overhead_s=framework.layer_overhead_us * 1e-6,
         iteration_overhead_s=framework.iteration_overhead_ms * 1e-3,
         expert_matmul_fraction=EXPERT_MATMUL_FRACTION,
+        prefill_moe_layer_overhead_s=framework.prefill_moe_layer_overhead_us * 1e-6,
     )
 
 
