@@ -88,6 +88,19 @@ def test_catalog_shows_inference_efficiency() -> None:
     assert all(e["source"] for e in rows)
 
 
+def test_catalog_shows_serving_frameworks() -> None:
+    r = runner.invoke(app, ["catalog", "frameworks", "--json"])
+    assert r.exit_code == 0
+    rows = {f["id"]: f for f in json.loads(r.stdout)["serving_frameworks"]}
+    assert {"trtllm", "vllm", "sglang"} <= set(rows)
+    assert rows["vllm"]["kv_admission"] == "current_length"
+    assert all(f["source"] for f in rows.values())
+    r = runner.invoke(app, ["catalog", "frameworks"])
+    assert r.exit_code == 0
+    assert "Serving frameworks" in r.stdout
+    assert "current_length" in r.stdout
+
+
 def test_validate_summarises_large_groups() -> None:
     r = runner.invoke(app, ["validate", "--category", "inference"])
     assert r.exit_code == 0, r.output

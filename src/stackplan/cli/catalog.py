@@ -9,7 +9,7 @@ from rich import box
 from rich.table import Table
 
 from stackplan.catalog import CATALOG_VERSION, list_accelerators, list_models
-from stackplan.catalog.serving import list_inference_efficiencies
+from stackplan.catalog.serving import list_inference_efficiencies, list_serving_frameworks
 from stackplan.cli._common import console, handle_errors, print_json
 
 catalog_app = typer.Typer(
@@ -81,6 +81,44 @@ def accelerators(as_json: JsonOpt = False) -> None:
             row.source,
         )
     console.print(e)
+
+
+@catalog_app.command("frameworks")
+@handle_errors
+def frameworks(as_json: JsonOpt = False) -> None:
+    """Serving frameworks: scheduling, token budget, admission policy and the host costs assumed."""
+    fws = list_serving_frameworks()
+    if as_json:
+        print_json({"catalog_version": CATALOG_VERSION, "serving_frameworks": [f.__dict__ for f in fws]})
+        return
+    t = Table(title=f"Serving frameworks (catalogue {CATALOG_VERSION}; defaults the inference model assumes)")
+    for col in (
+        "id",
+        "scheduling",
+        "token budget",
+        "max batch",
+        "memory fraction",
+        "CPU per iteration ms",
+        "launch per layer us",
+        "MoE prefill per layer us",
+        "KV admission",
+        "source",
+    ):
+        t.add_column(col, overflow="fold")
+    for f in fws:
+        t.add_row(
+            f.id,
+            f.scheduling + (" (prompt cohorts)" if f.prompt_cohorts else ""),
+            f"{f.prefill_chunk_tokens:,}" + ("" if f.chunked_prefill else " (whole prompts)"),
+            f"{f.max_batch_size:,}",
+            f"{f.memory_fraction:.2f}",
+            f"{f.iteration_overhead_ms:.1f}",
+            f"{f.layer_overhead_us:.0f}",
+            f"{f.prefill_moe_layer_overhead_us:.0f}",
+            f.kv_admission,
+            f.source,
+        )
+    console.print(t)
 
 
 @catalog_app.command("models")
