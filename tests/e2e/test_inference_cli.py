@@ -98,7 +98,8 @@ def test_catalog_shows_serving_frameworks() -> None:
     r = runner.invoke(app, ["catalog", "frameworks"])
     assert r.exit_code == 0
     assert "Serving frameworks" in r.stdout
-    assert "current_length" in r.stdout
+    assert "trtllm (NVIDIA TensorRT-LLM" in r.stdout
+    assert "DeepEP" in r.stdout
 
 
 def test_validate_summarises_large_groups() -> None:

@@ -102,7 +102,6 @@ def frameworks(as_json: JsonOpt = False) -> None:
         "launch per layer us",
         "MoE prefill per layer us",
         "KV admission",
-        "source",
     ):
         t.add_column(col, overflow="fold")
     for f in fws:
@@ -116,9 +115,11 @@ def frameworks(as_json: JsonOpt = False) -> None:
             f"{f.layer_overhead_us:.0f}",
             f"{f.prefill_moe_layer_overhead_us:.0f}",
             f.kv_admission,
-            f.source,
         )
     console.print(t)
+    console.print("Sources:")
+    for f in fws:
+        console.print(f"  {f.id} ({f.name}): {f.source}", soft_wrap=True)
 
 
 @catalog_app.command("models")
