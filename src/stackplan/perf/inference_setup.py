@@ -59,6 +59,18 @@ COLLECTIVE_LATENCY_S = 5e-6
 #: at 50-70 % of dense cuBLAS throughput.
 EXPERT_MATMUL_FRACTION = 0.6
 
+#: Block-scale bytes per weight element by precision [B]: NVFP4 keeps one FP8 E4M3 scale per
+#: 16 consecutive elements (NVIDIA, "Introducing NVFP4 for Efficient and Accurate Low-Precision
+#: Inference", technical blog 2025; NVIDIA Blackwell architecture technical brief).
+WEIGHT_SCALE_BYTES: dict[str, float] = {"fp4": 1.0 / 16.0}
+
+#: Extra kernels per layer when activations are quantised to a block-scaled 4-bit format before
+#: the GEMMs (W4A4 NVFP4) [-]: the inputs of the QKV and gate/up GEMMs are quantised inside the
+#: preceding fused RMSNorm, those of the output and down GEMMs by separate quantisation kernels.
+#: Source: TensorRT-LLM ``fp4_quantize`` op and the fused ``RMSNorm + fp4 quant`` kernel
+#: (TensorRT-LLM NVFP4 Llama path).
+FP4_ACTIVATION_QUANT_KERNELS = 2.0
+
 #: Kernels of one dense decoder layer (GQA attention, gated MLP) per decode iteration [-]: input
 #: RMSNorm, QKV GEMM, RoPE + KV-cache write, attention, output GEMM, all-reduce (fused with the
 #: residual add), post-attention RMSNorm, gate/up GEMM, SiLU-and-multiply, down GEMM, all-reduce,
@@ -129,11 +141,12 @@ def _routed_expert_params(arch: ModelArchitecture) -> float:
     return float(arch.moe_layers * arch.moe.experts * arch.expert_params)
 
 
-def layer_kernel_ratio(arch: ModelArchitecture) -> float:
+def layer_kernel_ratio(arch: ModelArchitecture, precision: str | None = None) -> float:
     """Kernels per layer relative to a dense GQA layer, averaged over the model's layers [-].
 
-    ``1 + (MLA_EXTRA [if MLA] + f_moe (MOE_EXTRA + SHARED [if shared experts])) / DENSE_LAYER_KERNELS``
-    with ``f_moe`` the share of MoE layers. Worked: DeepSeek-V3 (MLA, 58 of 61 layers MoE with one
+    ``1 + (MLA_EXTRA [if MLA] + f_moe (MOE_EXTRA + SHARED [if shared experts]) + FP4_QUANT [if fp4])
+    / DENSE_LAYER_KERNELS`` with ``f_moe`` the share of MoE layers; fp4 adds
+    ``FP4_ACTIVATION_QUANT_KERNELS`` (Llama-3.1-70B fp4: ``1 + 2/12 = 1.1667``). Worked: DeepSeek-V3 (MLA, 58 of 61 layers MoE with one
     shared expert) ``1 + (5 + 58/61 x 7) / 12 = 1.9713``; Qwen3-235B-A22B (GQA, all 94 layers MoE,
     no shared expert) ``1 + 4/12 = 1.3333``; a dense GQA model 1.
     """
@@ -141,6 +154,8 @@ def layer_kernel_ratio(arch: ModelArchitecture) -> float:
     if arch.moe is not None and arch.layers > 0:
         moe_kernels = MOE_EXTRA_KERNELS + (MOE_SHARED_EXPERT_KERNELS if arch.moe.shared_experts > 0 else 0.0)
         extra += arch.moe_layers / arch.layers * moe_kernels
+    if precision == "fp4":
+        extra += FP4_ACTIVATION_QUANT_KERNELS
     return 1.0 + extra / DENSE_LAYER_KERNELS
 
 
@@ -150,6 +165,7 @@ def serving_cost(
     *,
     weight_bytes_per_param: float,
     kv_bytes_per_element: float,
+    precision: str | None = None,
 ) -> ServingCost:
     """Per-device work of one pipeline stage for ``arch`` under ``par`` (see :class:`ServingCost`).
 
@@ -229,7 +245,7 @@ def serving_cost(
         tp=tp,
         attn_dp=par.attn_dp,
         pp=pp,
-        layer_kernel_ratio=layer_kernel_ratio(arch),
+        layer_kernel_ratio=layer_kernel_ratio(arch, precision),
     )
 
 
@@ -343,3 +359,13 @@ def memory_per_device(
 def bytes_per_element(precision: str) -> float:
     """Bytes per element of a precision name [B]."""
     return BYTES_PER_ELEMENT[precision]
+
+
+def weight_bytes_per_param(precision: str) -> float:
+    """Bytes one weight takes in HBM at ``precision``, block scales included [B].
+
+    ``BYTES_PER_ELEMENT + WEIGHT_SCALE_BYTES``: NVFP4 stores one FP8 (E4M3) scale per 16-element
+    block next to the 4-bit values, ``0.5 + 1/16 = 0.5625`` B per weight; the fp8 checkpoints'
+    per-tensor or 128x128-block fp32 scales add < 0.03 % and are neglected.
+    """
+    return BYTES_PER_ELEMENT[precision] + WEIGHT_SCALE_BYTES.get(precision, 0.0)
