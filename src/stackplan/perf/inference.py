@@ -340,9 +340,7 @@ def _evaluate(
         dense_part = np.arange(1, min(b_max, DENSE_BATCH_GRID) + 1, dtype=np.float64)
         sparse_part = np.geomspace(min(b_max, DENSE_BATCH_GRID), b_max, BATCH_GRID_POINTS)
         grid = np.unique(np.round(np.concatenate([dense_part, sparse_part])))
-    cost = serving_cost(
-        arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b, precision=precision
-    )
+    cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b, precision=precision)
     eff = get_inference_efficiency(acc.id, precision)
     rates = device_rates(acc, eff, get_inference_efficiency(acc.id, "bf16"), fw, precision=precision, par=par)
 
@@ -763,9 +761,7 @@ def _predict_disaggregated(
             available_gib=acc.hbm_gib,
             suggestion="Fix: give the prefill pool as many devices as one decode replica.",
         )
-    cost = serving_cost(
-        arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b, precision=precision
-    )
+    cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b, precision=precision)
     rates = device_rates(
         acc,
         get_inference_efficiency(acc.id, precision),
