@@ -34,6 +34,7 @@ from stackplan.perf.inference_setup import (
     device_rates,
     memory_per_device,
     serving_cost,
+    weight_bytes_per_param,
 )
 
 __all__ = [
@@ -310,7 +311,7 @@ def _evaluate(
     percentile: float | None = None,
 ) -> tuple[list[_Option], float]:
     """All concurrency points of one configuration; also the memory it needs at concurrency 1 [GiB]."""
-    w_b, kv_b = bytes_per_element(precision), bytes_per_element(kv_precision)
+    w_b, kv_b = weight_bytes_per_param(precision), bytes_per_element(kv_precision)
     # KV tokens a running request takes from the cache: the whole sequence where the framework
     # reserves it on admission, its mean current length where it admits on use and pre-empts.
     context = kv_tokens_held_per_request(input_tokens, output_tokens, fw.kv_admission)
@@ -339,7 +340,7 @@ def _evaluate(
         dense_part = np.arange(1, min(b_max, DENSE_BATCH_GRID) + 1, dtype=np.float64)
         sparse_part = np.geomspace(min(b_max, DENSE_BATCH_GRID), b_max, BATCH_GRID_POINTS)
         grid = np.unique(np.round(np.concatenate([dense_part, sparse_part])))
-    cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b)
+    cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b, precision=precision)
     eff = get_inference_efficiency(acc.id, precision)
     rates = device_rates(acc, eff, get_inference_efficiency(acc.id, "bf16"), fw, precision=precision, par=par)
 
@@ -430,7 +431,7 @@ def _smallest_count_that_fits(
                     par,
                     acc,
                     fw,
-                    weight_bytes_per_param=bytes_per_element(p),
+                    weight_bytes_per_param=weight_bytes_per_param(p),
                     kv_bytes_per_element=bytes_per_element(kv or _kv_default(p)),
                     sequences=par.attn_dp,
                     context_tokens=context,
@@ -651,7 +652,7 @@ def _prediction(
         o.par,
         acc,
         fw,
-        weight_bytes_per_param=bytes_per_element(o.precision),
+        weight_bytes_per_param=weight_bytes_per_param(o.precision),
         kv_bytes_per_element=bytes_per_element(o.kv_precision),
         sequences=min(o.batch_per_replica, float(o.max_batch_per_replica)),
         context_tokens=kv_tokens_held_per_request(input_tokens, output_tokens, fw.kv_admission),
@@ -735,7 +736,7 @@ def _predict_disaggregated(
         precision=precision, kv_precision=kv, tp=tp, ep=ep, pp=pp, framework=fw.id,
         speculative=speculative, max_tpot_ms=max_tpot_ms,
     )  # fmt: skip
-    w_b, kv_b = bytes_per_element(precision), bytes_per_element(kv)
+    w_b, kv_b = weight_bytes_per_param(precision), bytes_per_element(kv)
     par = decode.parallelism
     if dis.prefill_devices % par.devices:
         par = Parallelism(
@@ -760,7 +761,7 @@ def _predict_disaggregated(
             available_gib=acc.hbm_gib,
             suggestion="Fix: give the prefill pool as many devices as one decode replica.",
         )
-    cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b)
+    cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b, precision=precision)
     rates = device_rates(
         acc,
         get_inference_efficiency(acc.id, precision),

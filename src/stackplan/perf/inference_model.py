@@ -141,6 +141,10 @@ class ServingCost:
         All-to-all collectives per iteration in the stage [-].
     tp, attn_dp, pp
         Parallel degrees [-].
+    layer_kernel_ratio
+        Kernels one layer launches relative to a dense GQA layer with a gated MLP [-], averaged
+        over the stage's layers (MLA and MoE blocks launch more, smaller kernels); the fixed
+        per-layer latency scales with it.
     """
 
     layers: int
@@ -162,6 +166,7 @@ class ServingCost:
     tp: int
     attn_dp: int
     pp: int
+    layer_kernel_ratio: float = 1.0
 
 
 def expected_distinct_experts(experts: int, active_experts: int, tokens: ArrayLike) -> FloatArray:
@@ -214,7 +219,7 @@ def iteration_time_s(
         t_attn   = max(b_r S_d kv / BW, b_r S_d a_d / F_attn) + c_r S_p a_p / F_attn
         t_elem   = n_r act / BW
         t_comm   = N_ar (alpha + 2 (tp-1)/tp n_r h / BW_link) + N_a2a (alpha + n_r a2a / BW_link)
-        t_fixed  = L t_layer + [prompt tokens > 0] L_moe t_moe_prefill
+        t_fixed  = L r_k t_layer + [prompt tokens > 0] L_moe t_moe_prefill   (r_k: layer_kernel_ratio)
         t_p2p    = alpha + n_r h / BW_link                      (pp > 1: hand-off to the next stage)
         t_stage  = t_gemm + t_attn + t_elem + t_comm + t_fixed + t_p2p
 
@@ -268,7 +273,7 @@ def iteration_time_s(
         + t_elem
         + t_ar
         + t_a2a
-        + cost.layers * rates.layer_overhead_s
+        + cost.layers * cost.layer_kernel_ratio * rates.layer_overhead_s
         + t_moe_prefill
     )
     # pipeline hand-off of the micro-batch's hidden states to the next stage

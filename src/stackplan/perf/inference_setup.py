@@ -41,10 +41,15 @@ ATTENTION_KERNEL_EFFICIENCY = 0.85
 #: 450 GB/s on H100 NVLink 4, nccl-tests all_reduce_perf on DGX H100) [-].
 LINK_EFFICIENCY = 0.8
 
-#: Latency of one small collective over the scale-up domain [s]: one-shot all-reduce kernels of
-#: vLLM/TensorRT-LLM take ~5-10 us on NVLink for decode-sized messages (vLLM custom all-reduce PR
-#: #2192 benchmarks; NCCL small-message latency ~10-20 us).
-COLLECTIVE_LATENCY_S = 12e-6
+#: Latency of one small collective over the scale-up domain [s], beyond the fixed kernel latency
+#: that ``layer_overhead_us`` already counts for the all-reduce kernel: one-shot all-reduce kernels
+#: of vLLM/TensorRT-LLM take ~5-10 us on NVLink for decode-sized messages (vLLM custom all-reduce
+#: PR #2192 benchmarks; TensorRT-LLM fuses the all-reduce with the residual add and RMSNorm), of
+#: which ~3-5 us is the launch and ramp of any small kernel. The lower end, 5 us, is kept: the
+#: held-out Llama-3.1-70B rows on H200/B200 (TP1..TP8 at concurrency 4) rise by ~0-3 us per
+#: all-reduce from TP1 to TP8 (docs/inference-model.md, "Held-out TPOT"). NCCL's own small-message
+#: latency is ~10-20 us.
+COLLECTIVE_LATENCY_S = 5e-6
 
 #: Fraction of the dense matmul rate that routed-expert layers reach once compute-bound [-]:
 #: grouped GEMMs over many small per-expert batches, token permutation/un-permutation and routing.
@@ -53,6 +58,42 @@ COLLECTIVE_LATENCY_S = 12e-6
 #: ratio of 0.6; MegaBlocks (Gale et al., MLSys 2023) reports grouped/block-sparse expert kernels
 #: at 50-70 % of dense cuBLAS throughput.
 EXPERT_MATMUL_FRACTION = 0.6
+
+#: Block-scale bytes per weight element by precision [B]: NVFP4 keeps one FP8 E4M3 scale per
+#: 16 consecutive elements (NVIDIA, "Introducing NVFP4 for Efficient and Accurate Low-Precision
+#: Inference", technical blog 2025; NVIDIA Blackwell architecture technical brief).
+WEIGHT_SCALE_BYTES: dict[str, float] = {"fp4": 1.0 / 16.0}
+
+#: Extra kernels per layer when activations are quantised to a block-scaled 4-bit format before
+#: the GEMMs (W4A4 NVFP4) [-]: the inputs of the QKV and gate/up GEMMs are quantised inside the
+#: preceding fused RMSNorm, those of the output and down GEMMs by separate quantisation kernels.
+#: Source: TensorRT-LLM ``fp4_quantize`` op and the fused ``RMSNorm + fp4 quant`` kernel
+#: (TensorRT-LLM NVFP4 Llama path).
+FP4_ACTIVATION_QUANT_KERNELS = 2.0
+
+#: Kernels of one dense decoder layer (GQA attention, gated MLP) per decode iteration [-]: input
+#: RMSNorm, QKV GEMM, RoPE + KV-cache write, attention, output GEMM, all-reduce (fused with the
+#: residual add), post-attention RMSNorm, gate/up GEMM, SiLU-and-multiply, down GEMM, all-reduce,
+#: residual add. The framework's ``layer_overhead_us`` is the fixed latency of such a layer.
+#: Source: TensorRT-LLM / vLLM Llama layer implementations (``LlamaDecoderLayer``); NVIDIA,
+#: "Mastering LLM Techniques: Inference Optimization" (2023): ~10-15 kernels per layer.
+DENSE_LAYER_KERNELS = 12.0
+
+#: Extra kernels of a multi-head latent attention block over a GQA block [-]: the q/kv latent
+#: down-projection (fused), the two latent RMSNorms, the q up-projection and the two absorbed
+#: batched GEMMs (``q_nope W_UK`` before and ``W_UV`` after attention) replace one QKV GEMM.
+#: Source: DeepSeek-V3 report sec. 2.1.1 (MLA equations 1-11); ``DeepseekV3Attention`` /
+#: ``MLA`` modules of TensorRT-LLM and SGLang (absorbed decode path).
+MLA_EXTRA_KERNELS = 5.0
+
+#: Extra kernels of a routed-MoE block over a dense gated MLP [-]: router GEMM, top-k selection,
+#: token permutation (expand) and un-permutation (finalize / weighted combine); the grouped
+#: gate/up and down GEMMs and the activation replace the dense ones. Shared experts add their own
+#: gate/up GEMM, activation and down GEMM (``MOE_SHARED_EXPERT_KERNELS``).
+#: Source: TensorRT-LLM ``CutlassFusedMoE`` / vLLM ``fused_moe`` call sequence (routing,
+#: ``expand_input_row``, grouped GEMM 1, activation, grouped GEMM 2, ``finalize_moe_routing``).
+MOE_EXTRA_KERNELS = 4.0
+MOE_SHARED_EXPERT_KERNELS = 3.0
 
 #: Element-wise HBM passes per layer, in units of the hidden size, per token: two RMSNorms
 #: (read + write, 2 each), two residual adds (3 each), RoPE on q/k and the gated activation
@@ -100,12 +141,31 @@ def _routed_expert_params(arch: ModelArchitecture) -> float:
     return float(arch.moe_layers * arch.moe.experts * arch.expert_params)
 
 
+def layer_kernel_ratio(arch: ModelArchitecture, precision: str | None = None) -> float:
+    """Kernels per layer relative to a dense GQA layer, averaged over the model's layers [-].
+
+    ``1 + (MLA_EXTRA [if MLA] + f_moe (MOE_EXTRA + SHARED [if shared experts]) + FP4_QUANT [if fp4])
+    / DENSE_LAYER_KERNELS`` with ``f_moe`` the share of MoE layers; fp4 adds
+    ``FP4_ACTIVATION_QUANT_KERNELS`` (Llama-3.1-70B fp4: ``1 + 2/12 = 1.1667``). Worked: DeepSeek-V3 (MLA, 58 of 61 layers MoE with one
+    shared expert) ``1 + (5 + 58/61 x 7) / 12 = 1.9713``; Qwen3-235B-A22B (GQA, all 94 layers MoE,
+    no shared expert) ``1 + 4/12 = 1.3333``; a dense GQA model 1.
+    """
+    extra = MLA_EXTRA_KERNELS if arch.mla is not None else 0.0
+    if arch.moe is not None and arch.layers > 0:
+        moe_kernels = MOE_EXTRA_KERNELS + (MOE_SHARED_EXPERT_KERNELS if arch.moe.shared_experts > 0 else 0.0)
+        extra += arch.moe_layers / arch.layers * moe_kernels
+    if precision == "fp4":
+        extra += FP4_ACTIVATION_QUANT_KERNELS
+    return 1.0 + extra / DENSE_LAYER_KERNELS
+
+
 def serving_cost(
     arch: ModelArchitecture,
     par: Parallelism,
     *,
     weight_bytes_per_param: float,
     kv_bytes_per_element: float,
+    precision: str | None = None,
 ) -> ServingCost:
     """Per-device work of one pipeline stage for ``arch`` under ``par`` (see :class:`ServingCost`).
 
@@ -185,6 +245,7 @@ def serving_cost(
         tp=tp,
         attn_dp=par.attn_dp,
         pp=pp,
+        layer_kernel_ratio=layer_kernel_ratio(arch, precision),
     )
 
 
@@ -299,3 +360,13 @@ def memory_per_device(
 def bytes_per_element(precision: str) -> float:
     """Bytes per element of a precision name [B]."""
     return BYTES_PER_ELEMENT[precision]
+
+
+def weight_bytes_per_param(precision: str) -> float:
+    """Bytes one weight takes in HBM at ``precision``, block scales included [B].
+
+    ``BYTES_PER_ELEMENT + WEIGHT_SCALE_BYTES``: NVFP4 stores one FP8 (E4M3) scale per 16-element
+    block next to the 4-bit values, ``0.5 + 1/16 = 0.5625`` B per weight; the fp8 checkpoints'
+    per-tensor or 128x128-block fp32 scales add < 0.03 % and are neglected.
+    """
+    return BYTES_PER_ELEMENT[precision] + WEIGHT_SCALE_BYTES.get(precision, 0.0)

@@ -1,0 +1,141 @@
+"""Decode mechanisms behind the held-out TPOT figures (docs/inference-model.md, "Held-out TPOT").
+
+Hand-worked values: kernels per layer by architecture and precision, NVFP4 block-scale bytes,
+the fixed per-layer latency they scale, and the B200 memory that lets DeepSeek fp8 fit on four.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from stackplan.catalog import get_accelerator, get_model
+from stackplan.catalog.serving import get_serving_framework
+from stackplan.models import ModelArchitecture
+from stackplan.perf.inference import predict_inference
+from stackplan.perf.inference_model import DeviceRates, ServingCost, iteration_time_s
+from stackplan.perf.inference_setup import (
+    Parallelism,
+    layer_kernel_ratio,
+    memory_per_device,
+    serving_cost,
+    weight_bytes_per_param,
+)
+
+
+def _deepseek_v3() -> ModelArchitecture:
+    return get_model("deepseek-v3").architecture
+
+
+def test_layer_kernel_ratio_by_hand() -> None:
+    # DeepSeek-V3: MLA +5 kernels on every layer; 58 of 61 layers MoE with a shared expert, +4 +3:
+    # 1 + (5 + 58/61 x 7) / 12 = 1 + (5 + 6.65574) / 12 = 1.97131
+    assert layer_kernel_ratio(_deepseek_v3()) == pytest.approx(1.97131, abs=1e-5)
+    # fp4 quantises the activations of the output and down GEMMs in two more kernels: + 2/12
+    assert layer_kernel_ratio(_deepseek_v3(), "fp4") == pytest.approx(2.13798, abs=1e-5)
+    # dense GQA: the reference layer; fp8 adds nothing
+    llama = get_model("llama-3.1-70b").architecture
+    assert layer_kernel_ratio(llama) == 1.0
+    assert layer_kernel_ratio(llama, "fp8") == 1.0
+    assert layer_kernel_ratio(llama, "fp4") == pytest.approx(14.0 / 12.0)
+    # Qwen3-235B-A22B: GQA, every layer MoE without shared experts: 1 + 4/12
+    assert layer_kernel_ratio(get_model("qwen3-235b-a22b").architecture) == pytest.approx(4.0 / 3.0)
+
+
+def test_serving_cost_carries_the_kernel_ratio() -> None:
+    cost = serving_cost(
+        _deepseek_v3(),
+        Parallelism(tp=8),
+        weight_bytes_per_param=1.0,
+        kv_bytes_per_element=1.0,
+        precision="fp8",
+    )
+    assert cost.layer_kernel_ratio == pytest.approx(1.97131, abs=1e-5)
+
+
+def test_nvfp4_weights_carry_one_fp8_scale_per_16_elements() -> None:
+    # 4 bits + 8 bits / 16 = 0.5 + 0.0625 B per weight; fp8 and bf16 scales are neglected
+    assert weight_bytes_per_param("fp4") == 0.5625
+    assert weight_bytes_per_param("fp8") == 1.0
+    assert weight_bytes_per_param("bf16") == 2.0
+
+
+def test_fixed_latency_scales_with_kernels_per_layer() -> None:
+    # 10 layers x 40 us = 0.4 ms per iteration for a dense layer; twice the kernels, 0.8 ms.
+    # Nothing else costs time: zero weights, no KV, no collectives, no CPU overhead.
+    cost = ServingCost(
+        layers=10,
+        moe_layers=0,
+        dense_weight_bytes=0.0,
+        dense_flops_per_token=0.0,
+        experts=0,
+        active_experts=0,
+        expert_bytes_per_layer=0.0,
+        expert_flops_per_token=0.0,
+        kv_bytes_per_token=0.0,
+        attention_flops_per_context_token_prefill=0.0,
+        attention_flops_per_context_token_decode=0.0,
+        activation_bytes_per_token=0.0,
+        allreduce_bytes_per_token=0.0,
+        allreduces=0,
+        alltoall_bytes_per_token=0.0,
+        alltoalls=0,
+        tp=1,
+        attn_dp=1,
+        pp=1,
+    )
+    rates = DeviceRates(
+        matmul_flops_per_s=1e15,
+        attention_flops_per_s=1e15,
+        memory_bytes_per_s=1e12,
+        link_bytes_per_s=1e11,
+        link_latency_s=0.0,
+        layer_overhead_s=40e-6,
+        iteration_overhead_s=0.0,
+    )
+    t1 = float(iteration_time_s(cost, rates, decode_sequences=4, decode_context=100))
+    t2 = float(
+        iteration_time_s(replace(cost, layer_kernel_ratio=2.0), rates, decode_sequences=4, decode_context=100)
+    )
+    assert t1 == pytest.approx(0.4e-3, rel=1e-12)
+    assert t2 == pytest.approx(0.8e-3, rel=1e-12)
+
+
+def test_b200_memory_is_what_nvidia_smi_reports() -> None:
+    # 183,359 MiB = 179.06 GiB (the datasheet's "180 GB" per GPU are binary)
+    assert get_accelerator("b200").hbm_gib == pytest.approx(183_359 / 1024, rel=2e-3)
+
+
+def test_deepseek_fp8_fits_on_four_b200() -> None:
+    # 671.0e9 fp8 weights / 4 = 156.2 GiB; SGLang keeps 12 % of 179.1 GiB = 21.5 GiB back:
+    # 156.2 + 0.74 activations + 21.5 = 178.4 GiB <= 179.1 GiB (measured by AIConfigurator on 4x B200)
+    arch = get_model("deepseek-r1").architecture
+    mem = memory_per_device(
+        arch,
+        Parallelism(tp=4, ep=4),
+        get_accelerator("b200"),
+        get_serving_framework("sglang"),
+        weight_bytes_per_param=1.0,
+        kv_bytes_per_element=2.0,
+        sequences=1,
+        context_tokens=2048,
+    )
+    assert mem.weights_gib == pytest.approx(156.24, abs=0.05)
+    assert mem.fits
+    p = predict_inference(
+        "deepseek-r1", "b200", 4, input_tokens=1024, output_tokens=1024, precision="fp8", tp=4, ep=4,
+        batch_size=4, framework="trtllm",
+    )  # fmt: skip
+    assert p.memory_gib_per_device <= get_accelerator("b200").hbm_gib
+
+
+def test_deepseek_decode_on_h200_matches_a_measured_row() -> None:
+    # Held-out AIConfigurator row: DeepSeek-R1 fp8 on 8x H200, TensorRT-LLM TP8 EP8, 1024/1024 at
+    # concurrency 4: TPOT 8.58 ms measured. Fixed latency alone is 61 layers x 1.971 x 45 us = 5.41 ms.
+    p = predict_inference(
+        "deepseek-r1", "h200", 8, input_tokens=1024, output_tokens=1024, precision="fp8", tp=8, ep=8,
+        batch_size=4, framework="trtllm",
+    )  # fmt: skip
+    assert p.tpot_ms > 61 * 1.97131 * 45e-3
+    assert p.tpot_ms == pytest.approx(8.58, rel=0.15)
