@@ -126,3 +126,63 @@ def test_heldout_tpot_median_within_15_percent() -> None:
 )
 def test_heldout_ttft_median_within_15_percent() -> None:
     assert statistics.median(_abs(_heldout("serving TTFT (held-out)"))) <= 0.15
+
+
+# Held-out maximum throughput: the TensorRT-LLM Performance Overview (commit 00f3768) cells that
+# were not in-sample (H200 and H100 FP8, B200 and GB200 FP4; dense and MoE), predicted by the model
+# as it stood when they were added (docs/inference-model.md, "Held-out maximum throughput").
+
+
+def _heldout_max() -> list[ValidationCase]:
+    return [c for c in throughput_cases() if c.kind == "max throughput (held-out)"]
+
+
+def test_heldout_max_throughput_set_is_distinct_sourced_and_covers_chips_fp4_moe() -> None:
+    cases = _heldout_max()
+    assert len(cases) == 182
+    assert {c.split for c in cases} == {"held-out"}
+    assert not {c.id for c in cases} & {c.id for c in _kind("max throughput")}
+    assert {c.group.split()[0] for c in cases} == {"h100-sxm", "h200", "b200", "gb200"}
+    assert {c.group.split()[1] for c in cases} == {"fp8", "fp4"}
+    assert {c.group.split()[2] for c in cases} & _MOE == {"llama-4-maverick", "qwen3-235b-a22b"}
+    for c in cases:
+        assert "00f37686aa854010d68bcbd0f4ab000221541ca6" in c.source
+        assert c.predicted > 0
+
+
+def test_heldout_max_throughput_one_published_cell() -> None:
+    # H200 TP1 FP8, Llama 3.3 70B, 1000/1000: 2,909 output tokens/s (hand-read from the table)
+    [case] = [c for c in _heldout_max() if c.id == "trtllm-llama3.3-70b-h200-fp8-1000-1000"]
+    assert case.published == 2909
+    assert abs(case.error) <= 0.10
+
+
+def test_heldout_max_throughput_dense_fp8_hopper_median_within_10_percent() -> None:
+    # 55 dense rows on H100/H200 FP8 (Llama 3.1 8B, 3.3 70B, 3.1 405B): median 6.8 %, worst 29 %
+    cases = [c for c in _heldout_max() if c.group.split()[2] not in _MOE | {"llama-4-scout"}]
+    hopper = [c for c in cases if c.group.split()[1] == "fp8"]
+    assert len(hopper) == 55
+    assert statistics.median(_abs(hopper)) <= 0.10
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="held-out max throughput (182 rows, first prediction): median |error| 16.0 %, 67 rows beyond "
+    "25 %, worst +141 % (Qwen3-235B B200 FP4 2048/128). Dense FP8 on H100/H200 holds (55 rows, median 6.8 %); "
+    "B200 FP4 dense is over-predicted on decode-heavy lengths (median 23 %, up to +47 %), and the MoE "
+    "rows (Llama 4 Scout/Maverick, Qwen3-235B with attention DP + EP) miss both ways (87 rows, median 32 %: "
+    "over on short prompts with long outputs and 2048/128, under on 5000/500 and 20000/2000)",
+)
+def test_heldout_max_throughput_median_within_10_percent_none_beyond_25() -> None:
+    errors = _abs(_heldout_max())
+    assert statistics.median(errors) <= 0.10
+    assert max(errors) <= 0.25
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="all 194 max-throughput rows (12 in-sample + 182 held-out): median |error| 14.4 %, 67 beyond 25 %",
+)
+def test_all_max_throughput_median_within_10_percent() -> None:
+    errors = _abs([*_kind("max throughput"), *_heldout_max()])
+    assert statistics.median(errors) <= 0.10
