@@ -37,6 +37,10 @@ class InferenceEfficiency:
         Achievable fraction of peak HBM bandwidth for streaming reads [-].
     source
         Where the figures come from.
+    decode_attention_bandwidth_efficiency
+        Achievable fraction of peak HBM bandwidth the decode-attention kernel reaches reading the
+        paged KV cache [-]; ``None`` where no kernel measurement exists, in which case the
+        streaming value applies (see :attr:`kv_read_efficiency`).
     """
 
     accelerator: str
@@ -44,6 +48,17 @@ class InferenceEfficiency:
     matmul_efficiency: float
     memory_bandwidth_efficiency: float
     source: str
+    decode_attention_bandwidth_efficiency: float | None = None
+
+    @property
+    def kv_read_efficiency(self) -> float:
+        """Fraction of peak HBM bandwidth for decode-attention KV-cache reads [-].
+
+        The measured decode-attention value where the row has one, else the streaming value.
+        """
+        if self.decode_attention_bandwidth_efficiency is None:
+            return self.memory_bandwidth_efficiency
+        return self.decode_attention_bandwidth_efficiency
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,6 +115,13 @@ class ServingFramework:
     kv_admission: Literal["full_sequence", "current_length"] = "full_sequence"
 
 
+def _optional_fraction(text: str | None) -> float | None:
+    """A fraction cell that may be empty (no measurement) [-]."""
+    if text is None or not text.strip():
+        return None
+    return float(text)
+
+
 @cache
 def list_inference_efficiencies() -> tuple[InferenceEfficiency, ...]:
     """All rows of ``inference_efficiency.csv``."""
@@ -114,6 +136,9 @@ def list_inference_efficiencies() -> tuple[InferenceEfficiency, ...]:
                     matmul_efficiency=float(r["matmul_efficiency"]),
                     memory_bandwidth_efficiency=float(r["memory_bandwidth_efficiency"]),
                     source=r["source"],
+                    decode_attention_bandwidth_efficiency=_optional_fraction(
+                        r.get("decode_attention_bandwidth_efficiency", "")
+                    ),
                 )
             )
         except ValueError as err:

@@ -82,6 +82,9 @@ class DeviceRates:
         Fixed latency per MoE layer of an iteration that carries prompt tokens [s] (prefill runs
         eagerly and synchronises with the host once per MoE layer; decode-only iterations replay
         CUDA graphs and do not pay it).
+    kv_read_bytes_per_s
+        Achievable HBM bandwidth of the decode-attention kernel reading the KV cache [B/s]
+        (peak x decode-attention bandwidth efficiency); ``None``: ``memory_bytes_per_s``.
     """
 
     matmul_flops_per_s: float
@@ -93,6 +96,7 @@ class DeviceRates:
     iteration_overhead_s: float
     prefill_moe_layer_overhead_s: float = 0.0
     expert_matmul_fraction: float = 1.0
+    kv_read_bytes_per_s: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -216,7 +220,7 @@ def iteration_time_s(
     Per stage and device::
 
         t_gemm   = max(W_dense / BW, n_r f_dense / F) + max(E_touched B_exp / BW, n f_exp / F)
-        t_attn   = max(b_r S_d kv / BW, b_r S_d a_d / F_attn) + c_r S_p a_p / F_attn
+        t_attn   = max(b_r S_d kv / BW_kv, b_r S_d a_d / F_attn) + c_r S_p a_p / F_attn
         t_elem   = n_r act / BW
         t_comm   = N_ar (alpha + 2 (tp-1)/tp n_r h / BW_link) + N_a2a (alpha + n_r a2a / BW_link)
         t_fixed  = L r_k t_layer + [prompt tokens > 0] L_moe t_moe_prefill   (r_k: layer_kernel_ratio)
@@ -225,7 +229,8 @@ def iteration_time_s(
 
     where ``n_r = n / attn_dp`` are the tokens of one data-parallel attention rank and
     ``E_touched`` follows :func:`expected_distinct_experts` over the ``n`` tokens of the stage.
-    The iteration adds the framework's CPU overhead once.
+    ``BW_kv`` is the decode-attention kernel's KV-read bandwidth (``rates.kv_read_bytes_per_s``,
+    ``BW`` when not given). The iteration adds the framework's CPU overhead once.
     """
     b = np.asarray(decode_sequences, dtype=np.float64) / cost.pp
     c = np.asarray(prefill_tokens, dtype=np.float64) / cost.pp
@@ -249,8 +254,9 @@ def iteration_time_s(
         )
     else:
         t_exp = np.zeros_like(n)
+    bw_kv = rates.kv_read_bytes_per_s if rates.kv_read_bytes_per_s is not None else bw
     t_attn_d = np.maximum(
-        b_r * s_d * cost.kv_bytes_per_token / bw,
+        b_r * s_d * cost.kv_bytes_per_token / bw_kv,
         b_r * s_d * cost.attention_flops_per_context_token_decode / f_at,
     )
     t_attn_p = c_r * s_p * cost.attention_flops_per_context_token_prefill / f_at

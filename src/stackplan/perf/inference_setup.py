@@ -260,6 +260,10 @@ def device_rates(
 ) -> DeviceRates:
     """Achievable rates of one device: peaks times the efficiency data and the global constants.
 
+    Weights and activations stream at ``HBM x memory_bandwidth_efficiency``; the decode-attention
+    kernel reads the KV cache at ``HBM x kv_read_efficiency`` (its own measured fraction where the
+    efficiency row has one, e.g. B200: 0.76 x 8 TB/s = 6.08 TB/s, else the streaming fraction).
+
     The scale-up link is used while a stage fits in the scale-up domain; a stage that spans
     domains runs its collectives at the scale-out bandwidth.
     """
@@ -272,6 +276,7 @@ def device_rates(
         * bf16_eff.matmul_efficiency
         * ATTENTION_KERNEL_EFFICIENCY,
         memory_bytes_per_s=acc.hbm_bandwidth_tb_s * 1e12 * eff.memory_bandwidth_efficiency,
+        kv_read_bytes_per_s=acc.hbm_bandwidth_tb_s * 1e12 * eff.kv_read_efficiency,
         link_bytes_per_s=link_gb_s * 1e9 * LINK_EFFICIENCY,
         link_latency_s=COLLECTIVE_LATENCY_S if in_domain else 4 * COLLECTIVE_LATENCY_S,
         layer_overhead_s=framework.layer_overhead_us * 1e-6,
