@@ -70,7 +70,7 @@ def accelerators(as_json: JsonOpt = False) -> None:
         )
     console.print(t)
     e = Table(title="Inference efficiency assumed per accelerator and weight precision (fraction of peak)")
-    for col in ("id", "precision", "matmul eff.", "mem-bw eff.", "source"):
+    for col in ("id", "precision", "matmul eff.", "mem-bw eff.", "KV-read eff.", "source"):
         e.add_column(col, overflow="fold")
     for row in list_inference_efficiencies():
         e.add_row(
@@ -78,6 +78,7 @@ def accelerators(as_json: JsonOpt = False) -> None:
             row.precision,
             f"{row.matmul_efficiency:.2f}",
             f"{row.memory_bandwidth_efficiency:.2f}",
+            f"{row.kv_read_efficiency:.2f}",
             row.source,
         )
     console.print(e)

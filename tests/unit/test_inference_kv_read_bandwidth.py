@@ -1,0 +1,105 @@
+"""Decode-attention KV-read bandwidth: its own efficiency per chip, hand-worked values, sourced data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from stackplan.catalog import get_accelerator
+from stackplan.catalog.serving import (
+    get_inference_efficiency,
+    get_serving_framework,
+    list_inference_efficiencies,
+)
+from stackplan.perf.inference_model import DeviceRates, ServingCost, iteration_time_s
+from stackplan.perf.inference_setup import Parallelism, device_rates
+
+_COST = ServingCost(
+    layers=1,
+    moe_layers=0,
+    dense_weight_bytes=1e9,
+    dense_flops_per_token=2e9,
+    experts=0,
+    active_experts=0,
+    expert_bytes_per_layer=0.0,
+    expert_flops_per_token=0.0,
+    kv_bytes_per_token=1e5,
+    attention_flops_per_context_token_prefill=1e3,
+    attention_flops_per_context_token_decode=1e3,
+    activation_bytes_per_token=0.0,
+    allreduce_bytes_per_token=0.0,
+    allreduces=0,
+    alltoall_bytes_per_token=0.0,
+    alltoalls=0,
+    tp=1,
+    attn_dp=1,
+    pp=1,
+)
+
+_RATES = DeviceRates(
+    matmul_flops_per_s=1e15,
+    attention_flops_per_s=5e14,
+    memory_bytes_per_s=1e12,
+    link_bytes_per_s=1e11,
+    link_latency_s=1e-5,
+    layer_overhead_s=0.0,
+    iteration_overhead_s=0.0,
+)
+
+
+def test_kv_read_uses_its_own_bandwidth_weights_keep_the_streaming_one() -> None:
+    # 8 sequences x 1,000 context tokens x 100 kB = 0.8 GB of KV read at 0.5 TB/s = 1.6 ms;
+    # weights 1 GB still stream at 1 TB/s = 1.0 ms -> 2.6 ms (1.8 ms with one bandwidth for both)
+    rates = dataclasses.replace(_RATES, kv_read_bytes_per_s=0.5e12)
+    t = iteration_time_s(_COST, rates, decode_sequences=8, decode_context=1000)
+    assert float(t) == pytest.approx(2.6e-3, rel=1e-9)
+    same = iteration_time_s(_COST, _RATES, decode_sequences=8, decode_context=1000)
+    assert float(same) == pytest.approx(1.8e-3, rel=1e-9)
+
+
+def test_b200_reads_the_kv_cache_at_the_measured_decode_attention_fraction() -> None:
+    # B200: 8 TB/s x 0.76 (trtllm-gen decode kernel, 6.11 TB/s measured) = 6.08 TB/s for the KV
+    # cache; weights stream at 8 TB/s x 0.92 = 7.36 TB/s
+    acc = get_accelerator("b200")
+    eff = get_inference_efficiency("b200", "fp4")
+    rates = device_rates(
+        acc,
+        eff,
+        get_inference_efficiency("b200", "bf16"),
+        get_serving_framework("trtllm"),
+        precision="fp4",
+        par=Parallelism(),
+    )
+    assert rates.kv_read_bytes_per_s == pytest.approx(6.08e12)
+    assert rates.memory_bytes_per_s == pytest.approx(7.36e12)
+
+
+def test_chips_without_a_kernel_measurement_use_the_streaming_fraction() -> None:
+    # H200 has no decode-attention measurement in the table: 4.8 TB/s x 0.89 = 4.272 TB/s for both
+    acc = get_accelerator("h200")
+    eff = get_inference_efficiency("h200", "fp8")
+    assert eff.decode_attention_bandwidth_efficiency is None
+    rates = device_rates(
+        acc,
+        eff,
+        get_inference_efficiency("h200", "bf16"),
+        get_serving_framework("trtllm"),
+        precision="fp8",
+        par=Parallelism(),
+    )
+    assert rates.kv_read_bytes_per_s == pytest.approx(4.272e12)
+    assert rates.memory_bytes_per_s == pytest.approx(4.272e12)
+
+
+def test_every_decode_attention_value_is_a_fraction_with_its_kernel_source() -> None:
+    rows = [e for e in list_inference_efficiencies() if e.decode_attention_bandwidth_efficiency is not None]
+    assert {e.accelerator for e in rows} == {"b200", "gb200", "gb300"}
+    for e in rows:
+        value = e.decode_attention_bandwidth_efficiency
+        assert value is not None
+        assert 0.0 < value <= e.memory_bandwidth_efficiency
+        assert "decode attention:" in e.source
+        assert "flashinfer-ai/flashinfer PR #1415" in e.source
+        # the published figure the value comes from: 1.074 GB in 0.1758 ms over 8 TB/s
+        assert value == pytest.approx(1.074e9 / 0.1758e-3 / 8e12, abs=0.005)
