@@ -167,11 +167,13 @@ def test_heldout_max_throughput_dense_fp8_hopper_median_within_10_percent() -> N
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out max throughput (182 rows, first prediction): median |error| 16.0 %, 67 rows beyond "
-    "25 %, worst +141 % (Qwen3-235B B200 FP4 2048/128). Dense FP8 on H100/H200 holds (55 rows, median 6.8 %); "
-    "B200 FP4 dense is over-predicted on decode-heavy lengths (median 23 %, up to +47 %), and the MoE "
-    "rows (Llama 4 Scout/Maverick, Qwen3-235B with attention DP + EP) miss both ways (87 rows, median 32 %: "
-    "over on short prompts with long outputs and 2048/128, under on 5000/500 and 20000/2000)",
+    reason="held-out max throughput (182 rows): median |error| 15.0 % (16.0 % at first prediction), 60 rows "
+    "beyond 25 % (67), worst +98.6 % (Scout GB200 FP4 1000/1000, irregular in the source). Dense FP8 on "
+    "H100/H200 holds (55 rows, median 6.8 %); B200 FP4 dense is over-predicted on decode-heavy lengths "
+    "(median 21.6 %), and the MoE rows with attention DP + EP (Scout/Maverick/Qwen3-235B, 67 rows) miss both "
+    "ways, median 25.5 % (31.1 %): the finite request count of the run (drain of the last wave) is modelled; "
+    "the decode iteration at large batch is ~2x under-costed and the attention-DP straggler term "
+    "over-costs prefill (docs/inference-model.md, 'MoE with attention DP: what the held-out rows show')",
 )
 def test_heldout_max_throughput_median_within_10_percent_none_beyond_25() -> None:
     errors = _abs(_heldout_max())
@@ -181,7 +183,8 @@ def test_heldout_max_throughput_median_within_10_percent_none_beyond_25() -> Non
 
 @pytest.mark.xfail(
     strict=True,
-    reason="all 194 max-throughput rows (12 in-sample + 182 held-out): median |error| 14.4 %, 67 beyond 25 %",
+    reason="all 194 max-throughput rows (12 in-sample + 182 held-out): median |error| 13.5 % (was 14.4 %), "
+    "60 beyond 25 % (was 67)",
 )
 def test_all_max_throughput_median_within_10_percent() -> None:
     errors = _abs([*_kind("max throughput"), *_heldout_max()])
