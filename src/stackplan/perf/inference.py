@@ -21,6 +21,7 @@ from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
 from stackplan.perf.inference_model import (
     SteadyState,
+    finite_run_throughput,
     iteration_time_s,
     kv_tokens_held_per_request,
     poisson_tail_latency,
@@ -309,8 +310,14 @@ def _evaluate(
     hit: float,
     speculative: SpeculativeDecoding | None,
     percentile: float | None = None,
+    requests: int | None = None,
 ) -> tuple[list[_Option], float]:
-    """All concurrency points of one configuration; also the memory it needs at concurrency 1 [GiB]."""
+    """All concurrency points of one configuration; also the memory it needs at concurrency 1 [GiB].
+
+    With ``requests`` (an offline run of that many requests over all replicas) the throughput of
+    each point is that of the finite run (:func:`finite_run_throughput`, waves plus the drain of
+    the left-over requests) and concurrency beyond the requests of one replica is not searched.
+    """
     w_b, kv_b = weight_bytes_per_param(precision), bytes_per_element(kv_precision)
     # KV tokens a running request takes from the cache: the whole sequence where the framework
     # reserves it on admission, its mean current length where it admits on use and pre-empts.
@@ -340,6 +347,8 @@ def _evaluate(
         dense_part = np.arange(1, min(b_max, DENSE_BATCH_GRID) + 1, dtype=np.float64)
         sparse_part = np.geomspace(min(b_max, DENSE_BATCH_GRID), b_max, BATCH_GRID_POINTS)
         grid = np.unique(np.round(np.concatenate([dense_part, sparse_part])))
+        if requests is not None:
+            grid = np.unique(np.minimum(grid, max(requests / replicas, 1.0)))
     cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b, precision=precision)
     eff = get_inference_efficiency(acc.id, precision)
     rates = device_rates(acc, eff, get_inference_efficiency(acc.id, "bf16"), fw, precision=precision, par=par)
@@ -362,6 +371,19 @@ def _evaluate(
         )
 
     st = state_at(grid)
+    throughput = st.output_tokens_per_s
+    if requests is not None:
+        per_replica = max(requests / replicas, 1.0)
+        b_run = np.minimum(grid, per_replica)
+        rest = per_replica - np.floor(per_replica / b_run + 1e-9) * b_run
+        rest_points, where = np.unique(np.maximum(np.round(rest), 1.0), return_inverse=True)
+        throughput = finite_run_throughput(
+            b_run,
+            per_replica,
+            output_tokens,
+            latency_s=st.request_latency_s,
+            rest_latency_s=state_at(rest_points).request_latency_s[where],
+        )
     ttft_tail: list[float | None] = [None] * grid.size
     tpot_tail: list[float | None] = [None] * grid.size
     if percentile is not None:
@@ -399,7 +421,7 @@ def _evaluate(
         )
         for b, thr, tt, bt, tp, w, tq, pq in zip(
             grid,
-            st.output_tokens_per_s,
+            throughput,
             st.ttft_s,
             st.burst_ttft_s,
             st.tpot_s,
@@ -465,6 +487,7 @@ def predict_inference(
     disaggregated: Disaggregation | None = None,
     framework: str | ServingFramework = "auto",
     latency_percentile: float | None = None,
+    requests: int | None = None,
 ) -> InferencePrediction:
     """Predict serving throughput, latency and memory of ``model`` on ``count`` ``accelerator`` s.
 
@@ -501,6 +524,13 @@ def predict_inference(
         When given (e.g. 99), requests arrive as a Poisson stream and the latency targets apply
         to this percentile of TTFT and per-request TPOT (MLPerf Server: p99) instead of the
         means (:func:`~stackplan.perf.inference_model.poisson_tail_latency`).
+    requests
+        When given, an offline run of this many requests (all queued at the start, e.g.
+        ``trtllm-bench throughput``): the throughput is the run's output tokens over its makespan,
+        including the drain of the last, partial wave
+        (:func:`~stackplan.perf.inference_model.finite_run_throughput`); TTFT and TPOT stay those of
+        the steady state. ``None``: the steady state of an endless stream. Ignored with
+        ``disaggregated``.
 
     Raises
     ------
@@ -519,6 +549,10 @@ def predict_inference(
         max_tpot_ms,
         speculative,
     )
+    if requests is not None and requests < 1:
+        raise InvalidInputError(
+            "requests", "must be at least 1", requests, "give the requests of the offline run"
+        )
     if latency_percentile is not None and not 50.0 <= latency_percentile < 100.0:
         raise InvalidInputError(
             "--latency-percentile", "must be in [50, 100)", latency_percentile, "e.g. 99 for p99 targets"
@@ -559,7 +593,7 @@ def predict_inference(
             opts, need = _evaluate(
                 arch, acc, fw, count, prec, kv, par, input_tokens=input_tokens, output_tokens=output_tokens,
                 batch_size=batch_size, hit=prefix_cache_hit_rate, speculative=speculative,
-                percentile=latency_percentile,
+                percentile=latency_percentile, requests=requests,
             )  # fmt: skip
             options.extend(opts)
             smallest_need = min(smallest_need, need)

@@ -43,6 +43,7 @@ __all__ = [
     "TailLatency",
     "allreduce_time_s",
     "expected_distinct_experts",
+    "finite_run_throughput",
     "iteration_time_s",
     "kv_tokens_held_per_request",
     "poisson_tail_latency",
@@ -311,6 +312,42 @@ def kv_tokens_held_per_request(
     if admission == "current_length":
         return float(input_tokens) + 0.5 * float(output_tokens)
     return float(input_tokens) + float(output_tokens)
+
+
+def finite_run_throughput(
+    concurrency: ArrayLike,
+    requests: float,
+    output_tokens: int,
+    *,
+    latency_s: ArrayLike,
+    rest_latency_s: ArrayLike,
+) -> FloatArray:
+    """Output tokens per second of an offline run of ``N`` requests at concurrency ``B`` [1/s].
+
+    An offline benchmark (e.g. ``trtllm-bench throughput``: every request queued at the start,
+    uniform lengths) reports the total output tokens over the run's makespan, not the steady
+    state. With uniform lengths the requests pass through the ``B`` slots in waves: ``k = floor(N/B)``
+    full waves of the steady-state request latency ``L(B)``, then the ``r = N - k B`` left over
+    run on their own at concurrency ``r`` for ``L(r)`` (the drain)::
+
+        X_N(B) = N O / (k L(B) + [r > 0] L(r))
+
+    ``latency_s`` is ``L(B)`` and ``rest_latency_s`` is ``L(r)`` (ignored where ``r = 0``), both per
+    point of ``concurrency``; concurrency above ``N`` is clipped to ``N`` (one wave). Assumes the
+    waves do not overlap: the left-over requests start when the last full wave ends, which holds
+    when prefill is a small share of a request's lifetime (otherwise they start up to one prefill
+    stagger earlier, and the drain is over-stated by that much).
+    Source: TensorRT-LLM performance overview (commit 00f3768, "Preparing a Dataset"): the
+    request count per length pair (1,000-30,000), chosen so that "the system hit a steady
+    state"; trtllm-bench reports "Total Output Throughput" = output tokens / total latency.
+    """
+    b = np.minimum(np.asarray(concurrency, dtype=np.float64), float(requests))
+    waves = np.floor(float(requests) / b + 1e-9)
+    rest = float(requests) - waves * b
+    lat = np.asarray(latency_s, dtype=np.float64)
+    lat_rest = np.asarray(rest_latency_s, dtype=np.float64)
+    makespan = waves * lat + np.where(rest > 1e-9, lat_rest, 0.0)
+    return np.asarray(float(requests) * float(output_tokens) / makespan, dtype=np.float64)
 
 
 def speculative_tokens_per_step(draft_tokens: int, acceptance_rate: float) -> float:

@@ -96,6 +96,7 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
             max_tpot_ms=_opt_float(r["max_tpot_ms"]),
             framework=r["framework"],
             latency_percentile=_opt_float(r["latency_percentile"]),
+            requests=_opt_int(r.get("requests") or ""),
         )
         out.append(
             ValidationCase(
