@@ -72,7 +72,8 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
     """Maximum-throughput and MLPerf Server cases.
 
     Rows marked ``held-out`` in the ``split`` column (H200, B200, GB200 and the other H100 lengths
-    of the same TensorRT-LLM table) were added after the model's constants were chosen; their kind
+    of the same TensorRT-LLM table; MLPerf Inference v5.0/v5.1 results on B200, GB200, GB300, H200,
+    MI300X and MI325X) were added after the model's constants were chosen; their kind
     carries `` (held-out)`` so the in-sample targets stay separate.
     """
     out = []
