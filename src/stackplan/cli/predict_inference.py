@@ -47,6 +47,13 @@ def inference(
     prefix_cache_hit_rate: Annotated[
         float, typer.Option("--prefix-cache-hit-rate", help="Share of prompt tokens from the prefix cache.")
     ] = 0.0,
+    output_length_cv: Annotated[
+        float,
+        typer.Option(
+            "--output-length-cv",
+            help="Spread of output lengths: standard deviation over mean (0 = every request the same).",
+        ),
+    ] = 0.0,
     spec_draft_tokens: Annotated[
         int,
         typer.Option("--spec-draft-tokens", help="Speculative decoding: tokens drafted per step (0 = off)."),
@@ -100,6 +107,7 @@ def inference(
         disaggregated=disaggregated,
         framework=framework,
         latency_percentile=latency_percentile,
+        output_length_cv=output_length_cv,
     )
     if as_json:
         print_json(p.as_dict())

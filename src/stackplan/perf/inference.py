@@ -133,6 +133,7 @@ class InferencePrediction:
     speculative: SpeculativeDecoding | None = None
     disaggregated: Disaggregation | None = None
     latency_percentile: float | None = None
+    output_length_cv: float = 0.0
     ttft_percentile_ms: float | None = None
     tpot_percentile_ms: float | None = None
     notes: tuple[str, ...] = field(default=())
@@ -170,6 +171,7 @@ class InferencePrediction:
             "count": self.count,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
+            "output_length_cv": self.output_length_cv,
             "latency_percentile": self.latency_percentile,
             "ttft_percentile_ms": self.ttft_percentile_ms,
             "tpot_percentile_ms": self.tpot_percentile_ms,
@@ -311,6 +313,7 @@ def _evaluate(
     speculative: SpeculativeDecoding | None,
     percentile: float | None = None,
     requests: int | None = None,
+    output_length_cv: float = 0.0,
 ) -> tuple[list[_Option], float]:
     """All concurrency points of one configuration; also the memory it needs at concurrency 1 [GiB].
 
@@ -321,7 +324,7 @@ def _evaluate(
     w_b, kv_b = weight_bytes_per_param(precision), bytes_per_element(kv_precision)
     # KV tokens a running request takes from the cache: the whole sequence where the framework
     # reserves it on admission, its mean current length where it admits on use and pre-empts.
-    context = kv_tokens_held_per_request(input_tokens, output_tokens, fw.kv_admission)
+    context = kv_tokens_held_per_request(input_tokens, output_tokens, fw.kv_admission, output_length_cv)
     mem1 = memory_per_device(
         arch,
         par,
@@ -368,6 +371,7 @@ def _evaluate(
             draft_tokens=speculative.draft_tokens if speculative else 0,
             acceptance_rate=speculative.acceptance_rate if speculative else 0.0,
             draft_cost_fraction=speculative.draft_cost_fraction if speculative else 0.0,
+            output_length_cv=output_length_cv,
         )
 
     st = state_at(grid)
@@ -488,6 +492,7 @@ def predict_inference(
     framework: str | ServingFramework = "auto",
     latency_percentile: float | None = None,
     requests: int | None = None,
+    output_length_cv: float = 0.0,
 ) -> InferencePrediction:
     """Predict serving throughput, latency and memory of ``model`` on ``count`` ``accelerator`` s.
 
@@ -549,6 +554,13 @@ def predict_inference(
         max_tpot_ms,
         speculative,
     )
+    if not (math.isfinite(output_length_cv) and output_length_cv >= 0.0):
+        raise InvalidInputError(
+            "--output-length-cv",
+            "must be a finite number >= 0",
+            output_length_cv,
+            "give the output lengths' standard deviation over their mean (0 for fixed lengths)",
+        )
     if requests is not None and requests < 1:
         raise InvalidInputError(
             "requests", "must be at least 1", requests, "give the requests of the offline run"
@@ -593,7 +605,7 @@ def predict_inference(
             opts, need = _evaluate(
                 arch, acc, fw, count, prec, kv, par, input_tokens=input_tokens, output_tokens=output_tokens,
                 batch_size=batch_size, hit=prefix_cache_hit_rate, speculative=speculative,
-                percentile=latency_percentile, requests=requests,
+                percentile=latency_percentile, requests=requests, output_length_cv=output_length_cv,
             )  # fmt: skip
             options.extend(opts)
             smallest_need = min(smallest_need, need)
@@ -604,7 +616,7 @@ def predict_inference(
             fw,
             precisions,
             kv_precision,
-            kv_tokens_held_per_request(input_tokens, output_tokens, fw.kv_admission),
+            kv_tokens_held_per_request(input_tokens, output_tokens, fw.kv_admission, output_length_cv),
         )
         hint = (
             f"the smallest count of {acc.id} that fits is {fits}"
@@ -659,6 +671,7 @@ def predict_inference(
         arch, acc, fw, best, count=count, model_name=model_name, mode=mode, input_tokens=input_tokens,
         output_tokens=output_tokens, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms,
         hit=prefix_cache_hit_rate, speculative=speculative, percentile=latency_percentile,
+        output_length_cv=output_length_cv,
     )  # fmt: skip
 
 
@@ -680,6 +693,7 @@ def _prediction(
     disaggregated: Disaggregation | None = None,
     notes: tuple[str, ...] = (),
     percentile: float | None = None,
+    output_length_cv: float = 0.0,
 ) -> InferencePrediction:
     mem = memory_per_device(
         arch,
@@ -689,7 +703,9 @@ def _prediction(
         weight_bytes_per_param=weight_bytes_per_param(o.precision),
         kv_bytes_per_element=bytes_per_element(o.kv_precision),
         sequences=min(o.batch_per_replica, float(o.max_batch_per_replica)),
-        context_tokens=kv_tokens_held_per_request(input_tokens, output_tokens, fw.kv_admission),
+        context_tokens=kv_tokens_held_per_request(
+            input_tokens, output_tokens, fw.kv_admission, output_length_cv
+        ),
     )
     if o.batch_per_replica > o.max_batch_per_replica:
         notes = (
@@ -721,6 +737,7 @@ def _prediction(
         max_ttft_ms=max_ttft_ms,
         max_tpot_ms=max_tpot_ms,
         prefix_cache_hit_rate=hit,
+        output_length_cv=output_length_cv,
         speculative=speculative,
         disaggregated=disaggregated,
         latency_percentile=percentile,

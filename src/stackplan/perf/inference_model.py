@@ -50,6 +50,7 @@ __all__ = [
     "speculative_tokens_per_step",
     "steady_state",
     "tail_concurrency",
+    "token_weighted_decode_context",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -293,7 +294,10 @@ def iteration_time_s(
 
 
 def kv_tokens_held_per_request(
-    input_tokens: float, output_tokens: float, admission: Literal["full_sequence", "current_length"]
+    input_tokens: float,
+    output_tokens: float,
+    admission: Literal["full_sequence", "current_length"],
+    output_length_cv: float = 0.0,
 ) -> float:
     """KV-cache tokens one running request takes out of the cache's capacity [tokens].
 
@@ -305,13 +309,18 @@ def kv_tokens_held_per_request(
       their lifetimes the cache holds on average ``I + O / 2`` per request, so the concurrency
       memory sustains is ``capacity / (I + O / 2)`` (Little's law over KV token-time).
 
-    Assumes fixed lengths and ignores the recompute work of pre-emption near the limit.
+    With output lengths that vary (coefficient of variation ``cv``, independent of the input), a
+    request holds its KV for a time proportional to its output, so the time-average occupancy of
+    a slot weights each request by its output: ``I + E[O^2]/E[O] = I + O (1 + cv^2)`` reserved, or
+    ``I + O (1 + cv^2) / 2`` in use (:func:`token_weighted_decode_context`). Ignores the recompute
+    work of pre-emption near the limit.
     Reference: vLLM docs "Optimization and Tuning: Preemption"; TensorRT-LLM docs "Useful
     Runtime Options: Capacity Scheduler Policy"; Kwon et al., "PagedAttention", SOSP 2023.
     """
+    spread = 1.0 + output_length_cv**2
     if admission == "current_length":
-        return float(input_tokens) + 0.5 * float(output_tokens)
-    return float(input_tokens) + float(output_tokens)
+        return float(input_tokens) + 0.5 * float(output_tokens) * spread
+    return float(input_tokens) + float(output_tokens) * spread
 
 
 def finite_run_throughput(
@@ -348,6 +357,22 @@ def finite_run_throughput(
     lat_rest = np.asarray(rest_latency_s, dtype=np.float64)
     makespan = waves * lat + np.where(rest > 1e-9, lat_rest, 0.0)
     return np.asarray(float(requests) * float(output_tokens) / makespan, dtype=np.float64)
+
+
+def token_weighted_decode_context(
+    input_tokens: float, output_tokens: float, output_length_cv: float = 0.0
+) -> float:
+    """Mean context a generated token attends to, over all generated tokens [tokens].
+
+    A request of ``I`` input and ``O`` output tokens generates its ``j``-th token against
+    ``I + j`` tokens of context, so over a workload the KV read per generated token is
+    ``E[sum_j (I + j)] / E[O] = E[I] + E[O^2] / (2 E[O]) = I + O (1 + cv^2) / 2`` (means ``I``, ``O``;
+    ``cv`` the coefficient of variation of the output length; input and output independent;
+    the ``+ 1/2`` of the discrete sum dropped). With fixed lengths (``cv = 0``) this is ``I + O / 2``.
+    Long-tailed outputs (reasoning models) read far more KV per token than their means suggest:
+    MLPerf's DeepSeek-R1 set, ``I = 804``, ``O = 4,043``, ``cv = 1.25``, gives ~5,980 against 2,826.
+    """
+    return float(input_tokens) + float(output_tokens) * (1.0 + output_length_cv**2) / 2.0
 
 
 def speculative_tokens_per_step(draft_tokens: int, acceptance_rate: float) -> float:
@@ -410,6 +435,7 @@ def steady_state(
     draft_tokens: int = 0,
     acceptance_rate: float = 0.0,
     draft_cost_fraction: float = 0.0,
+    output_length_cv: float = 0.0,
 ) -> SteadyState:
     """Steady state of a closed loop of ``B`` concurrent requests of ``I`` input, ``O`` output tokens.
 
@@ -419,7 +445,9 @@ def steady_state(
     (:func:`_prefill_chunk`).
     With speculative decoding (``draft_tokens = k > 0``) one decode iteration verifies ``k + 1``
     tokens per sequence, costs ``t(B decodes + B k verify tokens) + k f_draft t_d`` and yields
-    ``tau`` tokens (:func:`speculative_tokens_per_step`).
+    ``tau`` tokens (:func:`speculative_tokens_per_step`). Decode iterations attend to the
+    token-weighted context of :func:`token_weighted_decode_context` (``I + O/2`` for fixed
+    lengths, more when output lengths vary with coefficient of variation ``output_length_cv``).
 
     Work conservation. In one request lifetime every one of the ``B`` slots is refilled once, so the
     instance prefills ``B I_p`` tokens (``I_p = I (1 - hit)``) and runs ``(O - 1) / tau`` decode
@@ -455,7 +483,7 @@ def steady_state(
     bsz = np.asarray(concurrency, dtype=np.float64)
     i_p = max(float(input_tokens) * (1.0 - prefix_hit_rate), 1.0)
     o_steps = max(float(output_tokens) - 1.0, 1.0)
-    decode_ctx = float(input_tokens) + float(output_tokens) / 2.0
+    decode_ctx = token_weighted_decode_context(input_tokens, output_tokens, output_length_cv)
     prefill_ctx = float(input_tokens) * prefix_hit_rate + i_p / 2.0
     t_d = iteration_time_s(cost, rates, decode_sequences=bsz, decode_context=decode_ctx)
     tau = 1.0

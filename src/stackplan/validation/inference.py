@@ -98,6 +98,7 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
             framework=r["framework"],
             latency_percentile=_opt_float(r["latency_percentile"]),
             requests=_opt_int(r.get("requests") or ""),
+            output_length_cv=float(r.get("output_length_cv") or 0.0),
         )
         out.append(
             ValidationCase(

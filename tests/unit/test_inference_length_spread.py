@@ -1,0 +1,90 @@
+"""Output-length spread: token-weighted decode context and KV occupancy, worked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from stackplan.cli import app
+from stackplan.errors import InvalidInputError
+from stackplan.perf.inference import predict_inference
+from stackplan.perf.inference_model import kv_tokens_held_per_request, token_weighted_decode_context
+
+
+def test_token_weighted_context_by_hand() -> None:
+    # fixed lengths: I + O/2
+    assert token_weighted_decode_context(1000, 200) == 1100.0
+    # MLPerf DeepSeek-R1 set: I = 804, O = 4,043, cv = 1.25 -> 804 + 4,043 x 2.5625 / 2 = 5,984.1
+    # (the exact token-weighted mean over the 4,388 samples is 5,827: inputs and outputs correlate -0.34)
+    assert token_weighted_decode_context(804, 4043, 1.25) == pytest.approx(5984.09375)
+
+
+def test_two_lengths_by_enumeration() -> None:
+    # half the requests generate 100 tokens, half 300: mean 200, cv 0.5. Token j of a request
+    # attends to I + j; over all 400 generated tokens of one pair the mean context is
+    # I + (sum_{j<=100} j + sum_{j<=300} j) / 400 = I + (5,050 + 45,150) / 400 = I + 125.5;
+    # the formula drops the discrete +1/2: I + 200 x 1.25 / 2 = I + 125.
+    exact = (sum(range(1, 101)) + sum(range(1, 301))) / 400
+    assert exact == pytest.approx(125.5)
+    assert token_weighted_decode_context(0, 200, 0.5) == pytest.approx(125.0)
+
+
+def test_kv_held_per_request_with_spread() -> None:
+    # reserved: I + O (1 + cv^2); in use: I + O (1 + cv^2) / 2
+    assert kv_tokens_held_per_request(1000, 200, "full_sequence", 0.5) == pytest.approx(1250.0)
+    assert kv_tokens_held_per_request(1000, 200, "current_length", 0.5) == pytest.approx(1125.0)
+    assert kv_tokens_held_per_request(1000, 200, "current_length") == 1100.0
+
+
+def test_zero_spread_changes_nothing() -> None:
+    a = predict_inference(
+        "llama-3.1-8b",
+        "h100-sxm",
+        1,
+        input_tokens=1024,
+        output_tokens=512,
+        precision="fp8",
+        tp=1,
+        batch_size=64,
+    )
+    b = predict_inference(
+        "llama-3.1-8b", "h100-sxm", 1, input_tokens=1024, output_tokens=512, precision="fp8", tp=1, batch_size=64,
+        output_length_cv=0.0,
+    )  # fmt: skip
+    assert a.tpot_ms == b.tpot_ms
+    assert a.output_tokens_per_s == b.output_tokens_per_s
+    assert b.as_dict()["output_length_cv"] == 0.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(min_value=0.0, max_value=2.0), st.floats(min_value=0.0, max_value=2.0))
+def test_more_spread_never_helps(cv_a: float, cv_b: float) -> None:
+    lo, hi = sorted((cv_a, cv_b))
+    p_lo, p_hi = (
+        predict_inference(
+            "llama-3.1-8b", "h100-sxm", 1, input_tokens=512, output_tokens=1024, precision="fp8", tp=1,
+            output_length_cv=cv,
+        )
+        for cv in (lo, hi)
+    )  # fmt: skip
+    assert p_hi.output_tokens_per_s <= p_lo.output_tokens_per_s * (1 + 1e-9)
+
+
+def test_bad_spread_is_refused() -> None:
+    for bad in (-0.1, math.inf, math.nan):
+        with pytest.raises(InvalidInputError, match="output-length-cv"):
+            predict_inference(
+                "llama-3.1-8b", "h100-sxm", 1, input_tokens=10, output_tokens=10, output_length_cv=bad
+            )
+    r = CliRunner().invoke(
+        app,
+        ["predict", "inference", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--count", "1",
+         "--input-tokens", "10", "--output-tokens", "10", "--output-length-cv", "-1"],
+    )  # fmt: skip
+    assert r.exit_code == 2
+    assert "--output-length-cv" in r.output
+    assert "Traceback" not in r.output
