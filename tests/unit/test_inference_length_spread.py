@@ -88,3 +88,21 @@ def test_bad_spread_is_refused() -> None:
     assert r.exit_code == 2
     assert "--output-length-cv" in r.output
     assert "Traceback" not in r.output
+
+
+def test_service_sizing_needs_more_devices_for_long_tailed_outputs() -> None:
+    # Llama-3.1-70B fp8 on H100, 2,000 in / 2,000 out at 20 requests/s, TPOT <= 40 ms: with a spread
+    # of 1.2 a generated token attends to 2,000 + 2,000 x 2.44 / 2 = 4,440 tokens instead of 3,000,
+    # so each replica sustains fewer requests and the service needs at least as many devices.
+    from stackplan.perf.inference import size_inference_service
+
+    def devices(cv: float) -> int:
+        s = size_inference_service(
+            "llama-3.1-70b", requests_per_s=20.0, input_tokens=2000, output_tokens=2000, max_tpot_ms=40.0,
+            accelerators=["h100-sxm"], precision="fp8", output_length_cv=cv,
+        )  # fmt: skip
+        best = s.options[0]
+        assert best.devices is not None
+        return best.devices
+
+    assert devices(1.2) > devices(0.0)

@@ -146,3 +146,13 @@ def test_scenario_is_immutable() -> None:
     sc = load_scenario(scenario_text())
     with pytest.raises(pydantic.ValidationError):
         sc.organization.horizon_years = 9  # type: ignore[misc]
+
+
+def test_output_length_spread_is_validated_and_named() -> None:
+    text = scenario_text().replace("output_tokens: 100,", "output_tokens: 100, output_length_cv: -0.5,")
+    found = problems(text)
+    assert any("workloads.inference[0].output_length_cv" in p for p in found)
+    ok = load_scenario(
+        scenario_text().replace("output_tokens: 100,", "output_tokens: 100, output_length_cv: 1.0,")
+    )
+    assert ok.workloads.inference[0].output_length_cv == 1.0

@@ -919,10 +919,12 @@ def size_inference_service(
     precision: str | None = None,
     framework: str = "auto",
     replica_sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
+    output_length_cv: float = 0.0,
 ) -> InferenceSizing:
     """Devices of each accelerator type needed to serve ``requests_per_s`` within the targets.
 
-    For each replica size ``n`` the best configuration of ``n`` devices that meets the targets
+    ``output_length_cv`` is the spread of the output lengths (standard deviation over mean,
+    :func:`predict_inference`). For each replica size ``n`` the best configuration of ``n`` devices that meets the targets
     gives ``r_n`` requests per second (output tokens/s over ``O``); the service needs
     ``ceil(requests_per_s / r_n)`` replicas, ``n`` devices each. The size with the fewest devices
     wins. Accelerators default to the whole catalogue.
@@ -940,6 +942,7 @@ def size_inference_service(
                 p = predict_inference(
                     model, acc.id, n, input_tokens=input_tokens, output_tokens=output_tokens,
                     precision=precision, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms, framework=framework,
+                    output_length_cv=output_length_cv,
                 )  # fmt: skip
             except (DoesNotFitError, LatencyTargetsError) as err:
                 reason = str(err)

@@ -231,6 +231,9 @@ class InferenceWorkload(_Workload):
     requests_per_day: Positive
     input_tokens: int = Field(gt=0)
     output_tokens: int = Field(gt=0)
+    #: Spread of the output lengths: standard deviation over mean [-] (0 = every request the same;
+    #: chat and reasoning traffic is often 0.7-1.3). Long tails read more KV per generated token.
+    output_length_cv: float = Field(default=0.0, ge=0.0, le=10.0)
     max_ttft_ms: Positive | None = None
     max_tpot_ms: Positive | None = None
     #: Growth of requests per day from one year to the next [-] (0.5 = +50%/year).

@@ -376,6 +376,7 @@ def _serving(
     max_ttft_ms: float | None,
     max_tpot_ms: float | None,
     precision: str,
+    output_length_cv: float = 0.0,
 ) -> _Serving:
     """Replica size and sustained request rate per replica within the latency targets, from
     :func:`stackplan.perf.inference.size_inference_service` at the service's highest peak rate."""
@@ -390,6 +391,7 @@ def _serving(
         max_tpot_ms=max_tpot_ms,
         accelerators=[accelerator],
         precision=precision,
+        output_length_cv=output_length_cv,
     )
     opt = sizing.options[0]
     if opt.devices is None or opt.prediction is None:
@@ -457,8 +459,9 @@ def _service_option(w: InferenceWorkload | BatchWorkload, acc: str, horizon: int
         shape: Shape = "ramp"
         top_rps = w.requests_per_day / SECONDS_PER_DAY * peak_factor * growth
         srv = _serving(
-            w.model, acc, top_rps, w.input_tokens, w.output_tokens, w.max_ttft_ms, w.max_tpot_ms, w.precision
-        )
+            w.model, acc, top_rps, w.input_tokens, w.output_tokens, w.max_ttft_ms, w.max_tpot_ms, w.precision,
+            w.output_length_cv,
+        )  # fmt: skip
     else:
         peak_factor, busy_share = SECONDS_PER_DAY / (w.window_hours * 3600), w.window_hours / 24
         shape = "step"
