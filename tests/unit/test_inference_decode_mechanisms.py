@@ -14,7 +14,7 @@ from stackplan.catalog import get_accelerator, get_model
 from stackplan.catalog.serving import get_serving_framework
 from stackplan.models import ModelArchitecture
 from stackplan.perf.inference import predict_inference
-from stackplan.perf.inference_model import DeviceRates, ServingCost, iteration_time_s
+from stackplan.perf.inference_model import iteration_time_s
 from stackplan.perf.inference_setup import (
     Parallelism,
     layer_kernel_ratio,
@@ -22,6 +22,7 @@ from stackplan.perf.inference_setup import (
     serving_cost,
     weight_bytes_per_param,
 )
+from tests.unit.inference_fixtures import TOY_RATES, toy_cost
 
 
 def _deepseek_v3() -> ModelArchitecture:
@@ -64,36 +65,11 @@ def test_nvfp4_weights_carry_one_fp8_scale_per_16_elements() -> None:
 def test_fixed_latency_scales_with_kernels_per_layer() -> None:
     # 10 layers x 40 us = 0.4 ms per iteration for a dense layer; twice the kernels, 0.8 ms.
     # Nothing else costs time: zero weights, no KV, no collectives, no CPU overhead.
-    cost = ServingCost(
-        layers=10,
-        moe_layers=0,
-        dense_weight_bytes=0.0,
-        dense_flops_per_token=0.0,
-        experts=0,
-        active_experts=0,
-        expert_bytes_per_layer=0.0,
-        expert_flops_per_token=0.0,
-        kv_bytes_per_token=0.0,
-        attention_flops_per_context_token_prefill=0.0,
-        attention_flops_per_context_token_decode=0.0,
-        activation_bytes_per_token=0.0,
-        allreduce_bytes_per_token=0.0,
-        allreduces=0,
-        alltoall_bytes_per_token=0.0,
-        alltoalls=0,
-        tp=1,
-        attn_dp=1,
-        pp=1,
+    cost = toy_cost(layers=10, dense_weight_bytes=0.0, dense_flops_per_token=0.0, kv_bytes_per_token=0.0)
+    cost = replace(
+        cost, attention_flops_per_context_token_prefill=0.0, attention_flops_per_context_token_decode=0.0
     )
-    rates = DeviceRates(
-        matmul_flops_per_s=1e15,
-        attention_flops_per_s=1e15,
-        memory_bytes_per_s=1e12,
-        link_bytes_per_s=1e11,
-        link_latency_s=0.0,
-        layer_overhead_s=40e-6,
-        iteration_overhead_s=0.0,
-    )
+    rates = replace(TOY_RATES, link_latency_s=0.0, layer_overhead_s=40e-6)
     t1 = float(iteration_time_s(cost, rates, decode_sequences=4, decode_context=100))
     t2 = float(
         iteration_time_s(replace(cost, layer_kernel_ratio=2.0), rates, decode_sequences=4, decode_context=100)

@@ -12,40 +12,12 @@ from stackplan.catalog.serving import (
     get_serving_framework,
     list_inference_efficiencies,
 )
-from stackplan.perf.inference_model import DeviceRates, ServingCost, iteration_time_s
+from stackplan.perf.inference_model import iteration_time_s
 from stackplan.perf.inference_setup import Parallelism, device_rates
+from tests.unit.inference_fixtures import TOY_RATES, toy_cost
 
-_COST = ServingCost(
-    layers=1,
-    moe_layers=0,
-    dense_weight_bytes=1e9,
-    dense_flops_per_token=2e9,
-    experts=0,
-    active_experts=0,
-    expert_bytes_per_layer=0.0,
-    expert_flops_per_token=0.0,
-    kv_bytes_per_token=1e5,
-    attention_flops_per_context_token_prefill=1e3,
-    attention_flops_per_context_token_decode=1e3,
-    activation_bytes_per_token=0.0,
-    allreduce_bytes_per_token=0.0,
-    allreduces=0,
-    alltoall_bytes_per_token=0.0,
-    alltoalls=0,
-    tp=1,
-    attn_dp=1,
-    pp=1,
-)
-
-_RATES = DeviceRates(
-    matmul_flops_per_s=1e15,
-    attention_flops_per_s=5e14,
-    memory_bytes_per_s=1e12,
-    link_bytes_per_s=1e11,
-    link_latency_s=1e-5,
-    layer_overhead_s=0.0,
-    iteration_overhead_s=0.0,
-)
+_COST = toy_cost()
+_RATES = TOY_RATES
 
 
 def test_kv_read_uses_its_own_bandwidth_weights_keep_the_streaming_one() -> None:

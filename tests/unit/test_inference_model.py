@@ -13,8 +13,6 @@ from stackplan.catalog import get_accelerator, get_model
 from stackplan.catalog.serving import get_inference_efficiency, get_serving_framework
 from stackplan.models import MLA, ModelArchitecture, MoE
 from stackplan.perf.inference_model import (
-    DeviceRates,
-    ServingCost,
     allreduce_time_s,
     expected_distinct_experts,
     iteration_time_s,
@@ -23,6 +21,7 @@ from stackplan.perf.inference_model import (
     steady_state,
 )
 from stackplan.perf.inference_setup import Parallelism, device_rates, serving_cost
+from tests.unit.inference_fixtures import TOY_RATES, toy_cost
 
 
 def _deepseek_v3() -> ModelArchitecture:
@@ -66,41 +65,8 @@ def test_kv_bytes_per_token_deepseek_v3_mla() -> None:
     assert tp8.kv_bytes_per_token == pytest.approx(35_136)
 
 
-def _toy_cost(**kw: float) -> ServingCost:
-    base: dict[str, float] = {
-        "layers": 1,
-        "moe_layers": 0,
-        "dense_weight_bytes": 1e9,
-        "dense_flops_per_token": 2e9,
-        "experts": 0,
-        "active_experts": 0,
-        "expert_bytes_per_layer": 0.0,
-        "expert_flops_per_token": 0.0,
-        "kv_bytes_per_token": 1e5,
-        "attention_flops_per_context_token_prefill": 1e3,
-        "attention_flops_per_context_token_decode": 1e3,
-        "activation_bytes_per_token": 0.0,
-        "allreduce_bytes_per_token": 0.0,
-        "allreduces": 0,
-        "alltoall_bytes_per_token": 0.0,
-        "alltoalls": 0,
-        "tp": 1,
-        "attn_dp": 1,
-        "pp": 1,
-    }
-    base.update(kw)
-    return ServingCost(**base)  # type: ignore[arg-type]
-
-
-_RATES = DeviceRates(
-    matmul_flops_per_s=1e15,
-    attention_flops_per_s=5e14,
-    memory_bytes_per_s=1e12,
-    link_bytes_per_s=1e11,
-    link_latency_s=1e-5,
-    layer_overhead_s=0.0,
-    iteration_overhead_s=0.0,
-)
+_toy_cost = toy_cost
+_RATES = TOY_RATES
 
 
 def test_decode_step_of_memory_bound_batch() -> None:
