@@ -2,14 +2,14 @@
 
 Usage::
 
-    python tools/build_heldout_serving.py SILICON_SAMPLE_CSV COMMIT > \
+    PYTHONPATH=src python tools/build_heldout_serving.py SILICON_SAMPLE_CSV COMMIT > \
         src/stackplan/validation/data/serving_latency_heldout.csv
 
 ``SILICON_SAMPLE_CSV`` is ``aic-core/src/aiconfigurator_core/systems/silicon_sample.csv`` of
 ai-dynamo/aiconfigurator (Apache-2.0) at ``COMMIT``. Selection: aggregated (non-disaggregated)
 serving rows on H100, H200, B200 and GB200 for models in Stackplan's catalogue, not already in
 ``serving_latency_h100.csv``, whose MoE layout Stackplan can express (expert parallel or expert
-tensor parallel, not both) and whose concurrency does not exceed one worker's batch (the number of
+tensor parallel, not both; a TP degree that divides the attention heads) and whose concurrency does not exceed one worker's batch (the number of
 workers is not recorded). Only measured facts are copied (model, chip, framework, version,
 precision, lengths, concurrency, parallelism, TTFT, TPOT) with the row id as source.
 """
@@ -20,6 +20,8 @@ import csv
 import re
 import sys
 from pathlib import Path
+
+from stackplan.models.loader import resolve_model
 
 MODELS = {
     "meta-llama/Llama-3.1-70B": "llama-3.1-70b",
@@ -96,6 +98,8 @@ def main(path: str, commit: str) -> None:
             r"_c(\d+)_", r["id"]
         )
         conc = int(m.group(1)) if m else int(r["batch_size"]) * dp
+        if resolve_model(model).heads % tp:
+            continue  # TP that does not divide the attention heads: an attention-DP layout recorded as TP
         if conc > int(r["batch_size"]) * dp:
             continue  # more clients than one worker's batch: worker count not recorded, layout ambiguous
         prec = PRECISION[r["gemm_quant_mode"]]

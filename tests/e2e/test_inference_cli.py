@@ -119,3 +119,16 @@ def test_latency_percentile_option() -> None:
     assert d["latency_percentile"] == 99
     assert d["tpot_percentile_ms"] <= 40.0
     assert d["tpot_percentile_ms"] >= d["tpot_ms"]
+
+
+def test_tp_that_does_not_divide_the_heads_is_refused() -> None:
+    # DeepSeek-R1 has 128 attention heads: TP 48 cannot split them
+    r = runner.invoke(
+        app,
+        ["predict", "inference", "--model", "deepseek-r1", "--accelerator", "gb200", "--count", "48",
+         "--input-tokens", "1024", "--output-tokens", "1024", "--tp", "48"],
+    )  # fmt: skip
+    assert r.exit_code == 2
+    assert "--tp" in r.output
+    assert "128 attention heads" in r.output
+    assert "Traceback" not in r.output

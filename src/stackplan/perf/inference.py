@@ -588,6 +588,21 @@ def predict_inference(
             max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms,
         )  # fmt: skip
 
+    if tp is not None and tp > 0 and arch.heads % tp:
+        raise InvalidInputError(
+            "--tp",
+            f"must divide the {arch.heads} attention heads of {model_name}",
+            tp,
+            "choose one of "
+            + ", ".join(str(t) for t in range(1, arch.heads + 1) if arch.heads % t == 0 and t <= 64),
+        )
+    if ep is not None and ep > 1 and arch.moe is not None and arch.moe.experts % ep:
+        raise InvalidInputError(
+            "--ep",
+            f"must divide the {arch.moe.experts} routed experts of {model_name}",
+            ep,
+            "choose a divisor of the expert count",
+        )
     precisions = [precision] if precision else [p for p in PRECISIONS if acc.supports(p)]
     pars = _candidate_parallelisms(arch, acc, count, tp, ep, pp)
     if not pars:
