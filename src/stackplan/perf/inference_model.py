@@ -317,10 +317,9 @@ def kv_tokens_held_per_request(
     Reference: vLLM docs "Optimization and Tuning: Preemption"; TensorRT-LLM docs "Useful
     Runtime Options: Capacity Scheduler Policy"; Kwon et al., "PagedAttention", SOSP 2023.
     """
-    spread = 1.0 + output_length_cv**2
     if admission == "current_length":
-        return float(input_tokens) + 0.5 * float(output_tokens) * spread
-    return float(input_tokens) + float(output_tokens) * spread
+        return token_weighted_decode_context(input_tokens, output_tokens, output_length_cv)
+    return float(input_tokens) + float(output_tokens) * (1.0 + output_length_cv**2)
 
 
 def finite_run_throughput(
