@@ -123,7 +123,7 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
 @cache
 def latency_cases() -> tuple[ValidationCase, ...]:
     """TTFT and TPOT at fixed concurrency on H100 (two cases per measured row, ``in-sample``)."""
-    return _latency_cases("serving_latency_h100.csv", split="in-sample", suffix="")
+    return _latency_cases("serving_latency_h100.csv", split="in-sample", suffix="")[0]
 
 
 @cache
@@ -134,20 +134,19 @@ def heldout_latency_cases() -> tuple[ValidationCase, ...]:
     used to choose a constant of the model; rows the model rejects (does not fit, a layout it
     cannot express) are skipped and counted by :func:`heldout_skipped`.
     """
-    return _latency_cases("serving_latency_heldout.csv", split="held-out", suffix=" (held-out)")
+    return _latency_cases("serving_latency_heldout.csv", split="held-out", suffix=" (held-out)")[0]
 
 
 def heldout_skipped() -> dict[str, int]:
     """Held-out rows the model could not predict, by reason [-]."""
-    _latency_cases("serving_latency_heldout.csv", split="held-out", suffix=" (held-out)")
-    return dict(_SKIPPED.get("serving_latency_heldout.csv", {}))
-
-
-_SKIPPED: dict[str, dict[str, int]] = {}
+    return dict(_latency_cases("serving_latency_heldout.csv", split="held-out", suffix=" (held-out)")[1])
 
 
 @cache
-def _latency_cases(name: str, *, split: str, suffix: str) -> tuple[ValidationCase, ...]:
+def _latency_cases(
+    name: str, *, split: str, suffix: str
+) -> tuple[tuple[ValidationCase, ...], tuple[tuple[str, int], ...]]:
+    """The cases of one latency file and the rows skipped, counted by error type."""
     out = []
     skipped: dict[str, int] = {}
     source = _LATENCY_SOURCE if split == "in-sample" else _HELDOUT_SOURCE
@@ -207,8 +206,7 @@ def _latency_cases(name: str, *, split: str, suffix: str) -> tuple[ValidationCas
                     split=split,
                 )
             )
-    _SKIPPED[name] = skipped
-    return tuple(out)
+    return tuple(out), tuple(sorted(skipped.items()))
 
 
 @register
