@@ -115,8 +115,8 @@ class ServingFramework:
     kv_admission: Literal["full_sequence", "current_length"] = "full_sequence"
 
 
-def _optional_fraction(text: str | None) -> float | None:
-    """A fraction cell that may be empty (no measurement) [-]."""
+def _optional_number(text: str | None) -> float | None:
+    """A numeric cell that may be empty (no value given)."""
     if text is None or not text.strip():
         return None
     return float(text)
@@ -136,7 +136,7 @@ def list_inference_efficiencies() -> tuple[InferenceEfficiency, ...]:
                     matmul_efficiency=float(r["matmul_efficiency"]),
                     memory_bandwidth_efficiency=float(r["memory_bandwidth_efficiency"]),
                     source=r["source"],
-                    decode_attention_bandwidth_efficiency=_optional_fraction(
+                    decode_attention_bandwidth_efficiency=_optional_number(
                         r.get("decode_attention_bandwidth_efficiency", "")
                     ),
                 )
@@ -197,9 +197,7 @@ def list_serving_frameworks() -> tuple[ServingFramework, ...]:
                 memory_fraction=float(r["memory_fraction"]),
                 iteration_overhead_ms=float(r["iteration_overhead_ms"]),
                 layer_overhead_us=float(r["layer_overhead_us"]),
-                prefill_moe_layer_overhead_us=float(
-                    r.get("prefill_moe_layer_overhead_us", "").strip() or 0.0
-                ),
+                prefill_moe_layer_overhead_us=_optional_number(r.get("prefill_moe_layer_overhead_us")) or 0.0,
                 kv_admission="current_length" if admission == "current_length" else "full_sequence",
                 source=r["source"],
             )
