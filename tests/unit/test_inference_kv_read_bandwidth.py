@@ -22,12 +22,13 @@ _RATES = TOY_RATES
 
 def test_kv_read_uses_its_own_bandwidth_weights_keep_the_streaming_one() -> None:
     # 8 sequences x 1,000 context tokens x 100 kB = 0.8 GB of KV read at 0.5 TB/s = 1.6 ms;
-    # weights 1 GB still stream at 1 TB/s = 1.0 ms -> 2.6 ms (1.8 ms with one bandwidth for both)
+    # weights 1 GB still stream at 1 TB/s = 1.0 ms -> 2.6 ms (1.8 ms with one bandwidth for both);
+    # the 16 us of GEMM compute add (1 + 0.016^3)^(1/3) - 1 = 1.4e-6 ms (smooth roofline)
     rates = dataclasses.replace(_RATES, kv_read_bytes_per_s=0.5e12)
     t = iteration_time_s(_COST, rates, decode_sequences=8, decode_context=1000)
-    assert float(t) == pytest.approx(2.6e-3, rel=1e-9)
+    assert float(t) == pytest.approx(2.6e-3, rel=1e-5)
     same = iteration_time_s(_COST, _RATES, decode_sequences=8, decode_context=1000)
-    assert float(same) == pytest.approx(1.8e-3, rel=1e-9)
+    assert float(same) == pytest.approx(1.8e-3, rel=1e-5)
 
 
 def test_b200_reads_the_kv_cache_at_the_measured_decode_attention_fraction() -> None:

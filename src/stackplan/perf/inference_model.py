@@ -36,6 +36,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from stackplan.perf.training import GEMM_ROOFLINE_EXPONENT
+
 __all__ = [
     "DeviceRates",
     "ServingCost",
@@ -47,6 +49,7 @@ __all__ = [
     "iteration_time_s",
     "kv_tokens_held_per_request",
     "poisson_tail_latency",
+    "smooth_roofline",
     "speculative_tokens_per_step",
     "steady_state",
     "tail_concurrency",
@@ -203,6 +206,25 @@ def allreduce_time_s(
     return latency_s + 2.0 * (devices - 1) / devices * b / link_bytes_per_s
 
 
+def smooth_roofline(t_memory: ArrayLike, t_compute: ArrayLike) -> FloatArray:
+    """Time of a GEMM that streams for ``t_memory`` and computes for ``t_compute`` [s].
+
+    ``(t_m^p + t_c^p)^(1/p)`` with ``p =`` :data:`~stackplan.perf.training.GEMM_ROOFLINE_EXPONENT` ``= 3``: near the ridge point neither
+    the tensor cores nor HBM run at their full rate, so a decode GEMM whose batch puts it near the
+    ridge takes longer than the hard ``max(t_m, t_c)`` roofline says (``2^(1/3) = 1.26`` times at
+    the ridge, under 2 % when one term is at least 3x the other). The exponent is the one fitted on
+    Stackplan's H100/H200 GEMM sweeps for the training model (``validation/data/kernels``); on the
+    same sweeps, GEMMs of >= 58 M weights at m = 64-512 run 5-24 % (bf16) and 0-40 % (fp8) slower
+    than the hard roofline at the serving efficiencies, and within -7..+16 % of this form
+    (docs/inference-model.md, "GEMMs near the ridge point").
+    """
+    a = np.asarray(t_memory, dtype=np.float64)
+    b = np.asarray(t_compute, dtype=np.float64)
+    pw = GEMM_ROOFLINE_EXPONENT
+    out: FloatArray = np.cbrt(a * a * a + b * b * b) if pw == 3.0 else (a**pw + b**pw) ** (1.0 / pw)
+    return out
+
+
 def iteration_time_s(
     cost: ServingCost,
     rates: DeviceRates,
@@ -221,7 +243,7 @@ def iteration_time_s(
 
     Per stage and device::
 
-        t_gemm   = max(W_dense / BW, n_r f_dense / F) + max(E_touched B_exp / BW, n f_exp / F)
+        t_gemm   = R(W_dense / BW, n_r f_dense / F) + R(E_touched B_exp / BW, n f_exp / F)
         t_attn   = max(b_r S_d kv / BW_kv, b_r S_d a_d / F_attn) + c_r S_p a_p / F_attn
         t_elem   = n_r act / BW
         t_comm   = N_ar (alpha + 2 (tp-1)/tp n_r h / BW_link) + N_a2a (alpha + n_r a2a / BW_link)
@@ -229,7 +251,7 @@ def iteration_time_s(
         t_p2p    = alpha + n_r h / BW_link                      (pp > 1: hand-off to the next stage)
         t_stage  = t_gemm + t_attn + t_elem + t_comm + t_fixed + t_p2p
 
-    where ``n_r = n / attn_dp`` are the tokens of one data-parallel attention rank and
+    where ``R`` is the smooth roofline of :func:`smooth_roofline`, ``n_r = n / attn_dp`` the tokens of one data-parallel attention rank and
     ``E_touched`` follows :func:`expected_distinct_experts` over the ``n`` tokens of the stage.
     ``BW_kv`` is the decode-attention kernel's KV-read bandwidth (``rates.kv_read_bytes_per_s``,
     ``BW`` when not given). The iteration adds the framework's CPU overhead once.
@@ -247,11 +269,11 @@ def iteration_time_s(
     f_mm = rates.matmul_flops_per_s
     f_at = rates.attention_flops_per_s
 
-    t_dense = np.maximum(cost.dense_weight_bytes / bw, n_r * cost.dense_flops_per_token / f_mm)
+    t_dense = smooth_roofline(cost.dense_weight_bytes / bw, n_r * cost.dense_flops_per_token / f_mm)
     if cost.experts > 0 and cost.moe_layers > 0:
         touched = expected_distinct_experts(cost.experts, cost.active_experts, n)
         exp_bytes = touched / cost.experts * cost.expert_bytes_per_layer * cost.moe_layers
-        t_exp = np.maximum(
+        t_exp = smooth_roofline(
             exp_bytes / bw, n * cost.expert_flops_per_token / (f_mm * rates.expert_matmul_fraction)
         )
     else:
