@@ -132,3 +132,62 @@ def test_tp_that_does_not_divide_the_heads_is_refused() -> None:
     assert "--tp" in r.output
     assert "128 attention heads" in r.output
     assert "Traceback" not in r.output
+
+
+def test_deployment_settings_override_the_framework_defaults() -> None:
+    # TensorRT-LLM defaults (serving_frameworks.csv): 8,192 tokens per iteration, chunked prefill,
+    # up to 2,048 sequences, 90 % of HBM. The flags replace them and the JSON reports what was used.
+    args = [
+        *BASE,
+        "--count",
+        "8",
+        *LENGTHS,
+        "--precision",
+        "fp8",
+        "--tp",
+        "8",
+        "--batch-size",
+        "64",
+        "--json",
+    ]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    default = json.loads(r.stdout)
+    assert default["framework_settings"] == {
+        "max_num_tokens": 8192,
+        "max_batch_size": 2048,
+        "chunked_prefill": True,
+        "memory_fraction": 0.9,
+    }
+    r = runner.invoke(
+        app, [*args, "--max-num-tokens", "1064", "--no-chunked-prefill", "--memory-fraction", "0.8"]
+    )
+    assert r.exit_code == 0, r.output
+    tuned = json.loads(r.stdout)
+    assert tuned["framework_settings"]["max_num_tokens"] == 1064
+    assert tuned["framework_settings"]["chunked_prefill"] is False
+    assert tuned["framework_settings"]["memory_fraction"] == 0.8
+    # a smaller memory share holds fewer sequences
+    assert tuned["max_batch_size"] < default["max_batch_size"]
+    r = runner.invoke(app, [*args[:-1], "--max-batch-per-instance", "16"])
+    assert r.exit_code == 0, r.output
+    assert "16 sequences/instance" in " ".join(r.stdout.split())
+
+
+def test_deployment_settings_are_checked() -> None:
+    args = [*BASE, "--count", "8", *LENGTHS, "--precision", "fp8", "--tp", "8"]
+    r = runner.invoke(app, [*args, "--max-num-tokens", "512", "--no-chunked-prefill"])
+    assert r.exit_code == 2
+    text = " ".join(r.output.split())
+    assert "--max-num-tokens" in text
+    assert "at least 1,000" in text
+    assert "Traceback" not in text
+    for flag, value in (
+        ("--max-num-tokens", "0"),
+        ("--max-batch-per-instance", "0"),
+        ("--memory-fraction", "1.5"),
+    ):
+        r = runner.invoke(app, [*args, flag, value])
+        assert r.exit_code == 2, (flag, r.output)
+        assert flag in r.output
+        assert "Traceback" not in r.output

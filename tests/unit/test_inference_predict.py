@@ -149,3 +149,49 @@ def test_sizing_gives_devices_per_accelerator() -> None:
 def test_public_api_exports() -> None:
     for name in ("predict_inference", "size_inference_service", "InferencePrediction"):
         assert name in stackplan.__all__
+
+
+def test_deployment_settings_reach_both_pools_of_a_disaggregated_prediction() -> None:
+    from stackplan.perf.inference import serving_framework_for
+
+    default = serving_framework_for("h100-sxm")
+    assert default.id == "trtllm"
+    tuned = default.with_deployment(memory_fraction=0.6, max_batch_size=48)
+    # only the named settings change
+    assert dataclasses.replace(tuned, memory_fraction=0.9, max_batch_size=2048) == default
+    kw = {
+        "input_tokens": 2000,
+        "output_tokens": 200,
+        "precision": "fp8",
+        "tp": 4,
+        "disaggregated": Disaggregation(prefill_devices=4, decode_devices=4),
+    }
+    a = predict_inference("llama-3.1-70b", "h100-sxm", 8, **kw)  # type: ignore[arg-type]
+    b = predict_inference("llama-3.1-70b", "h100-sxm", 8, framework=tuned, **kw)  # type: ignore[arg-type]
+    assert b.framework_settings is not None
+    assert b.framework_settings.max_batch_size == 48
+    assert b.framework_settings.memory_fraction == 0.6
+    # the decode pool (one TP4 instance) is capped at 48 sequences instead of its memory limit
+    assert a.max_batch_size > 48
+    assert b.max_batch_size == 48
+
+
+def test_whole_prompts_must_fit_the_token_budget() -> None:
+    from stackplan.perf.inference import serving_framework_for
+
+    fw = serving_framework_for("h100-sxm", "trtllm").with_deployment(
+        max_num_tokens=1024, chunked_prefill=False
+    )
+    kw = {"input_tokens": 2000, "output_tokens": 200, "precision": "fp8", "tp": 8}
+    with pytest.raises(InvalidInputError, match="max-num-tokens"):
+        predict_inference("llama-3.1-70b", "h100-sxm", 8, framework=fw, **kw)  # type: ignore[arg-type]
+    # half the prompt from the prefix cache: 1,000 uncached tokens fit
+    p = predict_inference(
+        "llama-3.1-70b",
+        "h100-sxm",
+        8,
+        framework=fw,
+        prefix_cache_hit_rate=0.5,
+        **kw,  # type: ignore[arg-type]
+    )
+    assert p.output_tokens_per_s > 0

@@ -6,7 +6,8 @@ on every row; the inference model reads them only through these loaders.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal
 
@@ -14,6 +15,7 @@ from stackplan.catalog._files import read_table
 from stackplan.errors import CatalogError, InvalidInputError, UnknownIdError
 
 __all__ = [
+    "DeploymentSettings",
     "InferenceEfficiency",
     "ServingFramework",
     "get_inference_efficiency",
@@ -113,6 +115,97 @@ class ServingFramework:
     prefill_moe_layer_overhead_us: float = 0.0
     chunked_prefill: bool = True
     kv_admission: Literal["full_sequence", "current_length"] = "full_sequence"
+
+    @property
+    def deployment(self) -> DeploymentSettings:
+        """The settings of this framework a deployment usually tunes, at their current values."""
+        return DeploymentSettings(
+            max_num_tokens=self.prefill_chunk_tokens,
+            max_batch_size=self.max_batch_size,
+            chunked_prefill=self.chunked_prefill,
+            memory_fraction=self.memory_fraction,
+        )
+
+    def with_deployment(
+        self,
+        *,
+        max_num_tokens: int | None = None,
+        max_batch_size: int | None = None,
+        chunked_prefill: bool | None = None,
+        memory_fraction: float | None = None,
+    ) -> ServingFramework:
+        """This framework with some deployment settings changed (``None`` keeps the default).
+
+        ``max_num_tokens`` is the token budget of one iteration (TensorRT-LLM ``max_num_tokens``,
+        vLLM ``max_num_batched_tokens``, SGLang ``chunked_prefill_size``); ``max_batch_size`` the
+        cap on concurrent sequences of one model instance (``max_batch_size``, ``max_num_seqs``,
+        ``max_running_requests``); ``chunked_prefill`` whether long prompts are split over
+        iterations; ``memory_fraction`` the share of HBM weights and the KV cache may use.
+
+        Raises
+        ------
+        InvalidInputError
+            A value out of range, named by its command-line flag.
+        """
+        if max_num_tokens is not None and max_num_tokens < 1:
+            raise InvalidInputError(
+                "--max-num-tokens",
+                "must be at least 1",
+                max_num_tokens,
+                "give the tokens one iteration may carry",
+            )
+        if max_batch_size is not None and max_batch_size < 1:
+            raise InvalidInputError(
+                "--max-batch-per-instance",
+                "must be at least 1",
+                max_batch_size,
+                "give the most sequences one model instance runs at once",
+            )
+        if memory_fraction is not None and not (
+            math.isfinite(memory_fraction) and 0.0 < memory_fraction <= 1.0
+        ):
+            raise InvalidInputError(
+                "--memory-fraction", "must be in (0, 1]", memory_fraction, "e.g. 0.9 for 90 % of HBM"
+            )
+        return replace(
+            self,
+            prefill_chunk_tokens=self.prefill_chunk_tokens if max_num_tokens is None else max_num_tokens,
+            max_batch_size=self.max_batch_size if max_batch_size is None else max_batch_size,
+            chunked_prefill=self.chunked_prefill if chunked_prefill is None else chunked_prefill,
+            memory_fraction=self.memory_fraction if memory_fraction is None else memory_fraction,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeploymentSettings:
+    """Serving-framework settings a deployment usually tunes (see
+    :meth:`ServingFramework.with_deployment`).
+
+    Attributes
+    ----------
+    max_num_tokens
+        Token budget of one iteration [tokens].
+    max_batch_size
+        Cap on concurrent sequences of one model instance [-].
+    chunked_prefill
+        Long prompts are split over iterations.
+    memory_fraction
+        Share of HBM that weights and the KV cache may use [-].
+    """
+
+    max_num_tokens: int
+    max_batch_size: int
+    chunked_prefill: bool
+    memory_fraction: float
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain values for JSON."""
+        return {
+            "max_num_tokens": self.max_num_tokens,
+            "max_batch_size": self.max_batch_size,
+            "chunked_prefill": self.chunked_prefill,
+            "memory_fraction": self.memory_fraction,
+        }
 
 
 def _optional_number(text: str | None) -> float | None:

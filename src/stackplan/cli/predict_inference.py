@@ -9,7 +9,12 @@ from rich.table import Table
 
 from stackplan.cli._common import console, handle_errors, print_json
 from stackplan.cli.predict import predict_app
-from stackplan.perf.inference import Disaggregation, SpeculativeDecoding, predict_inference
+from stackplan.perf.inference import (
+    Disaggregation,
+    SpeculativeDecoding,
+    predict_inference,
+    serving_framework_for,
+)
 
 
 @predict_app.command("inference")
@@ -71,6 +76,36 @@ def inference(
     framework: Annotated[
         str, typer.Option("--framework", help="trtllm, vllm, sglang or auto (TensorRT-LLM on NVIDIA).")
     ] = "auto",
+    max_num_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--max-num-tokens",
+            help="Token budget of one iteration (max_num_tokens / max_num_batched_tokens / "
+            "chunked_prefill_size); default the framework's.",
+        ),
+    ] = None,
+    max_batch_per_instance: Annotated[
+        int | None,
+        typer.Option(
+            "--max-batch-per-instance",
+            help="Most sequences one model instance runs at once (max_batch_size / max_num_seqs); "
+            "default the framework's.",
+        ),
+    ] = None,
+    chunked_prefill: Annotated[
+        bool | None,
+        typer.Option(
+            "--chunked-prefill/--no-chunked-prefill",
+            help="Split long prompts over iterations; default the framework's.",
+        ),
+    ] = None,
+    memory_fraction: Annotated[
+        float | None,
+        typer.Option(
+            "--memory-fraction",
+            help="Share of HBM weights and the KV cache may use; default the framework's.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Maximum throughput, throughput at --batch-size, or the best meeting --max-ttft-ms/--max-tpot-ms."""
@@ -87,6 +122,12 @@ def inference(
         Disaggregation(prefill_devices=prefill_devices, decode_devices=count - prefill_devices)
         if prefill_devices is not None
         else None
+    )
+    fw = serving_framework_for(accelerator, framework).with_deployment(
+        max_num_tokens=max_num_tokens,
+        max_batch_size=max_batch_per_instance,
+        chunked_prefill=chunked_prefill,
+        memory_fraction=memory_fraction,
     )
     p = predict_inference(
         model,
@@ -105,7 +146,7 @@ def inference(
         prefix_cache_hit_rate=prefix_cache_hit_rate,
         speculative=speculative,
         disaggregated=disaggregated,
-        framework=framework,
+        framework=fw,
         latency_percentile=latency_percentile,
         output_length_cv=output_length_cv,
     )
@@ -144,6 +185,19 @@ def inference(
         ),
         ("precision (weights / KV)", f"{p.precision} / {p.kv_precision}"),
         ("framework", p.framework),
+        *(
+            [
+                (
+                    "  settings",
+                    f"{p.framework_settings.max_num_tokens:,} tokens/iteration, "
+                    f"{'chunked' if p.framework_settings.chunked_prefill else 'whole-prompt'} prefill, "
+                    f"<= {p.framework_settings.max_batch_size:,} sequences/instance, "
+                    f"{p.framework_settings.memory_fraction:.0%} of HBM",
+                )
+            ]
+            if p.framework_settings is not None
+            else []
+        ),
         ("memory per device, GiB", f"{p.memory_gib_per_device:,.1f}"),
         ("  weights, GiB", f"{p.weights_gib_per_device:,.1f}"),
         ("  KV cache, GiB", f"{p.kv_cache_gib:,.1f}"),

@@ -15,7 +15,12 @@ from typing import Literal
 import numpy as np
 
 from stackplan.catalog.accelerators import Accelerator, get_accelerator, list_accelerators
-from stackplan.catalog.serving import ServingFramework, get_inference_efficiency, get_serving_framework
+from stackplan.catalog.serving import (
+    DeploymentSettings,
+    ServingFramework,
+    get_inference_efficiency,
+    get_serving_framework,
+)
 from stackplan.errors import DoesNotFitError, InvalidInputError, LatencyTargetsError
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
@@ -46,6 +51,7 @@ __all__ = [
     "ServiceSizing",
     "SpeculativeDecoding",
     "predict_inference",
+    "serving_framework_for",
     "size_inference_service",
 ]
 
@@ -136,6 +142,7 @@ class InferencePrediction:
     output_length_cv: float = 0.0
     ttft_percentile_ms: float | None = None
     tpot_percentile_ms: float | None = None
+    framework_settings: DeploymentSettings | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -164,6 +171,9 @@ class InferencePrediction:
             "precision": self.precision,
             "kv_precision": self.kv_precision,
             "framework": self.framework,
+            "framework_settings": None
+            if self.framework_settings is None
+            else self.framework_settings.as_dict(),
             "mode": self.mode,
             "max_batch_size": self.max_batch_size,
             "model": self.model,
@@ -226,6 +236,16 @@ def _candidate_parallelisms(
 
 def _kv_default(precision: str) -> str:
     return "bf16" if precision == "bf16" else "fp8"
+
+
+def serving_framework_for(accelerator: str, framework: str | ServingFramework = "auto") -> ServingFramework:
+    """The serving framework a prediction on ``accelerator`` uses.
+
+    ``auto`` is TensorRT-LLM on NVIDIA chips and vLLM elsewhere; a framework id is looked up in
+    the catalogue; a :class:`~stackplan.catalog.serving.ServingFramework` is used as given (e.g.
+    one with :meth:`~stackplan.catalog.serving.ServingFramework.with_deployment` settings).
+    """
+    return _framework_for(get_accelerator(accelerator), framework)
 
 
 def _framework_for(acc: Accelerator, framework: str | ServingFramework) -> ServingFramework:
@@ -572,6 +592,15 @@ def predict_inference(
     arch = resolve_model(model)
     acc = get_accelerator(accelerator)
     fw = _framework_for(acc, framework)
+    uncached = math.ceil(input_tokens * (1.0 - prefix_cache_hit_rate))
+    if not fw.chunked_prefill and uncached > fw.prefill_chunk_tokens:
+        raise InvalidInputError(
+            "--max-num-tokens",
+            f"a whole prompt ({uncached:,} uncached tokens) does not fit the token budget of one iteration "
+            "when chunked prefill is off",
+            fw.prefill_chunk_tokens,
+            f"raise --max-num-tokens to at least {uncached:,} or turn on --chunked-prefill",
+        )
     if precision is not None and precision not in PRECISIONS:
         raise InvalidInputError("--precision", "unsupported precision", precision, "use bf16, fp8 or fp4")
     if kv_precision is not None and kv_precision not in PRECISIONS:
@@ -737,6 +766,7 @@ def _prediction(
         precision=o.precision,
         kv_precision=o.kv_precision,
         framework=fw.id,
+        framework_settings=fw.deployment,
         mode=mode,
         parallelism=o.par,
         replicas=o.replicas,
@@ -799,7 +829,7 @@ def _predict_disaggregated(
     kv = kv_precision or _kv_default(precision)
     decode = predict_inference(
         arch, acc.id, dis.decode_devices, input_tokens=input_tokens, output_tokens=output_tokens,
-        precision=precision, kv_precision=kv, tp=tp, ep=ep, pp=pp, framework=fw.id,
+        precision=precision, kv_precision=kv, tp=tp, ep=ep, pp=pp, framework=fw,
         speculative=speculative, max_tpot_ms=max_tpot_ms,
     )  # fmt: skip
     w_b, kv_b = weight_bytes_per_param(precision), bytes_per_element(kv)
