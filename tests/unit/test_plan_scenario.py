@@ -156,3 +156,28 @@ def test_output_length_spread_is_validated_and_named() -> None:
         scenario_text().replace("output_tokens: 100,", "output_tokens: 100, output_length_cv: 1.0,")
     )
     assert ok.workloads.inference[0].output_length_cv == 1.0
+
+
+def test_serving_setup_reaches_the_sizing_and_is_checked() -> None:
+    from stackplan.sizing.compute import size_compute
+
+    base = "output_tokens: 100,"
+    default = size_compute(load_scenario(scenario_text())).options_for("svc")[0]
+    assert "trtllm (8,192 tokens/iteration, chunked prefill)" in default.source
+    tuned_text = scenario_text().replace(
+        base,
+        base
+        + " serving: {framework: vllm, max_num_tokens: 2048, chunked_prefill: false, memory_fraction: 0.5},",
+    )
+    tuned = size_compute(load_scenario(tuned_text)).options_for("svc")[0]
+    assert "vllm (2,048 tokens/iteration, whole-prompt prefill)" in tuned.source
+    # whole prompts of 1,000 tokens need a budget of at least 1,000
+    found = problems(
+        scenario_text().replace(base, base + " serving: {max_num_tokens: 512, chunked_prefill: false},")
+    )
+    assert any("serving.max_num_tokens 512" in p and "at least 1000" in p for p in found)
+    found = problems(
+        scenario_text().replace(base, base + " serving: {framework: tgi, memory_fraction: 1.5},")
+    )
+    assert any("serving.framework" in p for p in found)
+    assert any("serving.memory_fraction" in p for p in found)

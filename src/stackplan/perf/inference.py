@@ -962,7 +962,7 @@ def size_inference_service(
     max_tpot_ms: float | None = None,
     accelerators: list[str] | None = None,
     precision: str | None = None,
-    framework: str = "auto",
+    framework: str | ServingFramework = "auto",
     replica_sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
     output_length_cv: float = 0.0,
 ) -> InferenceSizing:

@@ -30,6 +30,7 @@ __all__ = [
     "Organization",
     "PeopleSection",
     "Scenario",
+    "ServingSetup",
     "TeamMember",
     "TrainingWorkload",
     "VectorStore",
@@ -225,6 +226,35 @@ class FineTuningWorkload(_Workload):
     years: tuple[Annotated[int, Field(ge=0)], ...] | None = None
 
 
+class ServingSetup(_Strict):
+    """How a service is run: the serving framework and the settings that differ from its defaults.
+
+    ``None`` keeps the framework's default (``stackplan catalog frameworks``). ``max_num_tokens`` is
+    the token budget of one iteration (TensorRT-LLM ``max_num_tokens``, vLLM
+    ``max_num_batched_tokens``, SGLang ``chunked_prefill_size``), ``max_batch_per_instance`` the cap
+    on concurrent sequences of one model instance, ``memory_fraction`` the share of HBM weights and
+    the KV cache may use.
+    """
+
+    framework: Literal["auto", "trtllm", "vllm", "sglang"] = "auto"
+    max_num_tokens: int | None = Field(default=None, gt=0)
+    max_batch_per_instance: int | None = Field(default=None, gt=0)
+    chunked_prefill: bool | None = None
+    memory_fraction: float | None = Field(default=None, gt=0.0, le=1.0)
+
+
+def _check_whole_prompts(serving: ServingSetup, input_tokens: int) -> None:
+    if (
+        serving.chunked_prefill is False
+        and serving.max_num_tokens is not None
+        and serving.max_num_tokens < input_tokens
+    ):
+        raise ValueError(
+            f"serving.max_num_tokens {serving.max_num_tokens} cannot hold a whole prompt of {input_tokens} tokens "
+            f"with chunked_prefill false: raise it to at least {input_tokens} or set chunked_prefill to true"
+        )
+
+
 class InferenceWorkload(_Workload):
     """An online inference service."""
 
@@ -241,6 +271,12 @@ class InferenceWorkload(_Workload):
     #: Peak hour requests over the daily average [-].
     peak_to_average: float = Field(default=2.0, ge=1.0, le=20.0)
     api_alternative: ApiAlternative | None = None
+    serving: ServingSetup = ServingSetup()
+
+    @model_validator(mode="after")
+    def _whole_prompts_fit(self) -> InferenceWorkload:
+        _check_whole_prompts(self.serving, self.input_tokens)
+        return self
 
 
 class BatchWorkload(_Workload):
@@ -253,6 +289,12 @@ class BatchWorkload(_Workload):
     #: Hours per day the batch may run [h].
     window_hours: float = Field(default=8.0, gt=0.0, le=24.0)
     api_alternative: ApiAlternative | None = None
+    serving: ServingSetup = ServingSetup()
+
+    @model_validator(mode="after")
+    def _whole_prompts_fit(self) -> BatchWorkload:
+        _check_whole_prompts(self.serving, self.input_tokens)
+        return self
 
 
 class Workloads(_Strict):

@@ -39,6 +39,7 @@ from stackplan.scenario.schema import (
     FineTuningWorkload,
     InferenceWorkload,
     Scenario,
+    ServingSetup,
     TrainingWorkload,
 )
 from stackplan.sizing.quantity import ComponentSizing, Sized
@@ -366,6 +367,10 @@ def _train_run(
     )
 
 
+#: Framework defaults (``auto``: TensorRT-LLM on NVIDIA, vLLM elsewhere) when a workload sets none.
+_DEFAULT_SERVING = ServingSetup()
+
+
 @cache
 def _serving(
     model: str,
@@ -377,11 +382,19 @@ def _serving(
     max_tpot_ms: float | None,
     precision: str,
     output_length_cv: float = 0.0,
+    serving: ServingSetup = _DEFAULT_SERVING,
 ) -> _Serving:
     """Replica size and sustained request rate per replica within the latency targets, from
-    :func:`stackplan.perf.inference.size_inference_service` at the service's highest peak rate."""
-    from stackplan.perf.inference import size_inference_service
+    :func:`stackplan.perf.inference.size_inference_service` at the service's highest peak rate,
+    run with the workload's serving framework and deployment settings."""
+    from stackplan.perf.inference import serving_framework_for, size_inference_service
 
+    framework = serving_framework_for(accelerator, serving.framework).with_deployment(
+        max_num_tokens=serving.max_num_tokens,
+        max_batch_size=serving.max_batch_per_instance,
+        chunked_prefill=serving.chunked_prefill,
+        memory_fraction=serving.memory_fraction,
+    )
     sizing = size_inference_service(
         model,
         requests_per_s=requests_per_s,
@@ -392,6 +405,7 @@ def _serving(
         accelerators=[accelerator],
         precision=precision,
         output_length_cv=output_length_cv,
+        framework=framework,
     )
     opt = sizing.options[0]
     if opt.devices is None or opt.prediction is None:
@@ -407,7 +421,9 @@ def _serving(
         tpot_ms=tpot,
         source=(
             f"stackplan.perf.inference.size_inference_service: {replica} x {accelerator} per replica, "
-            f"batch {pred.batch_size}, TTFT {ttft:,.0f} ms, TPOT {tpot:,.1f} ms"
+            f"batch {pred.batch_size}, TTFT {ttft:,.0f} ms, TPOT {tpot:,.1f} ms, {framework.id} "
+            f"({framework.prefill_chunk_tokens:,} tokens/iteration, "
+            f"{'chunked' if framework.chunked_prefill else 'whole-prompt'} prefill)"
         ),
     )
 
@@ -460,13 +476,15 @@ def _service_option(w: InferenceWorkload | BatchWorkload, acc: str, horizon: int
         top_rps = w.requests_per_day / SECONDS_PER_DAY * peak_factor * growth
         srv = _serving(
             w.model, acc, top_rps, w.input_tokens, w.output_tokens, w.max_ttft_ms, w.max_tpot_ms, w.precision,
-            w.output_length_cv,
+            w.output_length_cv, w.serving,
         )  # fmt: skip
     else:
         peak_factor, busy_share = SECONDS_PER_DAY / (w.window_hours * 3600), w.window_hours / 24
         shape = "step"
         top_rps = w.requests_per_day / SECONDS_PER_DAY * peak_factor * growth
-        srv = _serving(w.model, acc, top_rps, w.input_tokens, w.output_tokens, None, None, w.precision)
+        srv = _serving(
+            w.model, acc, top_rps, w.input_tokens, w.output_tokens, None, None, w.precision, serving=w.serving
+        )
     peaks, busy, tin, tout = [], [], [], []
     for t in range(horizon):
         req_day = w.requests_per_day * (1 + w.yearly_growth) ** t
