@@ -36,7 +36,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from stackplan.perf.training import GEMM_ROOFLINE_EXPONENT
+from stackplan.perf.training import smooth_roofline
 
 __all__ = [
     "DeviceRates",
@@ -206,25 +206,6 @@ def allreduce_time_s(
     return latency_s + 2.0 * (devices - 1) / devices * b / link_bytes_per_s
 
 
-def smooth_roofline(t_memory: ArrayLike, t_compute: ArrayLike) -> FloatArray:
-    """Time of a GEMM that streams for ``t_memory`` and computes for ``t_compute`` [s].
-
-    ``(t_m^p + t_c^p)^(1/p)`` with ``p =`` :data:`~stackplan.perf.training.GEMM_ROOFLINE_EXPONENT` ``= 3``: near the ridge point neither
-    the tensor cores nor HBM run at their full rate, so a decode GEMM whose batch puts it near the
-    ridge takes longer than the hard ``max(t_m, t_c)`` roofline says (``2^(1/3) = 1.26`` times at
-    the ridge, under 2 % when one term is at least 3x the other). The exponent is the one fitted on
-    Stackplan's H100/H200 GEMM sweeps for the training model (``validation/data/kernels``); on the
-    same sweeps, GEMMs of >= 58 M weights at m = 64-512 run 5-24 % (bf16) and 0-40 % (fp8) slower
-    than the hard roofline at the serving efficiencies, and within -7..+16 % of this form
-    (docs/inference-model.md, "GEMMs near the ridge point").
-    """
-    a = np.asarray(t_memory, dtype=np.float64)
-    b = np.asarray(t_compute, dtype=np.float64)
-    pw = GEMM_ROOFLINE_EXPONENT
-    out: FloatArray = np.cbrt(a * a * a + b * b * b) if pw == 3.0 else (a**pw + b**pw) ** (1.0 / pw)
-    return out
-
-
 def iteration_time_s(
     cost: ServingCost,
     rates: DeviceRates,
@@ -251,7 +232,10 @@ def iteration_time_s(
         t_p2p    = alpha + n_r h / BW_link                      (pp > 1: hand-off to the next stage)
         t_stage  = t_gemm + t_attn + t_elem + t_comm + t_fixed + t_p2p
 
-    where ``R`` is the smooth roofline of :func:`smooth_roofline`, ``n_r = n / attn_dp`` the tokens of one data-parallel attention rank and
+    where ``R`` is the smooth roofline of :func:`~stackplan.perf.training.smooth_roofline` (the
+    training kernel model's, exponent fitted on Stackplan's H100/H200 GEMM sweeps: decode-sized
+    weight GEMMs sit near the ridge point; docs/inference-model.md, "GEMMs near the ridge point"),
+    ``n_r = n / attn_dp`` the tokens of one data-parallel attention rank and
     ``E_touched`` follows :func:`expected_distinct_experts` over the ``n`` tokens of the stage.
     ``BW_kv`` is the decode-attention kernel's KV-read bandwidth (``rates.kv_read_bytes_per_s``,
     ``BW`` when not given). The iteration adds the framework's CPU overhead once.
