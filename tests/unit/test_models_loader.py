@@ -56,6 +56,24 @@ def test_moe_defaults() -> None:
     assert (m.moe.shared_experts, m.moe.first_dense_layers, m.moe.layer_interval) == (0, 0, 1)
 
 
+def test_local_attention_section() -> None:
+    data = {**MINIMAL, "local_attention": {"kind": "sliding", "window": 4096}}
+    m = architecture_from_mapping(data, where="m.yaml")
+    assert m.local_attention is not None
+    assert (m.local_attention.kind, m.local_attention.window, m.local_attention.global_every) == (
+        "sliding",
+        4096,
+        0,
+    )
+    assert m.local_attention.local_layers(m.layers) == 2
+
+
+def test_local_attention_wrong_kind_and_window_are_named() -> None:
+    err = _errors({**MINIMAL, "local_attention": {"kind": "strided", "window": 0}})
+    fields = {p.field for p in err.problems}
+    assert {"m.yaml: local_attention.kind", "m.yaml: local_attention.window"} <= fields
+
+
 # ------------------------------------------------------------------------------------------- errors
 
 

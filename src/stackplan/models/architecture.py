@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["MLA", "MoE", "ModelArchitecture"]
+__all__ = ["MLA", "LocalAttention", "MoE", "ModelArchitecture"]
 
 MlpKind = Literal["gated", "plain"]
 
@@ -79,6 +79,34 @@ class MLA:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LocalAttention:
+    """Attention layers that see only a local window of the context.
+
+    Parameters
+    ----------
+    kind
+        ``chunked``: a query attends to the earlier tokens of its own chunk of ``window`` tokens
+        (positions ``floor(p / window) * window`` to ``p``; Llama 4 "iRoPE" layers); ``sliding``:
+        to the last ``window`` tokens (Mistral, Gemma 2/3, gpt-oss).
+    window
+        Chunk or window length [tokens].
+    global_every
+        Every ``global_every``-th layer attends to the whole context, the others locally
+        (Llama 4: 4, its NoPE layers; 0 = every layer is local) [-].
+    """
+
+    kind: Literal["chunked", "sliding"]
+    window: int
+    global_every: int = 0
+
+    def local_layers(self, layers: int) -> int:
+        """Layers of a ``layers``-deep model that attend locally [-]."""
+        if self.global_every <= 0:
+            return layers
+        return layers - layers // self.global_every
+
+
+@dataclass(frozen=True, kw_only=True)
 class ModelArchitecture:
     """A decoder-only transformer.
 
@@ -106,6 +134,9 @@ class ModelArchitecture:
         Output head shares the input embedding matrix.
     moe, mla
         Optional mixture-of-experts and latent-attention settings.
+    local_attention
+        Optional chunked or sliding-window attention in some or all layers (:class:`LocalAttention`);
+        ``None``: every layer attends to the whole context.
     attention_bias, mlp_bias
         Attention (Q, K, V and output) and MLP linear layers carry biases (GPT-2, GPT-NeoX).
     qkv_bias
@@ -136,6 +167,7 @@ class ModelArchitecture:
     tied_embeddings: bool = False
     moe: MoE | None = None
     mla: MLA | None = None
+    local_attention: LocalAttention | None = None
     attention_bias: bool = False
     mlp_bias: bool = False
     qkv_bias: bool = False

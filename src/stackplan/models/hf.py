@@ -37,7 +37,7 @@ from pathlib import PurePath
 from typing import Any
 
 from stackplan.errors import InputError, InputProblem, InvalidInputError
-from stackplan.models.architecture import MLA, ModelArchitecture, MoE
+from stackplan.models.architecture import MLA, LocalAttention, ModelArchitecture, MoE
 
 __all__ = ["SUPPORTED_MODEL_TYPES", "load_hf_config"]
 
@@ -248,6 +248,17 @@ def _llama4_text(c: _Config) -> ModelArchitecture:
             shared_experts=1,  # every Llama 4 MoE layer has one shared expert (Llama4TextMoe)
             expert_ffn_hidden_size=c.integer("intermediate_size"),
             layer_interval=step,
+        ),
+        # Llama4TextAttention: layers with RoPE attend within chunks of attention_chunk_size
+        # tokens; every no_rope_layer_interval-th layer (NoPE) attends to the whole context.
+        local_attention=(
+            LocalAttention(
+                kind="chunked",
+                window=c.integer("attention_chunk_size"),
+                global_every=c.integer("no_rope_layer_interval", 4),
+            )
+            if c.data.get("attention_chunk_size") is not None
+            else None
         ),
     )
 

@@ -26,7 +26,7 @@ from stackplan.errors import (
     UnknownIdError,
     closest,
 )
-from stackplan.models.architecture import MLA, ModelArchitecture, MoE
+from stackplan.models.architecture import MLA, LocalAttention, ModelArchitecture, MoE
 from stackplan.models.hf import load_hf_config
 
 __all__ = [
@@ -72,6 +72,14 @@ class MLASpec(_Strict):
     v_head_dim: int = Field(gt=0)
 
 
+class LocalAttentionSpec(_Strict):
+    """``local_attention:`` section of the model file (see :class:`~stackplan.models.architecture.LocalAttention`)."""
+
+    kind: Literal["chunked", "sliding"]
+    window: int = Field(gt=0)
+    global_every: int = Field(default=0, ge=0)
+
+
 class ModelFile(_Strict):
     """The Stackplan model file (YAML). Unknown keys are errors (docs/model-file.md)."""
 
@@ -87,6 +95,7 @@ class ModelFile(_Strict):
     tied_embeddings: bool = False
     moe: MoESpec | None = None
     mla: MLASpec | None = None
+    local_attention: LocalAttentionSpec | None = None
 
     def check(self, where: str) -> list[InputProblem]:
         """Consistency between keys, each problem naming its key, value and fix."""
@@ -147,6 +156,9 @@ class ModelFile(_Strict):
             tied_embeddings=self.tied_embeddings,
             moe=MoE(**self.moe.model_dump()) if self.moe else None,
             mla=MLA(**self.mla.model_dump()) if self.mla else None,
+            local_attention=LocalAttention(**self.local_attention.model_dump())
+            if self.local_attention
+            else None,
             source=source,
         )
 
@@ -167,7 +179,12 @@ class ArchitectureExtras(_Strict):
     position_embeddings: int = Field(default=0, ge=0)
 
 
-_MODEL_FILE_SECTIONS: dict[str, type[BaseModel]] = {"": ModelFile, "moe": MoESpec, "mla": MLASpec}
+_MODEL_FILE_SECTIONS: dict[str, type[BaseModel]] = {
+    "": ModelFile,
+    "moe": MoESpec,
+    "mla": MLASpec,
+    "local_attention": LocalAttentionSpec,
+}
 
 
 def _problems_from_validation(

@@ -30,6 +30,7 @@ from stackplan.perf.inference_model import (
     iteration_time_s,
     kv_tokens_held_per_request,
     poisson_tail_latency,
+    prefill_attention_context,
     speculative_tokens_per_step,
     steady_state,
     tail_concurrency,
@@ -867,7 +868,7 @@ def _predict_disaggregated(
         par=par,
     )
     i_p = max(input_tokens * (1.0 - hit), 1.0)
-    ctx = input_tokens * hit + i_p / 2.0
+    ctx = prefill_attention_context(cost, input_tokens, hit)
     chunk = max(float(fw.prefill_chunk_tokens), i_p)
     t_chunk = float(
         iteration_time_s(

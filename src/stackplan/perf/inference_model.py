@@ -48,7 +48,9 @@ __all__ = [
     "finite_run_throughput",
     "iteration_time_s",
     "kv_tokens_held_per_request",
+    "mean_attended_context",
     "poisson_tail_latency",
+    "prefill_attention_context",
     "smooth_roofline",
     "speculative_tokens_per_step",
     "steady_state",
@@ -154,6 +156,10 @@ class ServingCost:
         Kernels one layer launches relative to a dense GQA layer with a gated MLP [-], averaged
         over the stage's layers (MLA and MoE blocks launch more, smaller kernels); the fixed
         per-layer latency scales with it.
+    local_attention_fraction, local_attention_window, local_attention_kind
+        Share of the layers whose attention sees only a local window [-], the window [tokens] and
+        its kind (``chunked`` or ``sliding``, see
+        :class:`~stackplan.models.architecture.LocalAttention`); 0 when every layer is global.
     """
 
     layers: int
@@ -176,6 +182,52 @@ class ServingCost:
     attn_dp: int
     pp: int
     layer_kernel_ratio: float = 1.0
+    local_attention_fraction: float = 0.0
+    local_attention_window: float = 0.0
+    local_attention_kind: Literal["chunked", "sliding"] = "chunked"
+
+
+def mean_attended_context(
+    start: float, end: float, window: float | None = None, kind: Literal["chunked", "sliding"] = "chunked"
+) -> float:
+    """Mean context a query attends to over the prompt positions ``[start, end)`` [tokens].
+
+    With positions as a continuum, a query at ``x`` attends to ``x`` earlier tokens under global
+    causal attention (mean ``(start + end) / 2``), to ``x mod W`` within its chunk under chunked
+    attention (Llama 4) and to ``min(x, W)`` under a sliding window of ``W`` tokens. The mean is
+    the integral over ``[start, end)`` divided by its length; ``window=None`` is global attention.
+    """
+    if end <= start:
+        return float(start)
+    if window is None or window <= 0:
+        return (start + end) / 2.0
+    w = float(window)
+
+    def integral(x: float) -> float:
+        if kind == "chunked":
+            q = np.floor(x / w)
+            r = x - q * w
+            return float(q * w * w / 2.0 + r * r / 2.0)
+        return x * x / 2.0 if x <= w else w * w / 2.0 + (x - w) * w
+
+    return (integral(end) - integral(start)) / (end - start)
+
+
+def prefill_attention_context(cost: ServingCost, input_tokens: float, prefix_hit_rate: float = 0.0) -> float:
+    """Mean context per prompt token over all layers of the stage [tokens].
+
+    The prompt's uncached part, positions ``[I h, I)``, attends over the whole context in global
+    layers and over its window in the ``local_attention_fraction`` of local layers
+    (:func:`mean_attended_context`); the prefill attention FLOPs scale with this mean.
+    """
+    start = float(input_tokens) * prefix_hit_rate
+    end = max(float(input_tokens), start + 1.0)
+    full = mean_attended_context(start, end)
+    f = cost.local_attention_fraction
+    if f <= 0.0:
+        return full
+    local = mean_attended_context(start, end, cost.local_attention_window, cost.local_attention_kind)
+    return (1.0 - f) * full + f * local
 
 
 def expected_distinct_experts(experts: int, active_experts: int, tokens: ArrayLike) -> FloatArray:
@@ -489,7 +541,7 @@ def steady_state(
     i_p = max(float(input_tokens) * (1.0 - prefix_hit_rate), 1.0)
     o_steps = max(float(output_tokens) - 1.0, 1.0)
     decode_ctx = token_weighted_decode_context(input_tokens, output_tokens, output_length_cv)
-    prefill_ctx = float(input_tokens) * prefix_hit_rate + i_p / 2.0
+    prefill_ctx = prefill_attention_context(cost, input_tokens, prefix_hit_rate)
     t_d = iteration_time_s(cost, rates, decode_sequences=bsz, decode_context=decode_ctx)
     tau = 1.0
     if draft_tokens > 0:

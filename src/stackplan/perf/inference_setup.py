@@ -246,6 +246,11 @@ def serving_cost(
         attn_dp=par.attn_dp,
         pp=pp,
         layer_kernel_ratio=layer_kernel_ratio(arch, precision),
+        local_attention_fraction=(
+            arch.local_attention.local_layers(arch.layers) / arch.layers if arch.local_attention else 0.0
+        ),
+        local_attention_window=float(arch.local_attention.window) if arch.local_attention else 0.0,
+        local_attention_kind=arch.local_attention.kind if arch.local_attention else "chunked",
     )
 
 
