@@ -100,6 +100,17 @@ def test_catalog_shows_serving_frameworks() -> None:
     assert "Serving frameworks" in r.stdout
     assert "trtllm (NVIDIA TensorRT-LLM" in r.stdout
     assert "DeepEP" in r.stdout
+    assert "MoE kernels" in r.stdout
+
+
+def test_catalog_frameworks_lists_measured_moe_kernels() -> None:
+    r = runner.invoke(app, ["catalog", "frameworks", "--json"])
+    kernels = json.loads(r.stdout)["moe_kernels"]
+    keys = {(k["framework"], k["accelerator"], k["precision"]) for k in kernels}
+    assert {("trtllm", "b200", "fp4"), ("sglang", "h200", "fp8"), ("vllm", "gb200", "bf16")} <= keys
+    assert all(
+        0.0 < k["expert_bandwidth_efficiency"] <= 1.0 and "AIConfigurator" in k["source"] for k in kernels
+    )
 
 
 def test_validate_summarises_large_groups() -> None:

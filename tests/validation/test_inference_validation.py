@@ -119,7 +119,9 @@ def test_heldout_set_is_distinct_sourced_and_predicted() -> None:
 
 
 def test_heldout_tpot_median_within_15_percent() -> None:
-    # 11.6 % after the decode mechanisms of docs/inference-model.md "Held-out TPOT" (was 20.5 %)
+    # 11.4 % (10.4 % before the measured MoE kernels of moe_kernels.csv: TensorRT-LLM DeepSeek rows on
+    # B200 went from +14 to +41 %); 11.6 % after the decode mechanisms of docs/inference-model.md
+    # "Held-out TPOT" (was 20.5 %)
     assert statistics.median(_abs(_heldout("serving TPOT (held-out)"))) <= 0.15
 
 
@@ -183,30 +185,32 @@ def test_heldout_max_throughput_dense_fp8_hopper_median_within_10_percent() -> N
     assert statistics.median(_abs(hopper)) <= 0.10
 
 
+def test_heldout_max_throughput_median_within_10_percent() -> None:
+    # 198 rows (182 TensorRT-LLM perf overview + 16 MLPerf v5.0/v5.1 Offline): median 9.4 % (10.2 % before
+    # the measured MoE kernels of moe_kernels.csv, 10.5 % before Llama 4's chunked attention, 11.3 % before
+    # the smooth GEMM roofline and the sourced Mixtral H200 layout; perf overview 16.0 % at first prediction)
+    assert statistics.median(_abs(_heldout_max())) <= 0.10
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out max throughput (198 rows: 182 TensorRT-LLM perf overview + 16 MLPerf v5.0/v5.1 Offline): "
-    "median |error| 10.2 % (10.5 % before Llama 4's chunked attention, 11.3 % before the smooth GEMM roofline and "
-    "the sourced Mixtral H200 layout; perf overview 16.0 % at first prediction), 54 rows beyond 25 % (51 perf "
-    "overview + 3 MLPerf), worst +87 % (Qwen3-235B B200 FP4 2048/128). Dense FP8 on "
-    "H100/H200 holds (55 rows, median 5.8 %), dense FP4 B200 12.8 % / GB200 7.1 % after the measured B200 "
-    "decode-attention KV-read bandwidth; the "
-    "MoE rows with attention DP + EP (Scout/Maverick/Qwen3-235B, 87 rows) miss both ways, median 24.6 %: the "
-    "finite request count of the run is modelled, the decode iteration at large batch is ~2x under-costed and the "
-    "attention-DP straggler term over-costs prefill; MLPerf DeepSeek-R1 (FP4, DP8+EP8) +3 to +29 % with "
-    "its output-length spread (+51 to +88 % with fixed lengths) "
-    "(docs/inference-model.md)",
+    reason="held-out max throughput: 44 of 198 rows beyond 25 % (42 perf overview + 2 MLPerf; 54 before the "
+    "measured MoE kernels), worst +86 % (Qwen3-235B B200 FP4 2048/128). Dense FP8 on H100/H200 holds (55 rows, "
+    "median 5.8 %), dense FP4 B200 12.8 % / GB200 7.1 %; the MoE rows with attention DP + EP "
+    "(Scout/Maverick/Qwen3-235B, 87 rows) miss both ways, median 18.8 % (24.6 % before the measured MoE "
+    "kernels): the decode iteration at large batch is still under-costed (the MoE kernels run slower at "
+    "16-128 tokens per expert than the roofline gives) and the attention-DP straggler term over-costs "
+    "prefill-heavy lengths (docs/inference-model.md)",
 )
-def test_heldout_max_throughput_median_within_10_percent_none_beyond_25() -> None:
-    errors = _abs(_heldout_max())
-    assert statistics.median(errors) <= 0.10
-    assert max(errors) <= 0.25
+def test_heldout_max_throughput_none_beyond_25_percent() -> None:
+    assert max(_abs(_heldout_max())) <= 0.25
 
 
 def test_all_max_throughput_median_within_10_percent() -> None:
-    # all 210 max-throughput rows (12 in-sample + 198 held-out): median 9.8 % (9.9 % before Llama 4's
-    # chunked attention, 11.0 % before the smooth GEMM roofline and the sourced Mixtral H200 layout; perf
-    # overview rows 14.4 % at first prediction); 54 rows are still beyond 25 % (the held-out test above)
+    # all 210 max-throughput rows (12 in-sample + 198 held-out): median 9.2 % (9.8 % before the measured
+    # MoE kernels, 9.9 % before Llama 4's chunked attention, 11.0 % before the smooth GEMM roofline and
+    # the sourced Mixtral H200 layout; perf overview rows 14.4 % at first prediction); 44 rows are still
+    # beyond 25 % (the held-out test above)
     errors = _abs([*_kind("max throughput"), *_heldout_max()])
     assert statistics.median(errors) <= 0.10
 
@@ -271,15 +275,12 @@ def test_mlperf_heldout_dense_offline_median_within_10_percent() -> None:
     assert statistics.median(_abs(dense)) <= 0.10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MLPerf MoE Offline (6 rows): DeepSeek-R1 FP4 DP8+EP8 +21 % (8x B200), +27 % (GB200 NVL72), +2 % "
-    "(GB300 NVL72) with the dataset's output-length spread (cv 1.25: token-weighted KV context ~5,980 tokens "
-    "against 2,826 from the means; +78 / +88 / +51 % with fixed lengths at first prediction); Mixtral 8x H200 "
-    "-2 % with one FP8 model per GPU as NVIDIA's MLPerf Mixtral README gives for H200 (+67 % when the "
-    "parallelism was searched: the search picks attention DP + EP); Mixtral MI300X +1 %, MI325X -10 %",
-)
 def test_mlperf_heldout_moe_offline_within_25_percent() -> None:
+    # MLPerf MoE Offline (6 rows): DeepSeek-R1 FP4 DP8+EP8 +12 % (8x B200), +21 % (GB200 NVL72), +2 %
+    # (GB300 NVL72) with the dataset's output-length spread and TensorRT-LLM's measured CUTLASS MoE
+    # streaming (moe_kernels.csv; +21 / +27 / +2 % with the streaming fraction; +78 / +88 / +51 % with
+    # fixed lengths at first prediction); Mixtral 8x H200 -2 % with one FP8 model per GPU as NVIDIA's
+    # MLPerf Mixtral README gives for H200; Mixtral MI300X +1 %, MI325X -10 %
     moe = [c for c in _mlperf_heldout() if c.group.split()[2] in _MOE]
     assert len(moe) == 6
     assert max(_abs(moe)) <= 0.25

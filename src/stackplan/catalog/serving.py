@@ -1,7 +1,9 @@
-"""Serving data: achievable efficiencies per accelerator and precision, and serving frameworks.
+"""Serving data: achievable efficiencies per accelerator and precision, serving frameworks and
+the measured MoE kernels of each framework.
 
-Both are shipped tables (``inference_efficiency.csv``, ``serving_frameworks.csv``) with a source
-on every row; the inference model reads them only through these loaders.
+All are shipped tables (``inference_efficiency.csv``, ``serving_frameworks.csv``,
+``moe_kernels.csv``) with a source on every row; the inference model reads them only through
+these loaders.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from stackplan.errors import CatalogError, InvalidInputError, UnknownIdError
 __all__ = [
     "DeploymentSettings",
     "InferenceEfficiency",
+    "MoeKernelEfficiency",
     "ServingFramework",
     "get_inference_efficiency",
+    "get_moe_kernel_efficiency",
     "get_serving_framework",
     "list_inference_efficiencies",
+    "list_moe_kernel_efficiencies",
     "list_serving_frameworks",
 ]
 
@@ -304,3 +309,76 @@ def get_serving_framework(framework_id: str, *, field: str = "--framework") -> S
         if f.id == framework_id:
             return f
     raise UnknownIdError(field, "serving framework", framework_id, [f.id for f in list_serving_frameworks()])
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoeKernelEfficiency:
+    """How fast a framework's default MoE kernel streams routed-expert weights on one chip.
+
+    Attributes
+    ----------
+    framework, accelerator, precision
+        Serving framework id, catalogue accelerator id and weight precision.
+    expert_bandwidth_efficiency
+        Fraction of peak HBM bandwidth at which the MoE block streams the weights of the local
+        experts it touches in decode (1-16 tokens per expert) [-].
+    kernels
+        The measured kernels (the framework's default for the chip and precision).
+    framework_version
+        Framework version of the measurement.
+    samples
+        Measured points behind the median [-].
+    source
+        Where the figure comes from.
+    """
+
+    framework: str
+    accelerator: str
+    precision: str
+    expert_bandwidth_efficiency: float
+    kernels: str
+    framework_version: str
+    samples: int
+    source: str
+
+
+@cache
+def list_moe_kernel_efficiencies() -> tuple[MoeKernelEfficiency, ...]:
+    """All rows of ``moe_kernels.csv``."""
+    table = read_table("moe_kernels.csv", required=("framework", "accelerator", "precision", "source"))
+    out = []
+    for r in table.rows:
+        try:
+            eff = float(r["expert_bandwidth_efficiency"])
+            samples = int(r["samples"])
+        except ValueError as err:
+            raise CatalogError(f"moe_kernels.csv: bad number in row {r}: {err}") from None
+        if not 0.0 < eff <= 1.0:
+            raise CatalogError(
+                f"moe_kernels.csv: expert_bandwidth_efficiency {eff} outside (0, 1] in row {r}"
+            )
+        out.append(
+            MoeKernelEfficiency(
+                framework=r["framework"],
+                accelerator=r["accelerator"],
+                precision=r["precision"],
+                expert_bandwidth_efficiency=eff,
+                kernels=r["kernels"],
+                framework_version=r["framework_version"],
+                samples=samples,
+                source=r["source"],
+            )
+        )
+    return tuple(out)
+
+
+def get_moe_kernel_efficiency(framework: str, accelerator: str, precision: str) -> MoeKernelEfficiency | None:
+    """The measured MoE kernel of ``framework`` on ``accelerator`` at weight ``precision``, if any.
+
+    ``None`` where the kernel was not measured (other chips, frameworks or precisions): the
+    routed experts then stream at the accelerator's streaming efficiency like dense weights.
+    """
+    for row in list_moe_kernel_efficiencies():
+        if (row.framework, row.accelerator, row.precision) == (framework, accelerator, precision):
+            return row
+    return None

@@ -9,7 +9,11 @@ from rich import box
 from rich.table import Table
 
 from stackplan.catalog import CATALOG_VERSION, list_accelerators, list_models
-from stackplan.catalog.serving import list_inference_efficiencies, list_serving_frameworks
+from stackplan.catalog.serving import (
+    list_inference_efficiencies,
+    list_moe_kernel_efficiencies,
+    list_serving_frameworks,
+)
 from stackplan.cli._common import console, handle_errors, print_json
 
 catalog_app = typer.Typer(
@@ -87,10 +91,17 @@ def accelerators(as_json: JsonOpt = False) -> None:
 @catalog_app.command("frameworks")
 @handle_errors
 def frameworks(as_json: JsonOpt = False) -> None:
-    """Serving frameworks: scheduling, token budget, admission policy and the host costs assumed."""
+    """Serving frameworks: scheduling, token budget, admission policy, host costs and MoE kernels."""
     fws = list_serving_frameworks()
+    kernels = list_moe_kernel_efficiencies()
     if as_json:
-        print_json({"catalog_version": CATALOG_VERSION, "serving_frameworks": [f.__dict__ for f in fws]})
+        print_json(
+            {
+                "catalog_version": CATALOG_VERSION,
+                "serving_frameworks": [f.__dict__ for f in fws],
+                "moe_kernels": [k.__dict__ for k in kernels],
+            }
+        )
         return
     t = Table(title=f"Serving frameworks (catalogue {CATALOG_VERSION}; defaults the inference model assumes)")
     for col in (
@@ -121,6 +132,25 @@ def frameworks(as_json: JsonOpt = False) -> None:
     console.print("Sources:")
     for f in fws:
         console.print(f"  {f.id} ({f.name}): {f.source}", soft_wrap=True)
+    k = Table(
+        title="MoE kernels: fraction of peak HBM at which each framework's default kernel streams expert weights"
+    )
+    for col in ("framework", "accelerator", "precision", "expert bandwidth", "kernels", "version", "points"):
+        k.add_column(col, overflow="fold")
+    for row in kernels:
+        k.add_row(
+            row.framework,
+            row.accelerator,
+            row.precision,
+            f"{row.expert_bandwidth_efficiency:.2f}",
+            row.kernels,
+            row.framework_version,
+            f"{row.samples:,}",
+        )
+    console.print(k)
+    if kernels:
+        console.print(f"Source of every MoE kernel row: {kernels[0].source}", soft_wrap=True)
+    console.print("Chips, frameworks and precisions without a row stream experts at the streaming fraction.")
 
 
 @catalog_app.command("models")

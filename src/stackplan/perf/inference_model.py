@@ -45,6 +45,7 @@ __all__ = [
     "TailLatency",
     "allreduce_time_s",
     "expected_distinct_experts",
+    "expert_gemm_time_s",
     "finite_run_throughput",
     "iteration_time_s",
     "kv_tokens_held_per_request",
@@ -92,6 +93,10 @@ class DeviceRates:
     kv_read_bytes_per_s
         Achievable HBM bandwidth of the decode-attention kernel reading the KV cache [B/s]
         (peak x decode-attention bandwidth efficiency); ``None``: ``memory_bytes_per_s``.
+    expert_memory_bytes_per_s
+        HBM bandwidth at which the framework's MoE kernel streams routed-expert weights [B/s]
+        (peak x the measured expert bandwidth efficiency of ``moe_kernels.csv``); ``None``:
+        ``memory_bytes_per_s``.
     """
 
     matmul_flops_per_s: float
@@ -104,6 +109,7 @@ class DeviceRates:
     prefill_moe_layer_overhead_s: float = 0.0
     expert_matmul_fraction: float = 1.0
     kv_read_bytes_per_s: float | None = None
+    expert_memory_bytes_per_s: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -258,6 +264,25 @@ def allreduce_time_s(
     return latency_s + 2.0 * (devices - 1) / devices * b / link_bytes_per_s
 
 
+def expert_gemm_time_s(touched_bytes: ArrayLike, flops: ArrayLike, rates: DeviceRates) -> FloatArray:
+    """Time of the routed-expert GEMMs [s]: ``R(bytes / BW_exp, flops / (F x_moe))``.
+
+    ``BW_exp`` is the bandwidth at which the framework's MoE kernel streams expert weights
+    (``rates.expert_memory_bytes_per_s``, measured per framework, chip and precision in
+    ``moe_kernels.csv``; the streaming bandwidth where not measured), ``F x_moe`` the grouped-GEMM
+    compute rate and ``R`` the smooth roofline.
+    """
+    bw = (
+        rates.expert_memory_bytes_per_s
+        if rates.expert_memory_bytes_per_s is not None
+        else rates.memory_bytes_per_s
+    )
+    return smooth_roofline(
+        np.asarray(touched_bytes, dtype=np.float64) / bw,
+        np.asarray(flops, dtype=np.float64) / (rates.matmul_flops_per_s * rates.expert_matmul_fraction),
+    )
+
+
 def iteration_time_s(
     cost: ServingCost,
     rates: DeviceRates,
@@ -276,7 +301,7 @@ def iteration_time_s(
 
     Per stage and device::
 
-        t_gemm   = R(W_dense / BW, n_r f_dense / F) + R(E_touched B_exp / BW, n f_exp / F)
+        t_gemm   = R(W_dense / BW, n_r f_dense / F) + R(E_touched B_exp / BW_exp, n f_exp / F)
         t_attn   = max(b_r S_d kv / BW_kv, b_r S_d a_d / F_attn) + c_r S_p a_p / F_attn
         t_elem   = n_r act / BW
         t_comm   = N_ar (alpha + 2 (tp-1)/tp n_r h / BW_link) + N_a2a (alpha + n_r a2a / BW_link)
@@ -290,7 +315,8 @@ def iteration_time_s(
     ``n_r = n / attn_dp`` the tokens of one data-parallel attention rank and
     ``E_touched`` follows :func:`expected_distinct_experts` over the ``n`` tokens of the stage.
     ``BW_kv`` is the decode-attention kernel's KV-read bandwidth (``rates.kv_read_bytes_per_s``,
-    ``BW`` when not given). The iteration adds the framework's CPU overhead once.
+    ``BW`` when not given), ``BW_exp`` the bandwidth at which the framework's MoE kernel streams
+    expert weights (``rates.expert_memory_bytes_per_s``, ``BW`` when not given). The iteration adds the framework's CPU overhead once.
     """
     b = np.asarray(decode_sequences, dtype=np.float64) / cost.pp
     c = np.asarray(prefill_tokens, dtype=np.float64) / cost.pp
@@ -309,9 +335,7 @@ def iteration_time_s(
     if cost.experts > 0 and cost.moe_layers > 0:
         touched = expected_distinct_experts(cost.experts, cost.active_experts, n)
         exp_bytes = touched / cost.experts * cost.expert_bytes_per_layer * cost.moe_layers
-        t_exp = smooth_roofline(
-            exp_bytes / bw, n * cost.expert_flops_per_token / (f_mm * rates.expert_matmul_fraction)
-        )
+        t_exp = expert_gemm_time_s(exp_bytes, n * cost.expert_flops_per_token, rates)
     else:
         t_exp = np.zeros_like(n)
     bw_kv = rates.kv_read_bytes_per_s if rates.kv_read_bytes_per_s is not None else bw

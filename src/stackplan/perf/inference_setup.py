@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stackplan.catalog.accelerators import BYTES_PER_ELEMENT, Accelerator
-from stackplan.catalog.serving import InferenceEfficiency, ServingFramework
+from stackplan.catalog.serving import InferenceEfficiency, ServingFramework, get_moe_kernel_efficiency
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.perf.inference_model import DeviceRates, ServingCost
 
@@ -267,11 +267,15 @@ def device_rates(
 
     Weights and activations stream at ``HBM x memory_bandwidth_efficiency``; the decode-attention
     kernel reads the KV cache at ``HBM x kv_read_efficiency`` (its own measured fraction where the
-    efficiency row has one, e.g. B200: 0.76 x 8 TB/s = 6.08 TB/s, else the streaming fraction).
+    efficiency row has one, e.g. B200: 0.76 x 8 TB/s = 6.08 TB/s, else the streaming fraction);
+    the framework's MoE kernel streams routed-expert weights at its measured fraction of
+    ``moe_kernels.csv`` where there is one (e.g. TensorRT-LLM's CUTLASS NVFP4 MoE on B200: 0.49),
+    else at the streaming fraction.
 
     The scale-up link is used while a stage fits in the scale-up domain; a stage that spans
     domains runs its collectives at the scale-out bandwidth.
     """
+    moe_kernel = get_moe_kernel_efficiency(framework.id, acc.id, precision)
     in_domain = par.stage_devices <= acc.scaleup_domain_size
     link_gb_s = acc.scaleup_bandwidth_gb_s if in_domain else acc.scaleout_bandwidth_gb_s
     return DeviceRates(
@@ -282,6 +286,11 @@ def device_rates(
         * ATTENTION_KERNEL_EFFICIENCY,
         memory_bytes_per_s=acc.hbm_bandwidth_tb_s * 1e12 * eff.memory_bandwidth_efficiency,
         kv_read_bytes_per_s=acc.hbm_bandwidth_tb_s * 1e12 * eff.kv_read_efficiency,
+        expert_memory_bytes_per_s=(
+            acc.hbm_bandwidth_tb_s * 1e12 * moe_kernel.expert_bandwidth_efficiency
+            if moe_kernel is not None
+            else None
+        ),
         link_bytes_per_s=link_gb_s * 1e9 * LINK_EFFICIENCY,
         link_latency_s=COLLECTIVE_LATENCY_S if in_domain else 4 * COLLECTIVE_LATENCY_S,
         layer_overhead_s=framework.layer_overhead_us * 1e-6,
