@@ -21,8 +21,8 @@ the local experts it touches, in the decode regime where weight reads dominate:
 * 1 to 16 tokens per touched local expert, at least 500 MB of expert weights touched (below
   that the block's fixed latency, which Stackplan charges per layer elsewhere, dominates);
 * routing ``balanced`` and ``power_law_1.01`` (AIConfigurator's default, skewed like real routers);
-* the framework's default kernel for the chip and precision (``DEFAULT_KERNELS`` below) at the
-  newest framework version measured; FP8 pools per-tensor (``fp8``) and block-scaled
+* each backend of the framework (``BACKENDS`` below: the default and the measured
+  alternatives) at the newest framework version that measured it; FP8 pools per-tensor (``fp8``) and block-scaled
   (``fp8_block``) checkpoints.
 
 The median over those rows is the ``expert_bandwidth_efficiency`` of the row.
@@ -60,31 +60,71 @@ PRECISION = {"bfloat16": "bf16", "fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4
 WEIGHT_BYTES = {"bfloat16": 2.0, "fp8": 1.0, "fp8_block": 1.0, "nvfp4": 0.5625}
 HOPPER = {"h100_sxm", "h200_sxm"}
 
-#: The kernel each framework runs by default, by (framework, Hopper?, AIConfigurator dtype).
-#: TensorRT-LLM: ``MoeConfig.backend`` defaults to CUTLASS (TensorRT-LLM examples/wide_ep README
+#: MoE backends by (framework, Hopper?): name as the framework's option takes it, whether it is the
+#: default there, and the AIConfigurator kernel sources that measure it.
+#: TensorRT-LLM (``moe_config.backend``): CUTLASS is the default (TensorRT-LLM examples/wide_ep README
 #: before 2026-09; AIConfigurator generator ``facts/apply.py``: "the builder defaults to CUTLASS"),
-#: block-FP8 on Blackwell runs DeepGEMM. SGLang: Triton fused MoE on Hopper; on Blackwell the
-#: FlashInfer TensorRT-LLM-gen runner (sgl-project/sglang #18614: the server arguments select
-#: ``flashinfer_trtllm`` for DeepSeek/Qwen NVFP4 on SM100). vLLM 0.24: Triton experts on Hopper,
-#: FlashInfer TensorRT-LLM-gen experts on Blackwell (the kernels AIConfigurator's collector gets
-#: from vLLM's own backend selection).
-DEFAULT_KERNELS: dict[tuple[str, bool], tuple[str, ...]] = {
-    ("trtllm", True): ("moe_torch_flow_cutlass",),
-    ("trtllm", False): ("moe_torch_flow_cutlass", "deepgemm"),
-    ("sglang", True): ("sglang_fused_moe_triton",),
-    ("sglang", False): ("sglang_flashinfer_trtllm_moe",),
-    ("vllm", True): ("vllm_fp8moe_triton_tritonexperts", "vllm_unquantizedfusedmoe_triton_tritonexperts"),
-    ("vllm", False): (
-        "vllm_unquantizedfusedmoe_flashinfer_trtllm_trtllmbf16experts",
-        "vllm_modeloptfp8moe_flashinfer_trtllm_trtllmfp8expertsmonolithic",
-        "vllm_fp8moe_flashinfer_trtllm_trtllmfp8expertsmonolithic",
-        "vllm_compressedtensorsw4a4nvfp4moe_flashinfer_trtllm_trtllmnvfp4expertsmonolithic",
+#: with DeepGEMM for block FP8 on Blackwell; TRTLLM runs the TensorRT-LLM-gen kernels (Blackwell only,
+#: AIConfigurator's ``moe_torch_flow_min_latency`` rows). SGLang (``--moe-runner-backend``): Triton on
+#: Hopper; on Blackwell the server arguments select ``flashinfer_trtllm`` for NVFP4 DeepSeek/Qwen
+#: (sgl-project/sglang #18614), and AIConfigurator's collector measured it for every dtype there.
+#: vLLM 0.24 (``--moe-backend``): Triton experts on Hopper, FlashInfer TensorRT-LLM-gen on Blackwell
+#: (the kernels vLLM's own backend selection gave AIConfigurator's collector); FlashInfer CUTLASS as
+#: the alternative.
+BACKENDS: dict[tuple[str, bool], tuple[tuple[str, bool, tuple[str, ...]], ...]] = {
+    ("trtllm", True): (("CUTLASS", True, ("moe_torch_flow_cutlass",)),),
+    ("trtllm", False): (
+        ("CUTLASS", True, ("moe_torch_flow_cutlass", "deepgemm")),
+        ("TRTLLM", False, ("moe_torch_flow_min_latency",)),
     ),
+    ("sglang", True): (
+        ("triton", True, ("sglang_fused_moe_triton",)),
+        ("flashinfer_cutlass", False, ("sglang_flashinfer_cutlass_moe",)),
+    ),
+    ("sglang", False): (
+        ("flashinfer_trtllm", True, ("sglang_flashinfer_trtllm_moe",)),
+        ("triton", False, ("sglang_fused_moe_triton",)),
+    ),
+    ("vllm", True): (
+        (
+            "triton",
+            True,
+            ("vllm_fp8moe_triton_tritonexperts", "vllm_unquantizedfusedmoe_triton_tritonexperts"),
+        ),
+        ("flashinfer_cutlass", False, ("vllm_fp8moe_flashinfer_cutlass_flashinferexperts",)),
+    ),
+    ("vllm", False): (
+        (
+            "flashinfer_trtllm",
+            True,
+            (
+                "vllm_unquantizedfusedmoe_flashinfer_trtllm_trtllmbf16experts",
+                "vllm_modeloptfp8moe_flashinfer_trtllm_trtllmfp8expertsmonolithic",
+                "vllm_fp8moe_flashinfer_trtllm_trtllmfp8expertsmonolithic",
+                "vllm_compressedtensorsw4a4nvfp4moe_flashinfer_trtllm_trtllmnvfp4expertsmonolithic",
+            ),
+        ),
+        (
+            "flashinfer_cutlass",
+            False,
+            (
+                "vllm_unquantizedfusedmoe_flashinfer_cutlass_flashinferexperts",
+                "vllm_modeloptfp8moe_flashinfer_cutlass_flashinferexperts",
+                "vllm_compressedtensorsw4a4nvfp4moe_flashinfer_cutlass_flashinferexperts",
+            ),
+        ),
+    ),
+}
+#: The default backend's kernels, by (framework, Hopper?).
+DEFAULT_KERNELS: dict[tuple[str, bool], tuple[str, ...]] = {
+    key: next(kernels for _, default, kernels in backends if default) for key, backends in BACKENDS.items()
 }
 FIELDS = [
     "framework",
     "accelerator",
     "precision",
+    "backend",
+    "default",
     "expert_bandwidth_efficiency",
     "kernels",
     "framework_version",
@@ -131,36 +171,37 @@ def rows(data_dir: Path) -> list[dict[str, object]]:
             )
             if not versions:
                 continue
-            kernels = DEFAULT_KERNELS[(framework, system in HOPPER)]
-            for version in reversed(versions):  # the newest version that measured the default kernels
-                df = _decode_rows(pd.read_parquet(base / version / "moe_perf.parquet"), kernels, peak_bw)
-                if len(df) >= 50:
-                    break
-            else:
-                continue
-            for dtype_precision in ("bf16", "fp8", "fp4"):
-                sel = df[df.moe_dtype.map(PRECISION) == dtype_precision]
-                if len(sel) < 50:
+            for backend, default, kernels in BACKENDS[(framework, system in HOPPER)]:
+                for version in reversed(versions):  # the newest version that measured the kernels
+                    df = _decode_rows(pd.read_parquet(base / version / "moe_perf.parquet"), kernels, peak_bw)
+                    if len(df) >= 50:
+                        break
+                else:
                     continue
-                used = sorted(set(sel.kernel_source))
-                out.append(
-                    {
-                        "framework": framework,
-                        "accelerator": accelerator,
-                        "precision": dtype_precision,
-                        "expert_bandwidth_efficiency": round(float(sel.fraction.median()), 2),
-                        "kernels": " ".join(used),
-                        "framework_version": version,
-                        "samples": len(sel),
-                        "source": (
-                            "NVIDIA AIConfigurator 0.12.0 (aiconfigurator-core, Apache-2.0) measured MoE kernel "
-                            f"sweep systems/data/{system}/moe/{framework}/{version}/moe_perf.parquet: median "
-                            "fraction of peak HBM at which the MoE block streams the touched local experts, "
-                            "catalogue MoE shapes, 1-16 tokens per expert, >= 500 MB touched, balanced and "
-                            "power-law 1.01 routing (tools/build_moe_kernel_efficiency.py)"
-                        ),
-                    }
-                )
+                for dtype_precision in ("bf16", "fp8", "fp4"):
+                    sel = df[df.moe_dtype.map(PRECISION) == dtype_precision]
+                    if len(sel) < 50:
+                        continue
+                    out.append(
+                        {
+                            "framework": framework,
+                            "accelerator": accelerator,
+                            "precision": dtype_precision,
+                            "backend": backend,
+                            "default": "true" if default else "false",
+                            "expert_bandwidth_efficiency": round(float(sel.fraction.median()), 2),
+                            "kernels": " ".join(sorted(set(sel.kernel_source))),
+                            "framework_version": version,
+                            "samples": len(sel),
+                            "source": (
+                                "NVIDIA AIConfigurator 0.12.0 (aiconfigurator-core, Apache-2.0) measured MoE kernel "
+                                f"sweep systems/data/{system}/moe/{framework}/{version}/moe_perf.parquet: median "
+                                "fraction of peak HBM at which the MoE block streams the touched local experts, "
+                                "catalogue MoE shapes, 1-16 tokens per expert, >= 500 MB touched, balanced and "
+                                "power-law 1.01 routing (tools/build_moe_kernel_efficiency.py)"
+                            ),
+                        }
+                    )
     return out
 
 

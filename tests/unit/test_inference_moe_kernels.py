@@ -12,6 +12,7 @@ from stackplan.catalog.serving import (
     get_moe_kernel_efficiency,
     get_serving_framework,
 )
+from stackplan.errors import InvalidInputError
 from stackplan.perf.inference import predict_inference
 from stackplan.perf.inference_model import DeviceRates, expert_gemm_time_s, iteration_time_s
 from stackplan.perf.inference_setup import Parallelism, device_rates
@@ -94,3 +95,35 @@ def test_measured_cutlass_nvfp4_moe_lengthens_b200_decode(monkeypatch: pytest.Mo
     streaming = tpot()
     # TensorRT-LLM's CUTLASS NVFP4 MoE streams experts at 0.49 of HBM (moe_kernels.csv), not 0.92
     assert measured > 1.05 * streaming
+
+
+def test_moe_backend_selects_a_measured_row_and_unknown_ones_are_refused() -> None:
+    default = get_moe_kernel_efficiency("trtllm", "b200", "fp4")
+    gen = get_moe_kernel_efficiency("trtllm", "b200", "fp4", "trtllm")
+    assert default is not None
+    assert gen is not None
+    assert (default.backend, default.default) == ("CUTLASS", True)
+    assert (gen.backend, gen.default) == ("TRTLLM", False)
+    with pytest.raises(InvalidInputError) as info:
+        get_moe_kernel_efficiency("trtllm", "h100-sxm", "fp8", "TRTLLM")
+    assert info.value.problems[0].field == "--moe-backend"
+    assert "CUTLASS" in str(info.value)
+    fw = get_serving_framework("sglang").with_deployment(moe_backend="FLASHINFER_TRTLLM")
+    assert fw.moe_backend == "flashinfer_trtllm"
+    assert fw.deployment.as_dict()["moe_backend"] == "flashinfer_trtllm"
+    with pytest.raises(InvalidInputError):
+        get_serving_framework("vllm").with_deployment(moe_backend="CUTLASS")
+
+
+def test_dense_models_ignore_the_moe_backend() -> None:
+    fw = get_serving_framework("trtllm").with_deployment(moe_backend="TRTLLM")
+    rates = device_rates(
+        get_accelerator("h100-sxm"),
+        get_inference_efficiency("h100-sxm", "fp8"),
+        get_inference_efficiency("h100-sxm", "bf16"),
+        fw,
+        precision="fp8",
+        par=Parallelism(tp=1, ep=1, pp=1),
+        moe=False,
+    )
+    assert rates.expert_memory_bytes_per_s is None

@@ -163,14 +163,14 @@ def test_serving_setup_reaches_the_sizing_and_is_checked() -> None:
 
     base = "output_tokens: 100,"
     default = size_compute(load_scenario(scenario_text())).options_for("svc")[0]
-    assert "trtllm (8,192 tokens/iteration, chunked prefill)" in default.source
+    assert "trtllm (8,192 tokens/iteration, chunked prefill, MoE backend default)" in default.source
     tuned_text = scenario_text().replace(
         base,
         base
         + " serving: {framework: vllm, max_num_tokens: 2048, chunked_prefill: false, memory_fraction: 0.5},",
     )
     tuned = size_compute(load_scenario(tuned_text)).options_for("svc")[0]
-    assert "vllm (2,048 tokens/iteration, whole-prompt prefill)" in tuned.source
+    assert "vllm (2,048 tokens/iteration, whole-prompt prefill, MoE backend default)" in tuned.source
     # whole prompts of 1,000 tokens need a budget of at least 1,000
     found = problems(
         scenario_text().replace(base, base + " serving: {max_num_tokens: 512, chunked_prefill: false},")
@@ -181,3 +181,17 @@ def test_serving_setup_reaches_the_sizing_and_is_checked() -> None:
     )
     assert any("serving.framework" in p for p in found)
     assert any("serving.memory_fraction" in p for p in found)
+
+
+def test_serving_moe_backend_is_checked_and_runs_only_where_measured() -> None:
+    from stackplan.sizing.compute import size_compute
+
+    base = "output_tokens: 100,"
+    found = problems(scenario_text().replace(base, base + " serving: {moe_backend: marlin},"))
+    assert any("serving.moe_backend" in p and "CUTLASS" in p for p in found)
+    # TensorRT-LLM's TRTLLM-gen MoE kernels exist on Blackwell only: on the fixture's chip the
+    # default backend runs and the source line says so
+    text = scenario_text().replace(base, base + " serving: {framework: trtllm, moe_backend: trtllm},")
+    option = size_compute(load_scenario(text)).options_for("svc")[0]
+    assert load_scenario(text).workloads.inference[0].serving.moe_backend == "TRTLLM"
+    assert "MoE backend default" in option.source

@@ -105,6 +105,10 @@ class ServingFramework:
         output is free, so it is never evicted (TensorRT-LLM's default ``GUARANTEED_NO_EVICT``);
         ``current_length``: admitted on the KV its current tokens need and pre-empted (recomputed)
         if the cache later runs out (vLLM).
+    moe_backend
+        The MoE kernel backend (TensorRT-LLM ``moe_config.backend``, SGLang
+        ``--moe-runner-backend``, vLLM ``--moe-backend``); ``None``: the framework's default for
+        the chip and precision (``moe_kernels.csv``).
     """
 
     id: str
@@ -120,6 +124,7 @@ class ServingFramework:
     prefill_moe_layer_overhead_us: float = 0.0
     chunked_prefill: bool = True
     kv_admission: Literal["full_sequence", "current_length"] = "full_sequence"
+    moe_backend: str | None = None
 
     @property
     def deployment(self) -> DeploymentSettings:
@@ -129,6 +134,7 @@ class ServingFramework:
             max_batch_size=self.max_batch_size,
             chunked_prefill=self.chunked_prefill,
             memory_fraction=self.memory_fraction,
+            moe_backend=self.moe_backend,
         )
 
     def with_deployment(
@@ -138,6 +144,7 @@ class ServingFramework:
         max_batch_size: int | None = None,
         chunked_prefill: bool | None = None,
         memory_fraction: float | None = None,
+        moe_backend: str | None = None,
     ) -> ServingFramework:
         """This framework with some deployment settings changed (``None`` keeps the default).
 
@@ -145,7 +152,9 @@ class ServingFramework:
         vLLM ``max_num_batched_tokens``, SGLang ``chunked_prefill_size``); ``max_batch_size`` the
         cap on concurrent sequences of one model instance (``max_batch_size``, ``max_num_seqs``,
         ``max_running_requests``); ``chunked_prefill`` whether long prompts are split over
-        iterations; ``memory_fraction`` the share of HBM weights and the KV cache may use.
+        iterations; ``memory_fraction`` the share of HBM weights and the KV cache may use;
+        ``moe_backend`` the MoE kernel backend (one the framework has in ``moe_kernels.csv``;
+        whether it was measured on the chip at the precision is checked when predicting).
 
         Raises
         ------
@@ -172,8 +181,22 @@ class ServingFramework:
             raise InvalidInputError(
                 "--memory-fraction", "must be in (0, 1]", memory_fraction, "e.g. 0.9 for 90 % of HBM"
             )
+        if moe_backend is not None:
+            known = sorted({k.backend for k in list_moe_kernel_efficiencies() if k.framework == self.id})
+            match = [b for b in known if b.lower() == moe_backend.strip().lower()]
+            if not match:
+                raise InvalidInputError(
+                    "--moe-backend",
+                    f"not a measured MoE backend of {self.id}",
+                    moe_backend,
+                    f"use one of {', '.join(known)} or leave it unset for the framework's default"
+                    if known
+                    else "leave it unset: no MoE kernel of this framework is measured",
+                )
+            moe_backend = match[0]
         return replace(
             self,
+            moe_backend=self.moe_backend if moe_backend is None else moe_backend,
             prefill_chunk_tokens=self.prefill_chunk_tokens if max_num_tokens is None else max_num_tokens,
             max_batch_size=self.max_batch_size if max_batch_size is None else max_batch_size,
             chunked_prefill=self.chunked_prefill if chunked_prefill is None else chunked_prefill,
@@ -196,12 +219,15 @@ class DeploymentSettings:
         Long prompts are split over iterations.
     memory_fraction
         Share of HBM that weights and the KV cache may use [-].
+    moe_backend
+        MoE kernel backend; ``None``: the framework's default for the chip and precision.
     """
 
     max_num_tokens: int
     max_batch_size: int
     chunked_prefill: bool
     memory_fraction: float
+    moe_backend: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """Plain values for JSON."""
@@ -210,6 +236,7 @@ class DeploymentSettings:
             "max_batch_size": self.max_batch_size,
             "chunked_prefill": self.chunked_prefill,
             "memory_fraction": self.memory_fraction,
+            "moe_backend": self.moe_backend or "default",
         }
 
 
@@ -319,11 +346,16 @@ class MoeKernelEfficiency:
     ----------
     framework, accelerator, precision
         Serving framework id, catalogue accelerator id and weight precision.
+    backend
+        The framework's name for the MoE kernel backend (``CUTLASS``, ``TRTLLM``, ``triton``,
+        ``flashinfer_trtllm``, ``flashinfer_cutlass``).
+    default
+        The framework runs this backend unless told otherwise.
     expert_bandwidth_efficiency
         Fraction of peak HBM bandwidth at which the MoE block streams the weights of the local
         experts it touches in decode (1-16 tokens per expert) [-].
     kernels
-        The measured kernels (the framework's default for the chip and precision).
+        The measured kernels (AIConfigurator's kernel-source names).
     framework_version
         Framework version of the measurement.
     samples
@@ -335,6 +367,8 @@ class MoeKernelEfficiency:
     framework: str
     accelerator: str
     precision: str
+    backend: str
+    default: bool
     expert_bandwidth_efficiency: float
     kernels: str
     framework_version: str
@@ -362,6 +396,8 @@ def list_moe_kernel_efficiencies() -> tuple[MoeKernelEfficiency, ...]:
                 framework=r["framework"],
                 accelerator=r["accelerator"],
                 precision=r["precision"],
+                backend=r["backend"],
+                default=r["default"].strip().lower() == "true",
                 expert_bandwidth_efficiency=eff,
                 kernels=r["kernels"],
                 framework_version=r["framework_version"],
@@ -372,13 +408,36 @@ def list_moe_kernel_efficiencies() -> tuple[MoeKernelEfficiency, ...]:
     return tuple(out)
 
 
-def get_moe_kernel_efficiency(framework: str, accelerator: str, precision: str) -> MoeKernelEfficiency | None:
-    """The measured MoE kernel of ``framework`` on ``accelerator`` at weight ``precision``, if any.
+def get_moe_kernel_efficiency(
+    framework: str, accelerator: str, precision: str, backend: str | None = None
+) -> MoeKernelEfficiency | None:
+    """The measured MoE kernel of ``framework`` on ``accelerator`` at weight ``precision``.
 
-    ``None`` where the kernel was not measured (other chips, frameworks or precisions): the
-    routed experts then stream at the accelerator's streaming efficiency like dense weights.
+    ``backend=None`` gives the framework's default backend there. ``None`` is returned where no
+    kernel of the framework was measured on the chip at the precision and no backend was asked for:
+    the routed experts then stream at the accelerator's streaming efficiency like dense weights.
+
+    Raises
+    ------
+    InvalidInputError
+        ``backend`` was not measured for the framework on the chip at the precision (``--moe-backend``).
     """
-    for row in list_moe_kernel_efficiencies():
-        if (row.framework, row.accelerator, row.precision) == (framework, accelerator, precision):
-            return row
-    return None
+    rows = [
+        r
+        for r in list_moe_kernel_efficiencies()
+        if (r.framework, r.accelerator, r.precision) == (framework, accelerator, precision)
+    ]
+    if backend is None:
+        return next((r for r in rows if r.default), None)
+    for r in rows:
+        if r.backend.lower() == backend.lower():
+            return r
+    measured = ", ".join(r.backend for r in rows)
+    raise InvalidInputError(
+        "--moe-backend",
+        f"no measurement of {framework}'s {backend} MoE kernels on {accelerator} at {precision}",
+        backend,
+        f"use one of {measured}"
+        if measured
+        else "leave it unset: experts then stream at the chip's streaming efficiency",
+    )

@@ -106,6 +106,14 @@ def inference(
             help="Share of HBM weights and the KV cache may use; default the framework's.",
         ),
     ] = None,
+    moe_backend: Annotated[
+        str | None,
+        typer.Option(
+            "--moe-backend",
+            help="MoE kernel backend (TensorRT-LLM CUTLASS or TRTLLM; SGLang/vLLM triton, flashinfer_trtllm, "
+            "flashinfer_cutlass); default the framework's on the chip (stackplan catalog frameworks).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Maximum throughput, throughput at --batch-size, or the best meeting --max-ttft-ms/--max-tpot-ms."""
@@ -128,6 +136,7 @@ def inference(
         max_batch_size=max_batch_per_instance,
         chunked_prefill=chunked_prefill,
         memory_fraction=memory_fraction,
+        moe_backend=moe_backend,
     )
     p = predict_inference(
         model,
@@ -192,7 +201,8 @@ def inference(
                     f"{p.framework_settings.max_num_tokens:,} tokens/iteration, "
                     f"{'chunked' if p.framework_settings.chunked_prefill else 'whole-prompt'} prefill, "
                     f"<= {p.framework_settings.max_batch_size:,} sequences/instance, "
-                    f"{p.framework_settings.memory_fraction:.0%} of HBM",
+                    f"{p.framework_settings.memory_fraction:.0%} of HBM, "
+                    f"MoE backend {p.framework_settings.moe_backend or 'default'}",
                 )
             ]
             if p.framework_settings is not None

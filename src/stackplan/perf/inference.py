@@ -375,7 +375,15 @@ def _evaluate(
             grid = np.unique(np.minimum(grid, max(requests / replicas, 1.0)))
     cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b, precision=precision)
     eff = get_inference_efficiency(acc.id, precision)
-    rates = device_rates(acc, eff, get_inference_efficiency(acc.id, "bf16"), fw, precision=precision, par=par)
+    rates = device_rates(
+        acc,
+        eff,
+        get_inference_efficiency(acc.id, "bf16"),
+        fw,
+        precision=precision,
+        par=par,
+        moe=arch.moe is not None,
+    )
 
     def state_at(concurrency: np.ndarray) -> SteadyState:
         return steady_state(
@@ -866,6 +874,7 @@ def _predict_disaggregated(
         fw,
         precision=precision,
         par=par,
+        moe=arch.moe is not None,
     )
     i_p = max(input_tokens * (1.0 - hit), 1.0)
     ctx = prefill_attention_context(cost, input_tokens, hit)

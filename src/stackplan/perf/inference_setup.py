@@ -262,20 +262,23 @@ def device_rates(
     *,
     precision: str,
     par: Parallelism,
+    moe: bool = True,
 ) -> DeviceRates:
     """Achievable rates of one device: peaks times the efficiency data and the global constants.
 
-    Weights and activations stream at ``HBM x memory_bandwidth_efficiency``; the decode-attention
+    ``moe=False`` (a dense model) skips the MoE kernel lookup. Weights and activations stream at ``HBM x memory_bandwidth_efficiency``; the decode-attention
     kernel reads the KV cache at ``HBM x kv_read_efficiency`` (its own measured fraction where the
     efficiency row has one, e.g. B200: 0.76 x 8 TB/s = 6.08 TB/s, else the streaming fraction);
-    the framework's MoE kernel streams routed-expert weights at its measured fraction of
-    ``moe_kernels.csv`` where there is one (e.g. TensorRT-LLM's CUTLASS NVFP4 MoE on B200: 0.49),
+    the framework's MoE kernel (its default backend, or ``framework.moe_backend``) streams
+    routed-expert weights at its measured fraction of ``moe_kernels.csv`` where there is one (e.g. TensorRT-LLM's CUTLASS NVFP4 MoE on B200: 0.49),
     else at the streaming fraction.
 
     The scale-up link is used while a stage fits in the scale-up domain; a stage that spans
     domains runs its collectives at the scale-out bandwidth.
     """
-    moe_kernel = get_moe_kernel_efficiency(framework.id, acc.id, precision)
+    moe_kernel = (
+        get_moe_kernel_efficiency(framework.id, acc.id, precision, framework.moe_backend) if moe else None
+    )
     in_domain = par.stage_devices <= acc.scaleup_domain_size
     link_gb_s = acc.scaleup_bandwidth_gb_s if in_domain else acc.scaleout_bandwidth_gb_s
     return DeviceRates(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stackplan.governance.settings import GovernanceSettings
 from stackplan.uncertainty.settings import UncertaintySettings
@@ -233,7 +233,11 @@ class ServingSetup(_Strict):
     the token budget of one iteration (TensorRT-LLM ``max_num_tokens``, vLLM
     ``max_num_batched_tokens``, SGLang ``chunked_prefill_size``), ``max_batch_per_instance`` the cap
     on concurrent sequences of one model instance, ``memory_fraction`` the share of HBM weights and
-    the KV cache may use.
+    the KV cache may use, ``moe_backend`` the MoE kernel backend (TensorRT-LLM ``CUTLASS`` or
+    ``TRTLLM``, SGLang/vLLM ``triton``, ``flashinfer_trtllm``, ``flashinfer_cutlass``): it runs on
+    the accelerators where it was measured (``stackplan catalog frameworks``; TensorRT-LLM's
+    ``TRTLLM`` kernels exist on Blackwell only), the framework's default elsewhere, and the sizing's
+    source line names the one used.
     """
 
     framework: Literal["auto", "trtllm", "vllm", "sglang"] = "auto"
@@ -241,6 +245,20 @@ class ServingSetup(_Strict):
     max_batch_per_instance: int | None = Field(default=None, gt=0)
     chunked_prefill: bool | None = None
     memory_fraction: float | None = Field(default=None, gt=0.0, le=1.0)
+    moe_backend: str | None = Field(default=None, min_length=1)
+
+    @field_validator("moe_backend")
+    @classmethod
+    def _known_backend(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from stackplan.catalog.serving import list_moe_kernel_efficiencies
+
+        known = sorted({k.backend for k in list_moe_kernel_efficiencies()})
+        match = [b for b in known if b.lower() == v.strip().lower()]
+        if not match:
+            raise ValueError(f"unknown MoE backend {v!r}: use one of {', '.join(known)}")
+        return match[0]
 
 
 def _check_whole_prompts(serving: ServingSetup, input_tokens: int) -> None:

@@ -32,7 +32,8 @@ import numpy.typing as npt
 
 from stackplan._numeric import HOURS_PER_YEAR, SECONDS_PER_DAY
 from stackplan.catalog import get_accelerator, get_model
-from stackplan.errors import DoesNotFitError, StackplanError
+from stackplan.catalog.serving import get_moe_kernel_efficiency
+from stackplan.errors import DoesNotFitError, InvalidInputError, StackplanError
 from stackplan.scenario.schema import (
     BatchWorkload,
     DataClass,
@@ -389,11 +390,19 @@ def _serving(
     run with the workload's serving framework and deployment settings."""
     from stackplan.perf.inference import serving_framework_for, size_inference_service
 
-    framework = serving_framework_for(accelerator, serving.framework).with_deployment(
+    base = serving_framework_for(accelerator, serving.framework)
+    moe_backend = serving.moe_backend
+    if moe_backend is not None:
+        try:
+            get_moe_kernel_efficiency(base.id, accelerator, precision, moe_backend)
+        except InvalidInputError:
+            moe_backend = None  # not measured on this chip at this precision: the default runs
+    framework = base.with_deployment(
         max_num_tokens=serving.max_num_tokens,
         max_batch_size=serving.max_batch_per_instance,
         chunked_prefill=serving.chunked_prefill,
         memory_fraction=serving.memory_fraction,
+        moe_backend=moe_backend,
     )
     sizing = size_inference_service(
         model,
@@ -423,7 +432,8 @@ def _serving(
             f"stackplan.perf.inference.size_inference_service: {replica} x {accelerator} per replica, "
             f"batch {pred.batch_size}, TTFT {ttft:,.0f} ms, TPOT {tpot:,.1f} ms, {framework.id} "
             f"({framework.prefill_chunk_tokens:,} tokens/iteration, "
-            f"{'chunked' if framework.chunked_prefill else 'whole-prompt'} prefill)"
+            f"{'chunked' if framework.chunked_prefill else 'whole-prompt'} prefill, "
+            f"MoE backend {framework.moe_backend or 'default'})"
         ),
     )
 
