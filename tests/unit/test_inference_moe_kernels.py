@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from stackplan.catalog.accelerators import get_accelerator
@@ -14,7 +15,7 @@ from stackplan.catalog.serving import (
 )
 from stackplan.errors import InvalidInputError
 from stackplan.perf.inference import predict_inference
-from stackplan.perf.inference_model import DeviceRates, expert_gemm_time_s, iteration_time_s
+from stackplan.perf.inference_model import DeviceRates, expert_gemm_time_s, iteration_time_s, steady_state
 from stackplan.perf.inference_setup import Parallelism, device_rates
 from tests.unit.inference_fixtures import TOY_RATES, toy_cost
 
@@ -127,3 +128,39 @@ def test_dense_models_ignore_the_moe_backend() -> None:
         moe=False,
     )
     assert rates.expert_memory_bytes_per_s is None
+
+
+@pytest.mark.parametrize(
+    ("input_tokens", "output_tokens"),
+    [(1_000, 101), (100_000, 11)],  # prompt chunks rare (1 per rank per lifetime) / on every iteration
+)
+def test_pooled_expert_prefill_work_is_conserved_under_attention_dp(
+    input_tokens: int, output_tokens: int
+) -> None:
+    # Attention DP4 with nothing but routed-expert FLOPs (1 GFLOP per token per device): whatever the
+    # alignment of the ranks' chunks, a lifetime runs the expert GEMMs of all B I prompt tokens once:
+    # B I f_exp / F = 8 x I x 1e9 / 1e15 s, spread over the O - 1 decode steps of TPOT.
+    cost = toy_cost(
+        attn_dp=4,
+        tp=1,
+        experts=8,
+        active_experts=2,
+        moe_layers=1,
+        expert_flops_per_token=1e9,
+        dense_weight_bytes=0.0,
+        dense_flops_per_token=0.0,
+        kv_bytes_per_token=0.0,
+        attention_flops_per_context_token_prefill=0.0,
+        attention_flops_per_context_token_decode=0.0,
+    )
+    st = steady_state(
+        cost,
+        TOY_RATES,
+        concurrency=np.array([8.0]),
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        prefill_chunk_tokens=8192,
+        scheduling="mixed",
+    )
+    expected = 8 * input_tokens * 1e9 / 1e15 / (output_tokens - 1)
+    assert float(st.tpot_s[0] - st.decode_iteration_s[0]) == pytest.approx(expected, rel=1e-9)

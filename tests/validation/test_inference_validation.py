@@ -186,18 +186,20 @@ def test_heldout_max_throughput_dense_fp8_hopper_median_within_10_percent() -> N
 
 
 def test_heldout_max_throughput_median_within_10_percent() -> None:
-    # 198 rows (182 TensorRT-LLM perf overview + 16 MLPerf v5.0/v5.1 Offline): median 9.4 % (10.2 % before
-    # the measured MoE kernels of moe_kernels.csv, 10.5 % before Llama 4's chunked attention, 11.3 % before
+    # 198 rows (182 TensorRT-LLM perf overview + 16 MLPerf v5.0/v5.1 Offline): median 9.6 % (9.4 % before the
+    # pooled expert prefill work under attention DP was conserved, 10.2 % before the measured MoE kernels of
+    # moe_kernels.csv, 10.5 % before Llama 4's chunked attention, 11.3 % before
     # the smooth GEMM roofline and the sourced Mixtral H200 layout; perf overview 16.0 % at first prediction)
     assert statistics.median(_abs(_heldout_max())) <= 0.10
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out max throughput: 44 of 198 rows beyond 25 % (42 perf overview + 2 MLPerf; 54 before the "
-    "measured MoE kernels), worst +86 % (Qwen3-235B B200 FP4 2048/128). Dense FP8 on H100/H200 holds (55 rows, "
+    reason="held-out max throughput: 45 of 198 rows beyond 25 % (43 perf overview + 2 MLPerf; 54 before the "
+    "measured MoE kernels), worst +71 % (Llama 4 Scout 1x GB200 FP4 1000/1000, where the same run on B200 is "
+    "37 % faster). Dense FP8 on H100/H200 holds (55 rows, "
     "median 5.8 %), dense FP4 B200 12.8 % / GB200 7.1 %; the MoE rows with attention DP + EP "
-    "(Scout/Maverick/Qwen3-235B, 87 rows) miss both ways, median 18.8 % (24.6 % before the measured MoE "
+    "(Scout/Maverick/Qwen3-235B, 87 rows) miss both ways, median 18.4 % (24.6 % before the measured MoE "
     "kernels): the decode iteration at large batch is still under-costed (the MoE kernels run slower at "
     "16-128 tokens per expert than the roofline gives) and the attention-DP straggler term over-costs "
     "prefill-heavy lengths (docs/inference-model.md)",
@@ -208,9 +210,9 @@ def test_heldout_max_throughput_none_beyond_25_percent() -> None:
 
 def test_all_max_throughput_median_within_10_percent() -> None:
     # all 210 max-throughput rows (12 in-sample + 198 held-out): median 9.2 % (9.8 % before the measured
-    # MoE kernels, 9.9 % before Llama 4's chunked attention, 11.0 % before the smooth GEMM roofline and
+    # MoE kernels and the conserved pooled expert prefill work, 9.9 % before Llama 4's chunked attention, 11.0 % before the smooth GEMM roofline and
     # the sourced Mixtral H200 layout; perf overview rows 14.4 % at first prediction); 44 rows are still
-    # beyond 25 % (the held-out test above)
+    # beyond 25 % (45; the held-out test above)
     errors = _abs([*_kind("max throughput"), *_heldout_max()])
     assert statistics.median(errors) <= 0.10
 

@@ -713,14 +713,18 @@ def _attention_dp_steady_state(
     ``b_r = B / D`` prompts in chunks of ``c_r = min(max(M - b_r, M/8), b_r I_p)`` tokens, i.e.
     ``n_r = b_r I_p / c_r`` chunks per request lifetime. The ranks meet at every MoE layer
     (all-to-all), so an iteration lasts as long as its slowest rank: a rank carrying a chunk holds
-    all ``D`` ranks up by ``dt = t_rank(b_r + c_r) - t_rank(b_r)`` (its attention, dense layers and
-    all-to-all for the chunk, plus the chunk's share of the pooled expert work). Chunks arrive on
-    the ranks independently, so of the ``N = (O - 1) / tau`` decode iterations of a lifetime
+    all ``D`` ranks up by ``t_rank(b_r + c_r) - t_rank(b_r)`` (its attention, dense layers and
+    all-to-all for the chunk). Chunks arrive on the ranks independently, so of the
+    ``N = (O - 1) / tau`` decode iterations of a lifetime
 
         N_h = max(N (1 - (1 - n_r / N)^D), n_r)
 
     carry at least one chunk (``D n_r`` when chunks are rare, ``N`` when every rank prefills
-    often). Hence ``TPOT = t_d / tau + N_h dt / (O - 1)`` and ``TTFT = t_d + dt`` plus half a
+    often). The routed experts are pooled over the ranks, so a heavy iteration also runs the expert
+    GEMMs of all the chunks it carries, ``m = D n_r / N_h`` on average (1 when chunks are rare, up
+    to ``D``): ``dt = t_rank(b_r + c_r) - t_rank(b_r) + m c_r f_exp / (F x_moe)``, which keeps the
+    expert prefill work of a lifetime at ``D n_r c_r f_exp / (F x_moe)`` whatever the alignment.
+    Hence ``TPOT = t_d / tau + N_h dt / (O - 1)`` and ``TTFT = t_d + dt`` plus half a
     decode iteration plus the wait for the rank's own earlier chunks (M/D/1 at the rank's
     prefill utilisation). Perfectly balanced ranks (all chunks aligned) would give ``N_h = n_r``.
     Reference: TensorRT-LLM tech blog 3 (attention DP + EP for DeepSeek-R1; DP ranks synchronise
@@ -741,12 +745,17 @@ def _attention_dp_steady_state(
         prefill_context=prefill_ctx,
     )
     exp_rate = rates.matmul_flops_per_s * rates.expert_matmul_fraction
-    dt = np.maximum(t_rank_h - t_rank_d, 0.0) + cost.pp * c_r * cost.expert_flops_per_token / exp_rate
-    t_h = t_d + dt
     n_steps = o_steps / tau
     n_r = b_r * i_p / c_r
     share = np.minimum(n_r / n_steps, 1.0)
     n_heavy = np.maximum(n_steps * (1.0 - (1.0 - share) ** d), n_r)
+    # the experts are pooled over the ranks: a heavy iteration carries on average D n_r / N_h chunks
+    chunks_per_heavy = np.clip(d * n_r / n_heavy, 1.0, d)
+    dt = (
+        np.maximum(t_rank_h - t_rank_d, 0.0)
+        + chunks_per_heavy * cost.pp * c_r * cost.expert_flops_per_token / exp_rate
+    )
+    t_h = t_d + dt
     tpot = t_d / tau + n_heavy * dt / o_steps
     lifetime_work = n_r * dt + n_steps * t_d
     rho = np.clip(n_r * dt / np.maximum(lifetime_work, 1e-30), 0.0, 0.95)
