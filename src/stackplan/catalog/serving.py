@@ -21,12 +21,14 @@ __all__ = [
     "InferenceEfficiency",
     "MoeKernelEfficiency",
     "ServingFramework",
+    "canonical_moe_backend",
     "get_inference_efficiency",
     "get_moe_kernel_efficiency",
     "get_serving_framework",
     "list_inference_efficiencies",
     "list_moe_kernel_efficiencies",
     "list_serving_frameworks",
+    "moe_backend_names",
 ]
 
 
@@ -182,9 +184,9 @@ class ServingFramework:
                 "--memory-fraction", "must be in (0, 1]", memory_fraction, "e.g. 0.9 for 90 % of HBM"
             )
         if moe_backend is not None:
-            known = sorted({k.backend for k in list_moe_kernel_efficiencies() if k.framework == self.id})
-            match = [b for b in known if b.lower() == moe_backend.strip().lower()]
-            if not match:
+            canonical = canonical_moe_backend(moe_backend, self.id)
+            if canonical is None:
+                known = moe_backend_names(self.id)
                 raise InvalidInputError(
                     "--moe-backend",
                     f"not a measured MoE backend of {self.id}",
@@ -193,7 +195,7 @@ class ServingFramework:
                     if known
                     else "leave it unset: no MoE kernel of this framework is measured",
                 )
-            moe_backend = match[0]
+            moe_backend = canonical
         return replace(
             self,
             moe_backend=self.moe_backend if moe_backend is None else moe_backend,
@@ -340,7 +342,7 @@ def get_serving_framework(framework_id: str, *, field: str = "--framework") -> S
 
 @dataclass(frozen=True, kw_only=True)
 class MoeKernelEfficiency:
-    """How fast a framework's default MoE kernel streams routed-expert weights on one chip.
+    """How fast one MoE kernel backend of a framework streams routed-expert weights on one chip.
 
     Attributes
     ----------
@@ -408,6 +410,17 @@ def list_moe_kernel_efficiencies() -> tuple[MoeKernelEfficiency, ...]:
     return tuple(out)
 
 
+def moe_backend_names(framework: str | None = None) -> list[str]:
+    """The measured MoE backends of ``framework`` (of every framework when ``None``), sorted."""
+    return sorted({k.backend for k in list_moe_kernel_efficiencies() if framework in (None, k.framework)})
+
+
+def canonical_moe_backend(name: str, framework: str | None = None) -> str | None:
+    """The catalogue's spelling of MoE backend ``name`` (case-insensitive), ``None`` if unknown."""
+    wanted = name.strip().lower()
+    return next((b for b in moe_backend_names(framework) if b.lower() == wanted), None)
+
+
 def get_moe_kernel_efficiency(
     framework: str, accelerator: str, precision: str, backend: str | None = None
 ) -> MoeKernelEfficiency | None:
@@ -430,7 +443,7 @@ def get_moe_kernel_efficiency(
     if backend is None:
         return next((r for r in rows if r.default), None)
     for r in rows:
-        if r.backend.lower() == backend.lower():
+        if r.backend == canonical_moe_backend(backend, framework):
             return r
     measured = ", ".join(r.backend for r in rows)
     raise InvalidInputError(

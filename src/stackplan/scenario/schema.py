@@ -252,13 +252,12 @@ class ServingSetup(_Strict):
     def _known_backend(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        from stackplan.catalog.serving import list_moe_kernel_efficiencies
+        from stackplan.catalog.serving import canonical_moe_backend, moe_backend_names
 
-        known = sorted({k.backend for k in list_moe_kernel_efficiencies()})
-        match = [b for b in known if b.lower() == v.strip().lower()]
-        if not match:
-            raise ValueError(f"unknown MoE backend {v!r}: use one of {', '.join(known)}")
-        return match[0]
+        canonical = canonical_moe_backend(v)
+        if canonical is None:
+            raise ValueError(f"unknown MoE backend {v!r}: use one of {', '.join(moe_backend_names())}")
+        return canonical
 
 
 def _check_whole_prompts(serving: ServingSetup, input_tokens: int) -> None:
