@@ -9,6 +9,7 @@ import pytest
 
 from stackplan.catalog.accelerators import get_accelerator
 from stackplan.catalog.serving import (
+    ServingFramework,
     get_inference_efficiency,
     get_moe_kernel_efficiency,
     get_serving_framework,
@@ -20,14 +21,17 @@ from stackplan.perf.inference_setup import Parallelism, device_rates
 from tests.unit.inference_fixtures import TOY_RATES, toy_cost
 
 
-def _rates(framework: str, accelerator: str, precision: str) -> DeviceRates:
+def _rates(
+    framework: str | ServingFramework, accelerator: str, precision: str, *, moe: bool = True
+) -> DeviceRates:
     return device_rates(
         get_accelerator(accelerator),
         get_inference_efficiency(accelerator, precision),
         get_inference_efficiency(accelerator, "bf16"),
-        get_serving_framework(framework),
+        get_serving_framework(framework) if isinstance(framework, str) else framework,
         precision=precision,
         par=Parallelism(tp=1, ep=8, pp=1),
+        moe=moe,
     )
 
 
@@ -117,17 +121,9 @@ def test_moe_backend_selects_a_measured_row_and_unknown_ones_are_refused() -> No
 
 
 def test_dense_models_ignore_the_moe_backend() -> None:
+    # TRTLLM is not measured on Hopper: a dense model never looks it up, so nothing is refused
     fw = get_serving_framework("trtllm").with_deployment(moe_backend="TRTLLM")
-    rates = device_rates(
-        get_accelerator("h100-sxm"),
-        get_inference_efficiency("h100-sxm", "fp8"),
-        get_inference_efficiency("h100-sxm", "bf16"),
-        fw,
-        precision="fp8",
-        par=Parallelism(tp=1, ep=1, pp=1),
-        moe=False,
-    )
-    assert rates.expert_memory_bytes_per_s is None
+    assert _rates(fw, "h100-sxm", "fp8", moe=False).expert_memory_bytes_per_s is None
 
 
 @pytest.mark.parametrize(
