@@ -36,6 +36,8 @@ SAME_AS_CATALOGUE = {
     "llama-4-scout": "llama-4-scout",
     "llama-4-maverick": "llama-4-maverick",
     "gpt-neox-20b": "gpt-neox-20b",
+    "gpt-oss-120b": "gpt-oss-120b",
+    "gpt-oss-20b": "gpt-oss-20b",
 }
 
 
@@ -102,6 +104,47 @@ def test_llama4_reads_text_config_and_interleave() -> None:
     assert m.dense_layers == 24
     assert m.ffn_hidden_size == 16384
     assert m.moe.expert_ffn_hidden_size == 8192
+
+
+def test_gpt_oss_counts_by_hand() -> None:
+    # OpenAI model card Table 1: 116.83B total, 5.13B active (without the input embedding).
+    # By hand, per layer: attention q/o 2 * 2880*4096, k/v 2 * 2880*512, biases 4096+2*512+2880,
+    # input norm 2880; 128 experts of 3 * 2880*2880 weights + 2*2880 + 2880 biases; router 2880*128;
+    # post-attention norm 2880.
+    attention = 2 * 2880 * 4096 + 2 * 2880 * 512 + 4096 + 2 * 512 + 2880 + 2880
+    expert = 3 * 2880 * 2880 + 3 * 2880
+    layer = attention + 128 * expert + 2880 * 128 + 2880
+    embed = 201088 * 2880
+    m = _load("gpt-oss-120b")
+    assert m.total_params == 36 * layer + 2 * embed + 2880
+    assert m.active_params - m.embedding_params == pytest.approx(5.13e9, abs=0.005e9)
+    assert m.local_attention is not None
+    assert (m.local_attention.kind, m.local_attention.window) == ("sliding", 128)
+    assert m.local_attention.local_layers(m.layers) == 18
+
+
+def test_gpt_oss_default_layer_types_alternate() -> None:
+    data = json.loads((CONFIGS / "gpt-oss-20b.json").read_text(encoding="utf-8"))
+    del data["layer_types"]
+    m = load_hf_config(data, where="gpt-oss-20b.json")
+    assert m == _load("gpt-oss-20b")
+
+
+def test_gpt_oss_all_sliding_and_irregular_layouts() -> None:
+    data = json.loads((CONFIGS / "gpt-oss-20b.json").read_text(encoding="utf-8"))
+    data["layer_types"] = ["sliding_attention"] * 24
+    m = load_hf_config(data, where="x.json")
+    assert m.local_attention is not None
+    assert m.local_attention.global_every == 0
+    data["layer_types"] = ["full_attention"] * 24
+    assert load_hf_config(data, where="x.json").local_attention is None
+    data["layer_types"] = ["full_attention"] + ["sliding_attention"] * 23
+    with pytest.raises(InputError) as info:
+        load_hf_config(data, where="x.json")
+    assert "layer_types" in str(info.value)
+    data["layer_types"] = ["sliding_attention"] * 23
+    with pytest.raises(InputError, match="24 entries"):
+        load_hf_config(data, where="x.json")
 
 
 def test_every_supported_type_has_a_fixture_or_alias() -> None:

@@ -21,12 +21,17 @@ Supported ``model_type`` values and what they imply:
 * ``llama4`` (reads ``text_config``) and ``llama4_text``: MoE with one shared expert every
   ``interleave_moe_layer_step`` layers; dense layers use ``intermediate_size_mlp``. The vision
   encoder is not part of the (text) architecture.
+* ``gpt_oss``: every layer an MoE of ``num_local_experts`` experts of ``intermediate_size`` with
+  biases (``attention_bias`` default true); ``layer_types`` (default: sliding and full attention
+  alternating, sliding first) gives the layers that attend to the last ``sliding_window`` tokens,
+  which must be all of them or all but every ``n``-th. Attention sinks (one logit per head) are
+  not counted.
 * ``gpt2``: plain GELU MLP of ``n_inner`` (default ``4 n_embd``), LayerNorm, biases, learned
   positions (``n_positions``), tied output head.
 * ``gpt_neox``: plain GELU MLP, LayerNorm, biases, rotary positions, untied output head.
 
 References: the Transformers configuration classes (``LlamaConfig``, ``MixtralConfig``,
-``Qwen2MoeConfig``, ``DeepseekV3Config``, ``Llama4TextConfig``, ``GPT2Config``, ``GPTNeoXConfig``).
+``Qwen2MoeConfig``, ``DeepseekV3Config``, ``Llama4TextConfig``, ``GptOssConfig``, ``GPT2Config``, ``GPTNeoXConfig``).
 """
 
 from __future__ import annotations
@@ -263,6 +268,58 @@ def _llama4_text(c: _Config) -> ModelArchitecture:
     )
 
 
+def _sliding_layout(c: _Config, layers: int) -> LocalAttention | None:
+    """The sliding-window layers of ``layer_types`` as a :class:`LocalAttention` (``None``: none).
+
+    Transformers' default for gpt-oss (``GptOssConfig``) alternates sliding and full attention,
+    sliding first. A layout other than "all sliding" or "full every ``n``-th layer" is an error.
+    """
+    window = c.integer("sliding_window")
+    types = c.data.get("layer_types")
+    if types is None:
+        types = ["sliding_attention" if (i + 1) % 2 else "full_attention" for i in range(layers)]
+    allowed = {"sliding_attention", "full_attention"}
+    if not isinstance(types, list) or len(types) != layers or not set(types) <= allowed:
+        raise InvalidInputError(
+            f"{c.where}: layer_types",
+            f"must list {layers} entries, each 'sliding_attention' or 'full_attention'",
+            repr(types),
+            "correct it in config.json",
+        )
+    full = [i for i, t in enumerate(types) if t == "full_attention"]
+    if not full:
+        return LocalAttention(kind="sliding", window=window, global_every=0)
+    if len(full) == layers:
+        return None
+    every = full[0] + 1
+    if full != list(range(every - 1, layers, every)):
+        raise InvalidInputError(
+            f"{c.where}: layer_types",
+            "only full attention in every n-th layer (the others sliding) is supported",
+            repr(types),
+            "describe the model in a Stackplan model file with local_attention",
+        )
+    return LocalAttention(kind="sliding", window=window, global_every=every)
+
+
+def _gpt_oss(c: _Config) -> ModelArchitecture:
+    shape = _attention(c)
+    return ModelArchitecture(
+        name="",
+        **shape,
+        ffn_hidden_size=c.integer("intermediate_size"),
+        tied_embeddings=c.flag("tie_word_embeddings", False),
+        attention_bias=c.flag("attention_bias", True),
+        mlp_bias=True,  # GptOssExperts: gate_up_proj_bias and down_proj_bias
+        moe=MoE(
+            experts=c.integer("num_local_experts"),
+            active_experts=c.integer("num_experts_per_tok"),
+            expert_ffn_hidden_size=c.integer("intermediate_size"),
+        ),
+        local_attention=_sliding_layout(c, shape["layers"]),
+    )
+
+
 def _gpt2(c: _Config) -> ModelArchitecture:
     hidden = c.integer("n_embd")
     heads = c.integer("n_head")
@@ -304,6 +361,7 @@ _FAMILIES: dict[str, Callable[[_Config], ModelArchitecture]] = {
     "deepseek_v3": _deepseek,
     "llama4": _llama4_text,  # after text_config is taken
     "llama4_text": _llama4_text,
+    "gpt_oss": _gpt_oss,
     "gpt2": _gpt2,
     "gpt_neox": _gpt_neox,
 }

@@ -28,6 +28,7 @@ from stackplan.perf.inference_model import (
     SteadyState,
     finite_run_throughput,
     iteration_time_s,
+    kv_context,
     kv_tokens_held_per_request,
     poisson_tail_latency,
     prefill_attention_context,
@@ -894,7 +895,8 @@ def _predict_disaggregated(
     decode_rps = decode.output_tokens_per_s / output_tokens
     rps = min(prompts_per_s, decode_rps)
     rho = min(rps / prompts_per_s, 0.95)
-    kv_bytes = input_tokens * arch.kv_cache_bytes_per_token(kv_b)
+    # the prompt's KV cache as held after prefill (sliding-window layers keep only their window)
+    kv_bytes = float(kv_context(cost, input_tokens)) * arch.kv_cache_bytes_per_token(kv_b)
     transfer_s = kv_bytes / (acc.scaleout_bandwidth_gb_s * 1e9 * par.devices)
     ttft_s = t_own + rho / (2 * (1 - rho)) * t_chunk * i_p / chunk + transfer_s
     o = _Option(

@@ -48,6 +48,7 @@ __all__ = [
     "expert_gemm_time_s",
     "finite_run_throughput",
     "iteration_time_s",
+    "kv_context",
     "kv_tokens_held_per_request",
     "mean_attended_context",
     "poisson_tail_latency",
@@ -236,6 +237,24 @@ def prefill_attention_context(cost: ServingCost, input_tokens: float, prefix_hit
     return (1.0 - f) * full + f * local
 
 
+def kv_context(cost: ServingCost, context: ArrayLike) -> FloatArray:
+    """KV-cache tokens a sequence of ``context`` tokens holds and reads, averaged over layers [tokens].
+
+    Global and chunked-attention layers keep the whole context. Sliding-window layers keep and
+    read only the last ``W`` tokens: ``(1 - f) S + f min(S, W)`` with ``f`` the share of local
+    layers. The serving frameworks free the blocks that leave the window (vLLM's hybrid KV-cache
+    manager, TensorRT-LLM's variable sliding-window attention with one KV pool per window size,
+    SGLang's SWA memory pool); the decode kernel attends only to the window (Mistral 7B, Jiang et
+    al. 2023, arXiv:2310.06825, "rolling buffer cache"). Chunked layers (Llama 4) are left whole:
+    TensorRT-LLM applies chunked attention to context requests only.
+    """
+    s = np.asarray(context, dtype=np.float64)
+    f = cost.local_attention_fraction
+    if f <= 0.0 or cost.local_attention_kind != "sliding":
+        return s
+    return np.asarray((1.0 - f) * s + f * np.minimum(s, cost.local_attention_window), dtype=np.float64)
+
+
 def expected_distinct_experts(experts: int, active_experts: int, tokens: ArrayLike) -> FloatArray:
     """Expected number of distinct experts a batch of tokens touches in one MoE layer [-].
 
@@ -302,7 +321,7 @@ def iteration_time_s(
     Per stage and device::
 
         t_gemm   = R(W_dense / BW, n_r f_dense / F) + R(E_touched B_exp / BW_exp, n f_exp / F)
-        t_attn   = max(b_r S_d kv / BW_kv, b_r S_d a_d / F_attn) + c_r S_p a_p / F_attn
+        t_attn   = max(b_r S_kv kv / BW_kv, b_r S_kv a_d / F_attn) + c_r S_p a_p / F_attn
         t_elem   = n_r act / BW
         t_comm   = N_ar (alpha + 2 (tp-1)/tp n_r h / BW_link) + N_a2a (alpha + n_r a2a / BW_link)
         t_fixed  = L r_k t_layer + [prompt tokens > 0] L_moe t_moe_prefill   (r_k: layer_kernel_ratio)
@@ -313,7 +332,9 @@ def iteration_time_s(
     training kernel model's, exponent fitted on Stackplan's H100/H200 GEMM sweeps: decode-sized
     weight GEMMs sit near the ridge point; docs/inference-model.md, "GEMMs near the ridge point"),
     ``n_r = n / attn_dp`` the tokens of one data-parallel attention rank and
-    ``E_touched`` follows :func:`expected_distinct_experts` over the ``n`` tokens of the stage.
+    ``E_touched`` follows :func:`expected_distinct_experts` over the ``n`` tokens of the stage,
+    ``S_kv = kv_context(S_d)`` the KV tokens decode reads (:func:`kv_context`: sliding-window
+    layers read only their window).
     ``BW_kv`` is the decode-attention kernel's KV-read bandwidth (``rates.kv_read_bytes_per_s``,
     ``BW`` when not given), ``BW_exp`` the bandwidth at which the framework's MoE kernel streams
     expert weights (``rates.expert_memory_bytes_per_s``, ``BW`` when not given). The iteration adds the framework's CPU overhead once.
@@ -339,9 +360,10 @@ def iteration_time_s(
     else:
         t_exp = np.zeros_like(n)
     bw_kv = rates.kv_read_bytes_per_s if rates.kv_read_bytes_per_s is not None else bw
+    s_kv = kv_context(cost, s_d)
     t_attn_d = np.maximum(
-        b_r * s_d * cost.kv_bytes_per_token / bw_kv,
-        b_r * s_d * cost.attention_flops_per_context_token_decode / f_at,
+        b_r * s_kv * cost.kv_bytes_per_token / bw_kv,
+        b_r * s_kv * cost.attention_flops_per_context_token_decode / f_at,
     )
     t_attn_p = c_r * s_p * cost.attention_flops_per_context_token_prefill / f_at
     t_elem = n_r * cost.activation_bytes_per_token / bw

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from stackplan.catalog.accelerators import BYTES_PER_ELEMENT, Accelerator
 from stackplan.catalog.serving import InferenceEfficiency, ServingFramework, get_moe_kernel_efficiency
 from stackplan.models.architecture import ModelArchitecture
-from stackplan.perf.inference_model import DeviceRates, ServingCost
+from stackplan.perf.inference_model import DeviceRates, ServingCost, kv_context
 
 __all__ = [
     "ACTIVATION_BYTES",
@@ -362,6 +362,8 @@ def memory_per_device(
 ) -> MemoryBreakdown:
     """Memory per device for ``sequences`` concurrent requests of ``context_tokens`` each.
 
+    Sliding-window layers hold only their window of each request's context (:func:`kv_context`).
+
     ``weights + KV + activations + reserve`` where the reserve is the share of HBM the framework
     keeps back (CUDA context, allocator slack, CUDA graphs): ``(1 - memory_fraction) * HBM``.
     """
@@ -369,7 +371,7 @@ def memory_per_device(
     cost = serving_cost(
         arch, par, weight_bytes_per_param=weight_bytes_per_param, kv_bytes_per_element=kv_bytes_per_element
     )
-    kv = sequences / par.attn_dp * context_tokens * cost.kv_bytes_per_token
+    kv = sequences / par.attn_dp * float(kv_context(cost, context_tokens)) * cost.kv_bytes_per_token
     return MemoryBreakdown(
         weights_gib=weight_bytes_per_device(arch, par, weight_bytes_per_param) / gib,
         kv_cache_gib=kv / gib,
