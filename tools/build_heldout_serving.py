@@ -31,8 +31,9 @@ MODELS = {
     "Qwen/Qwen3-32B": "qwen3-32b",
     "deepseek-ai/DeepSeek-R1": "deepseek-r1",
     "deepseek-ai/DeepSeek-V3": "deepseek-v3",
+    "openai/gpt-oss-120b": "gpt-oss-120b",
 }
-MOE = {"qwen3-235b-a22b", "deepseek-r1", "deepseek-v3"}
+MOE = {"qwen3-235b-a22b", "deepseek-r1", "deepseek-v3", "gpt-oss-120b"}
 SYSTEMS = {"h100_sxm": "h100-sxm", "h200_sxm": "h200", "b200_sxm": "b200", "gb200": "gb200"}
 PRECISION = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4", "": "bf16"}
 FIELDS = [

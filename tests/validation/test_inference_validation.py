@@ -119,14 +119,29 @@ def test_heldout_set_is_distinct_sourced_and_predicted() -> None:
 
 
 def test_heldout_tpot_median_within_15_percent() -> None:
-    # 11.4 % (10.4 % before the measured MoE kernels of moe_kernels.csv: TensorRT-LLM DeepSeek rows on
+    # 13.6 % with the 387 gpt-oss-120b rows (22.2 % on them, first prediction); 11.4 % on the other
+    # 973 (10.4 % before the measured MoE kernels of moe_kernels.csv: TensorRT-LLM DeepSeek rows on
     # B200 went from +14 to +41 %); 11.6 % after the decode mechanisms of docs/inference-model.md
     # "Held-out TPOT" (was 20.5 %)
     assert statistics.median(_abs(_heldout("serving TPOT (held-out)"))) <= 0.15
 
 
+def _gpt_oss() -> list[ValidationCase]:
+    return [c for c in heldout_latency_cases() if "gpt-oss-120b" in c.group]
+
+
+def test_heldout_gpt_oss_rows_cover_chips_and_frameworks() -> None:
+    # A model the engine was not built on (sliding-window attention, 128 experts top-4, MXFP4
+    # experts): AIConfigurator's silicon sample at 095f58a, H100/H200/B200, TensorRT-LLM and vLLM.
+    cases = _gpt_oss()
+    assert len(cases) == 2 * 387
+    assert {c.subject.split()[0] for c in cases} == {"h100-sxm", "h200", "b200"}
+    assert {c.group.split("/ ")[1].split()[0] for c in cases} == {"trtllm", "vllm"}
+
+
 @pytest.mark.xfail(
-    strict=True, reason="held-out TTFT median |error| is ~42 % (framework scheduling, see docs)"
+    strict=True,
+    reason="held-out TTFT median |error| is ~35 % (42 % without the gpt-oss rows; framework scheduling, see docs)",
 )
 def test_heldout_ttft_median_within_15_percent() -> None:
     assert statistics.median(_abs(_heldout("serving TTFT (held-out)"))) <= 0.15
