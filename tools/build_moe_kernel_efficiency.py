@@ -49,6 +49,8 @@ SHAPES = {
     (6144, 16384, 8, 2): "mixtral-8x22b",
     (4096, 1536, 128, 8): "qwen3-235b-a22b",
     (5120, 1536, 160, 6): "deepseek-v2",
+    (2880, 2880, 128, 4): "gpt-oss-120b",
+    (2880, 2880, 32, 4): "gpt-oss-20b",
 }
 SYSTEMS = {
     "h100_sxm": ("h100-sxm", 3.35e12),
@@ -56,8 +58,24 @@ SYSTEMS = {
     "b200_sxm": ("b200", 8.0e12),
     "gb200": ("gb200", 8.0e12),
 }
-PRECISION = {"bfloat16": "bf16", "fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4"}
-WEIGHT_BYTES = {"bfloat16": 2.0, "fp8": 1.0, "fp8_block": 1.0, "nvfp4": 0.5625}
+PRECISION = {
+    "bfloat16": "bf16",
+    "fp8": "fp8",
+    "fp8_block": "fp8",
+    "nvfp4": "fp4",
+    "w4a16_mxfp4": "mxfp4",
+    "w4a8_mxfp4_mxfp8": "mxfp4",
+}
+#: Weight bytes per element: NVFP4 one E4M3 scale per 16 elements, MXFP4 one E8M0 scale per 32
+#: (OCP Microscaling Formats (MX) v1.0 specification, 2023).
+WEIGHT_BYTES = {
+    "bfloat16": 2.0,
+    "fp8": 1.0,
+    "fp8_block": 1.0,
+    "nvfp4": 0.5625,
+    "w4a16_mxfp4": 0.53125,
+    "w4a8_mxfp4_mxfp8": 0.53125,
+}
 HOPPER = {"h100_sxm", "h200_sxm"}
 
 #: MoE backends by (framework, Hopper?): name as the framework's option takes it, whether it is the
@@ -115,6 +133,31 @@ BACKENDS: dict[tuple[str, bool], tuple[tuple[str, bool, tuple[str, ...]], ...]] 
         ),
     ),
 }
+#: MoE backends for MXFP4 expert weights (gpt-oss's published checkpoint), by (framework, Hopper?):
+#: name, default?, kernel sources, and the measured weight/activation mode. TensorRT-LLM: "For
+#: Blackwell, the default MoE backend is TRTLLM. For Hopper, the default MoE backend is TRITON",
+#: with MXFP8 activations on Blackwell and BF16 on Hopper (TensorRT-LLM Deployment Guide for GPT-OSS,
+#: MoE backend support matrix, docs 1.4.0rc4; the 1.2.0rc2 guide already recommends TRTLLM on
+#: Blackwell). vLLM: the gpt-oss MXFP4 kernels vLLM's own selection gave AIConfigurator's collector
+#: (OpenAI Triton kernels on Hopper, FlashInfer TensorRT-LLM-gen with BF16 activations on Blackwell).
+#: SGLang: Triton on Hopper, FlashInfer TensorRT-LLM-gen on Blackwell, BF16 activations (an
+#: ``mxfp4`` checkpoint is weight-only W4A16 unless a deployment quantises activations:
+#: AIConfigurator ``sdk/models/helpers.py``).
+MXFP4_BACKENDS: dict[tuple[str, bool], tuple[tuple[str, bool, tuple[str, ...], str], ...]] = {
+    ("trtllm", True): (("TRITON", True, ("moe_torch_flow",), "w4a16_mxfp4"),),
+    ("trtllm", False): (("TRTLLM", True, ("moe_torch_flow",), "w4a8_mxfp4_mxfp8"),),
+    ("vllm", True): (("triton", True, ("vllm_gptossmxfp4moe_triton_oaitritonmxfp4expertsmonolithic",), "w4a16_mxfp4"),),
+    ("vllm", False): (
+        (
+            "flashinfer_trtllm",
+            True,
+            ("vllm_gptossmxfp4moe_flashinfer_trtllm_mxfp4_bf16_trtllmmxfp4expertsmonolithic",),
+            "w4a16_mxfp4",
+        ),
+    ),
+    ("sglang", True): (("triton", True, ("sglang_fused_moe_triton",), "w4a16_mxfp4"),),
+    ("sglang", False): (("flashinfer_trtllm", True, ("sglang_flashinfer_trtllm_moe",), "w4a16_mxfp4"),),
+}
 #: The default backend's kernels, by (framework, Hopper?).
 DEFAULT_KERNELS: dict[tuple[str, bool], tuple[str, ...]] = {
     key: next(kernels for _, default, kernels in backends if default) for key, backends in BACKENDS.items()
@@ -171,16 +214,20 @@ def rows(data_dir: Path) -> list[dict[str, object]]:
             )
             if not versions:
                 continue
-            for backend, default, kernels in BACKENDS[(framework, system in HOPPER)]:
+            hopper = system in HOPPER
+            specs = [(b, d, k, None) for b, d, k in BACKENDS[(framework, hopper)]]
+            specs += list(MXFP4_BACKENDS.get((framework, hopper), ()))
+            for backend, default, kernels, mode in specs:
                 for version in reversed(versions):  # the newest version that measured the kernels
                     df = _decode_rows(pd.read_parquet(base / version / "moe_perf.parquet"), kernels, peak_bw)
-                    if len(df) >= 50:
+                    df = df[df.moe_dtype == mode] if mode else df[df.moe_dtype.map(PRECISION) != "mxfp4"]
+                    if len(df) >= (MIN_MXFP4_SAMPLES if mode else 50):
                         break
                 else:
                     continue
-                for dtype_precision in ("bf16", "fp8", "fp4"):
+                for dtype_precision in ("bf16", "fp8", "fp4", "mxfp4"):
                     sel = df[df.moe_dtype.map(PRECISION) == dtype_precision]
-                    if len(sel) < 50:
+                    if len(sel) < (MIN_MXFP4_SAMPLES if mode else 50):
                         continue
                     out.append(
                         {
@@ -190,7 +237,7 @@ def rows(data_dir: Path) -> list[dict[str, object]]:
                             "backend": backend,
                             "default": "true" if default else "false",
                             "expert_bandwidth_efficiency": round(float(sel.fraction.median()), 2),
-                            "kernels": " ".join(sorted(set(sel.kernel_source))),
+                            "kernels": " ".join(sorted(set(sel.kernel_source))) + (f" ({mode})" if mode else ""),
                             "framework_version": version,
                             "samples": len(sel),
                             "source": (
@@ -203,6 +250,10 @@ def rows(data_dir: Path) -> list[dict[str, object]]:
                         }
                     )
     return out
+
+
+#: The MXFP4 sweeps cover the two gpt-oss shapes only (fewer decode-regime points than the others).
+MIN_MXFP4_SAMPLES = 20
 
 
 #: Older framework versions (not used for the efficiencies) and their default Hopper kernels.

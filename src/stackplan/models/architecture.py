@@ -53,6 +53,11 @@ class MoE:
     shared_expert_ffn_hidden_size
         Intermediate size of one shared expert when it differs from the routed experts
         (Qwen2-MoE: 5632 vs 1408); ``None`` = ``expert_ffn_hidden_size`` [-].
+    weight_format
+        Format of the routed-expert weights in the publisher's 4-bit checkpoint, whose other
+        weights stay bf16: ``mxfp4`` (gpt-oss: E2M1 values with one E8M0 scale per 32, OCP
+        Microscaling Formats v1.0). Serving at ``fp4`` then runs that checkpoint; ``None``: ``fp4``
+        means NVFP4 for every weight.
     """
 
     experts: int
@@ -62,6 +67,7 @@ class MoE:
     first_dense_layers: int = 0
     layer_interval: int = 1
     shared_expert_ffn_hidden_size: int | None = None
+    weight_format: Literal["mxfp4"] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

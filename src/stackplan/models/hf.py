@@ -24,8 +24,9 @@ Supported ``model_type`` values and what they imply:
 * ``gpt_oss``: every layer an MoE of ``num_local_experts`` experts of ``intermediate_size`` with
   biases (``attention_bias`` default true); ``layer_types`` (default: sliding and full attention
   alternating, sliding first) gives the layers that attend to the last ``sliding_window`` tokens,
-  which must be all of them or all but every ``n``-th. Attention sinks (one logit per head) are
-  not counted.
+  which must be all of them or all but every ``n``-th; ``quantization_config.quant_method`` ``mxfp4``
+  (the published checkpoints) marks MXFP4 experts (``MoE.weight_format``). Attention sinks (one
+  logit per head) are not counted.
 * ``gpt2``: plain GELU MLP of ``n_inner`` (default ``4 n_embd``), LayerNorm, biases, learned
   positions (``n_positions``), tied output head.
 * ``gpt_neox``: plain GELU MLP, LayerNorm, biases, rotary positions, untied output head.
@@ -302,6 +303,13 @@ def _sliding_layout(c: _Config, layers: int) -> LocalAttention | None:
     return LocalAttention(kind="sliding", window=window, global_every=every)
 
 
+def _quant_method(c: _Config) -> str | None:
+    """``quantization_config.quant_method`` of a quantised checkpoint's config (``None``: not quantised)."""
+    q = c.data.get("quantization_config")
+    method = q.get("quant_method") if isinstance(q, Mapping) else None
+    return str(method).lower() if method is not None else None
+
+
 def _gpt_oss(c: _Config) -> ModelArchitecture:
     shape = _attention(c)
     return ModelArchitecture(
@@ -315,6 +323,7 @@ def _gpt_oss(c: _Config) -> ModelArchitecture:
             experts=c.integer("num_local_experts"),
             active_experts=c.integer("num_experts_per_tok"),
             expert_ffn_hidden_size=c.integer("intermediate_size"),
+            weight_format="mxfp4" if _quant_method(c) == "mxfp4" else None,
         ),
         local_attention=_sliding_layout(c, shape["layers"]),
     )

@@ -41,6 +41,7 @@ from stackplan.perf.inference_setup import (
     bytes_per_element,
     device_rates,
     memory_per_device,
+    mxfp4_experts,
     serving_cost,
     weight_bytes_per_param,
 )
@@ -356,6 +357,7 @@ def _evaluate(
         kv_bytes_per_element=kv_b,
         sequences=par.attn_dp,
         context_tokens=context,
+        precision=precision,
     )
     per_seq_gib = mem1.kv_cache_gib / par.attn_dp
     free = mem1.capacity_gib - mem1.weights_gib - mem1.activations_gib - mem1.reserve_gib
@@ -384,6 +386,7 @@ def _evaluate(
         precision=precision,
         par=par,
         moe=arch.moe is not None,
+        mxfp4=mxfp4_experts(arch, precision),
     )
 
     def state_at(concurrency: np.ndarray) -> SteadyState:
@@ -491,6 +494,7 @@ def _smallest_count_that_fits(
                     kv_bytes_per_element=bytes_per_element(kv or _kv_default(p)),
                     sequences=par.attn_dp,
                     context_tokens=context,
+                    precision=p,
                 )
                 if m.fits:
                     return count
@@ -756,11 +760,18 @@ def _prediction(
         fw,
         weight_bytes_per_param=weight_bytes_per_param(o.precision),
         kv_bytes_per_element=bytes_per_element(o.kv_precision),
+        precision=o.precision,
         sequences=min(o.batch_per_replica, float(o.max_batch_per_replica)),
         context_tokens=kv_tokens_held_per_request(
             input_tokens, output_tokens, fw.kv_admission, output_length_cv
         ),
     )
+    if mxfp4_experts(arch, o.precision):
+        notes = (
+            *notes,
+            "fp4 runs the model's published checkpoint: routed experts in MXFP4 (0.53 B per weight, "
+            "the framework's MXFP4 MoE kernel), attention, router and output head in bf16",
+        )
     if o.batch_per_replica > o.max_batch_per_replica:
         notes = (
             *notes,
@@ -859,6 +870,7 @@ def _predict_disaggregated(
         kv_bytes_per_element=kv_b,
         sequences=1,
         context_tokens=float(input_tokens),
+        precision=precision,
     )
     if not pre_mem.fits or dis.prefill_devices % par.devices:
         raise DoesNotFitError(
@@ -876,6 +888,7 @@ def _predict_disaggregated(
         precision=precision,
         par=par,
         moe=arch.moe is not None,
+        mxfp4=mxfp4_experts(arch, precision),
     )
     i_p = max(input_tokens * (1.0 - hit), 1.0)
     ctx = prefill_attention_context(cost, input_tokens, hit)

@@ -98,6 +98,10 @@ class DeviceRates:
         HBM bandwidth at which the framework's MoE kernel streams routed-expert weights [B/s]
         (peak x the measured expert bandwidth efficiency of ``moe_kernels.csv``); ``None``:
         ``memory_bytes_per_s``.
+    expert_matmul_flops_per_s
+        Achievable matmul rate of the expert GEMMs when it differs from ``matmul_flops_per_s``
+        [FLOP/s] (an MXFP4-expert checkpoint: experts at their activation precision, the other
+        GEMMs in bf16); ``None``: ``matmul_flops_per_s``.
     """
 
     matmul_flops_per_s: float
@@ -111,6 +115,17 @@ class DeviceRates:
     expert_matmul_fraction: float = 1.0
     kv_read_bytes_per_s: float | None = None
     expert_memory_bytes_per_s: float | None = None
+    expert_matmul_flops_per_s: float | None = None
+
+    @property
+    def expert_compute_flops_per_s(self) -> float:
+        """Achievable rate of the routed-expert grouped GEMMs [FLOP/s]: ``F_exp x_moe``."""
+        f = (
+            self.expert_matmul_flops_per_s
+            if self.expert_matmul_flops_per_s is not None
+            else self.matmul_flops_per_s
+        )
+        return f * self.expert_matmul_fraction
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -298,7 +313,7 @@ def expert_gemm_time_s(touched_bytes: ArrayLike, flops: ArrayLike, rates: Device
     )
     return smooth_roofline(
         np.asarray(touched_bytes, dtype=np.float64) / bw,
-        np.asarray(flops, dtype=np.float64) / (rates.matmul_flops_per_s * rates.expert_matmul_fraction),
+        np.asarray(flops, dtype=np.float64) / rates.expert_compute_flops_per_s,
     )
 
 
@@ -766,7 +781,7 @@ def _attention_dp_steady_state(
         prefill_tokens=c_r,
         prefill_context=prefill_ctx,
     )
-    exp_rate = rates.matmul_flops_per_s * rates.expert_matmul_fraction
+    exp_rate = rates.expert_compute_flops_per_s
     n_steps = o_steps / tau
     n_r = b_r * i_p / c_r
     share = np.minimum(n_r / n_steps, 1.0)

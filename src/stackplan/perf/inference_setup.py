@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stackplan.catalog.accelerators import BYTES_PER_ELEMENT, Accelerator
-from stackplan.catalog.serving import InferenceEfficiency, ServingFramework, get_moe_kernel_efficiency
+from stackplan.catalog.serving import (
+    InferenceEfficiency,
+    ServingFramework,
+    get_inference_efficiency,
+    get_moe_kernel_efficiency,
+)
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.perf.inference_model import DeviceRates, ServingCost, kv_context
 
@@ -25,7 +30,9 @@ __all__ = [
     "Parallelism",
     "device_rates",
     "memory_per_device",
+    "mxfp4_experts",
     "serving_cost",
+    "weight_bytes_split",
 ]
 
 #: Bytes of one activation element moved between kernels (bf16) [B].
@@ -63,6 +70,14 @@ EXPERT_MATMUL_FRACTION = 0.6
 #: 16 consecutive elements (NVIDIA, "Introducing NVFP4 for Efficient and Accurate Low-Precision
 #: Inference", technical blog 2025; NVIDIA Blackwell architecture technical brief).
 WEIGHT_SCALE_BYTES: dict[str, float] = {"fp4": 1.0 / 16.0}
+
+#: Bytes per weight of MXFP4: 4-bit E2M1 values with one 8-bit E8M0 scale per 32-element block,
+#: ``0.5 + 1/32`` [B] (OCP Microscaling Formats (MX) Specification v1.0, 2023).
+MXFP4_WEIGHT_BYTES = 0.5 + 1.0 / 32.0
+
+#: Bytes per weight of the non-expert weights of a checkpoint that quantises only its routed
+#: experts (gpt-oss: attention, router, embeddings and output head are bf16) [B].
+UNQUANTISED_WEIGHT_BYTES = 2.0
 
 #: Extra kernels per layer when activations are quantised to a block-scaled 4-bit format before
 #: the GEMMs (W4A4 NVFP4) [-]: the inputs of the QKV and gate/up GEMMs are quantised inside the
@@ -141,6 +156,26 @@ def _routed_expert_params(arch: ModelArchitecture) -> float:
     return float(arch.moe_layers * arch.moe.experts * arch.expert_params)
 
 
+def mxfp4_experts(arch: ModelArchitecture, precision: str | None) -> bool:
+    """Whether serving ``arch`` at ``precision`` runs its published MXFP4-expert checkpoint.
+
+    True for ``fp4`` on a model whose routed experts ship in MXFP4 with every other weight in bf16
+    (``MoE.weight_format == "mxfp4"``, gpt-oss): the experts stream at :data:`MXFP4_WEIGHT_BYTES`
+    through the framework's MXFP4 MoE kernel (``moe_kernels.csv`` precision ``mxfp4``), the
+    non-expert weights at 2 B in bf16 GEMMs.
+    """
+    return precision == "fp4" and arch.moe is not None and arch.moe.weight_format == "mxfp4"
+
+
+def weight_bytes_split(
+    arch: ModelArchitecture, precision: str | None, weight_bytes_per_param: float
+) -> tuple[float, float]:
+    """Bytes per non-expert weight and per routed-expert weight [B] (:func:`mxfp4_experts`)."""
+    if mxfp4_experts(arch, precision):
+        return UNQUANTISED_WEIGHT_BYTES, MXFP4_WEIGHT_BYTES
+    return weight_bytes_per_param, weight_bytes_per_param
+
+
 def layer_kernel_ratio(arch: ModelArchitecture, precision: str | None = None) -> float:
     """Kernels per layer relative to a dense GQA layer, averaged over the model's layers [-].
 
@@ -154,8 +189,8 @@ def layer_kernel_ratio(arch: ModelArchitecture, precision: str | None = None) ->
     if arch.moe is not None and arch.layers > 0:
         moe_kernels = MOE_EXTRA_KERNELS + (MOE_SHARED_EXPERT_KERNELS if arch.moe.shared_experts > 0 else 0.0)
         extra += arch.moe_layers / arch.layers * moe_kernels
-    if precision == "fp4":
-        extra += FP4_ACTIVATION_QUANT_KERNELS
+    if precision == "fp4" and not mxfp4_experts(arch, precision):
+        extra += FP4_ACTIVATION_QUANT_KERNELS  # an MXFP4-expert checkpoint keeps bf16 attention/MLP inputs
     return 1.0 + extra / DENSE_LAYER_KERNELS
 
 
@@ -182,7 +217,8 @@ def serving_cost(
     non_expert_streamed = arch.total_params - routed - arch.embedding_params
     if arch.tied_embeddings:
         non_expert_streamed += arch.embedding_params
-    dense_weight_bytes = non_expert_streamed / (tp * pp) * weight_bytes_per_param
+    dense_bytes, expert_bytes = weight_bytes_split(arch, precision, weight_bytes_per_param)
+    dense_weight_bytes = non_expert_streamed / (tp * pp) * dense_bytes
     active_routed = (
         float(arch.moe_layers * arch.moe.active_experts * arch.expert_params) if arch.moe is not None else 0.0
     )
@@ -191,7 +227,7 @@ def serving_cost(
     experts = arch.moe.experts if arch.moe is not None else 0
     k = arch.moe.active_experts if arch.moe is not None else 0
     expert_bytes_per_layer = (
-        experts * arch.expert_params * weight_bytes_per_param / stage if arch.moe is not None else 0.0
+        experts * arch.expert_params * expert_bytes / stage if arch.moe is not None else 0.0
     )
     expert_flops = 2.0 * k * arch.expert_params * moe_layers_stage / stage
 
@@ -263,6 +299,7 @@ def device_rates(
     precision: str,
     par: Parallelism,
     moe: bool = True,
+    mxfp4: bool = False,
 ) -> DeviceRates:
     """Achievable rates of one device: peaks times the efficiency data and the global constants.
 
@@ -273,16 +310,33 @@ def device_rates(
     routed-expert weights at its measured fraction of ``moe_kernels.csv`` where there is one (e.g. TensorRT-LLM's CUTLASS NVFP4 MoE on B200: 0.49),
     else at the streaming fraction.
 
+    ``mxfp4=True`` (the model's MXFP4-expert checkpoint at ``fp4``, :func:`mxfp4_experts`): the
+    non-expert GEMMs run in bf16, the experts' MXFP4 MoE kernel is looked up at precision ``mxfp4``
+    and its GEMMs run at the activation precision of that kernel: fp8 (MXFP8) for TensorRT-LLM on
+    chips with FP4 tensor cores, bf16 elsewhere (TensorRT-LLM Deployment Guide for GPT-OSS, MoE
+    backend support matrix: Blackwell TRTLLM backend MXFP8 activations, Hopper TRITON BF16; vLLM and
+    SGLang serve the checkpoint weight-only, W4A16).
+
     The scale-up link is used while a stage fits in the scale-up domain; a stage that spans
     domains runs its collectives at the scale-out bandwidth.
     """
+    kernel_precision = "mxfp4" if mxfp4 else precision
     moe_kernel = (
-        get_moe_kernel_efficiency(framework.id, acc.id, precision, framework.moe_backend) if moe else None
+        get_moe_kernel_efficiency(framework.id, acc.id, kernel_precision, framework.moe_backend)
+        if moe
+        else None
     )
+    matmul = acc.peak_tflops(precision) * 1e12 * eff.matmul_efficiency
+    expert_matmul = None
+    if mxfp4:
+        matmul = acc.peak_tflops("bf16") * 1e12 * bf16_eff.matmul_efficiency
+        act = "fp8" if framework.id == "trtllm" and acc.peak_tflops_fp4 is not None else "bf16"
+        expert_matmul = acc.peak_tflops(act) * 1e12 * get_inference_efficiency(acc.id, act).matmul_efficiency
     in_domain = par.stage_devices <= acc.scaleup_domain_size
     link_gb_s = acc.scaleup_bandwidth_gb_s if in_domain else acc.scaleout_bandwidth_gb_s
     return DeviceRates(
-        matmul_flops_per_s=acc.peak_tflops(precision) * 1e12 * eff.matmul_efficiency,
+        matmul_flops_per_s=matmul,
+        expert_matmul_flops_per_s=expert_matmul,
         attention_flops_per_s=acc.peak_tflops_bf16
         * 1e12
         * bf16_eff.matmul_efficiency
@@ -323,11 +377,18 @@ class MemoryBreakdown:
 
 
 def weight_bytes_per_device(
-    arch: ModelArchitecture, par: Parallelism, weight_bytes_per_param: float
+    arch: ModelArchitecture, par: Parallelism, weight_bytes_per_param: float, precision: str | None = None
 ) -> float:
-    """Weights held by one device [B]: non-expert over ``tp * pp``, routed experts over all devices."""
+    """Weights held by one device [B]: non-expert over ``tp * pp``, routed experts over all devices.
+
+    With ``precision`` given, an MXFP4-expert checkpoint keeps its own bytes per weight
+    (:func:`weight_bytes_split`).
+    """
     routed = _routed_expert_params(arch)
-    return ((arch.total_params - routed) / (par.tp * par.pp) + routed / par.devices) * weight_bytes_per_param
+    dense_bytes, expert_bytes = weight_bytes_split(arch, precision, weight_bytes_per_param)
+    return (arch.total_params - routed) / (
+        par.tp * par.pp
+    ) * dense_bytes + routed / par.devices * expert_bytes
 
 
 def activation_bytes_per_device(arch: ModelArchitecture, par: Parallelism, chunk_tokens: int) -> float:
@@ -359,6 +420,7 @@ def memory_per_device(
     kv_bytes_per_element: float,
     sequences: float,
     context_tokens: float,
+    precision: str | None = None,
 ) -> MemoryBreakdown:
     """Memory per device for ``sequences`` concurrent requests of ``context_tokens`` each.
 
@@ -373,7 +435,7 @@ def memory_per_device(
     )
     kv = sequences / par.attn_dp * float(kv_context(cost, context_tokens)) * cost.kv_bytes_per_token
     return MemoryBreakdown(
-        weights_gib=weight_bytes_per_device(arch, par, weight_bytes_per_param) / gib,
+        weights_gib=weight_bytes_per_device(arch, par, weight_bytes_per_param, precision) / gib,
         kv_cache_gib=kv / gib,
         activations_gib=activation_bytes_per_device(arch, par, framework.prefill_chunk_tokens) / gib,
         reserve_gib=acc.hbm_gib * (1.0 - framework.memory_fraction),
