@@ -115,3 +115,27 @@ def test_deepseek_decode_on_h200_matches_a_measured_row() -> None:
     )  # fmt: skip
     assert p.tpot_ms > 61 * 1.97131 * 45e-3
     assert p.tpot_ms == pytest.approx(8.58, rel=0.15)
+
+
+def test_prompt_tokens_skip_the_output_head() -> None:
+    # Llama-3.1-8B: the head is 128,256 x 4,096 weights, 2 x that FLOPs per sampled token, split TP-way.
+    arch = get_model("llama-3.1-8b").architecture
+    for tp in (1, 4):
+        cost = serving_cost(arch, Parallelism(tp=tp), weight_bytes_per_param=1.0, kv_bytes_per_element=1.0)
+        assert cost.head_flops_per_token == 2 * 128_256 * 4_096 / tp
+    # Toy model, compute-bound (no weights to stream): 10,000 decode tokens cost 10,000 x 2 GFLOP at
+    # 1 PFLOP/s = 20 ms; as prompt tokens without a 0.5 GFLOP head, 10,000 x 1.5 GFLOP = 15 ms.
+    cost = toy_cost(dense_weight_bytes=0.0, head_flops_per_token=0.5e9)
+    decode = float(iteration_time_s(cost, TOY_RATES, decode_sequences=10_000, decode_context=0.0))
+    prefill = float(
+        iteration_time_s(
+            cost,
+            TOY_RATES,
+            decode_sequences=0.0,
+            decode_context=0.0,
+            prefill_tokens=10_000,
+            prefill_context=0.0,
+        )
+    )
+    assert decode == pytest.approx(0.020, rel=1e-6)
+    assert prefill == pytest.approx(0.015, rel=1e-6)

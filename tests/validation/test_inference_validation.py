@@ -49,7 +49,7 @@ def test_tpot_at_fixed_concurrency_median_within_15_percent() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="TTFT median |error| is ~24 % (SGLang 9 %, vLLM 70B 12 %, TensorRT-LLM Qwen3-235B 19 %, Qwen3-32B 22 %, Llama-3.1-8B 36 %, vLLM Qwen3 34 %)",
+    reason="TTFT median |error| is ~24 % (SGLang 10 %, vLLM 70B 13 %, TensorRT-LLM Qwen3-235B 19 %, Qwen3-32B 22 %, Llama-3.1-8B 38 %, vLLM Qwen3 35 %)",
 )
 def test_ttft_at_fixed_concurrency_median_within_15_percent() -> None:
     assert statistics.median(_abs(_kind("serving TTFT"))) <= 0.15
@@ -119,7 +119,7 @@ def test_heldout_set_is_distinct_sourced_and_predicted() -> None:
 
 
 def test_heldout_tpot_median_within_15_percent() -> None:
-    # 14.7 % with the 387 gpt-oss-120b rows (22.8 % on them with the published MXFP4-expert checkpoint,
+    # 14.6 % with the 387 gpt-oss-120b rows (21.9 % on them with the published MXFP4-expert checkpoint,
     # 22.2 % at the first prediction with NVFP4 for every weight: 13.6 % overall); 11.4 % on the other
     # 973 (10.4 % before the measured MoE kernels of moe_kernels.csv: TensorRT-LLM DeepSeek rows on
     # B200 went from +14 to +41 %); 11.6 % after the decode mechanisms of docs/inference-model.md
@@ -142,7 +142,7 @@ def test_heldout_gpt_oss_rows_cover_chips_and_frameworks() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out TTFT median |error| is ~38 % (42 % without the gpt-oss rows; framework scheduling, see docs)",
+    reason="held-out TTFT median |error| is ~38 % (41 % without the gpt-oss rows; framework scheduling, see docs)",
 )
 def test_heldout_ttft_median_within_15_percent() -> None:
     assert statistics.median(_abs(_heldout("serving TTFT (held-out)"))) <= 0.15
@@ -202,7 +202,8 @@ def test_heldout_max_throughput_dense_fp8_hopper_median_within_10_percent() -> N
 
 
 def test_heldout_max_throughput_median_within_10_percent() -> None:
-    # 198 rows (182 TensorRT-LLM perf overview + 16 MLPerf v5.0/v5.1 Offline): median 9.6 % (9.4 % before the
+    # 198 rows (182 TensorRT-LLM perf overview + 16 MLPerf v5.0/v5.1 Offline): median 9.7 % (9.6 % before prompt
+    # tokens skipped the output head, 9.4 % before the
     # pooled expert prefill work under attention DP was conserved, 10.2 % before the measured MoE kernels of
     # moe_kernels.csv, 10.5 % before Llama 4's chunked attention, 11.3 % before
     # the smooth GEMM roofline and the sourced Mixtral H200 layout; perf overview 16.0 % at first prediction)
@@ -211,11 +212,11 @@ def test_heldout_max_throughput_median_within_10_percent() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out max throughput: 45 of 198 rows beyond 25 % (43 perf overview + 2 MLPerf; 54 before the "
+    reason="held-out max throughput: 44 of 198 rows beyond 25 % (42 perf overview + 2 MLPerf; 54 before the "
     "measured MoE kernels), worst +71 % (Llama 4 Scout 1x GB200 FP4 1000/1000, where the same run on B200 is "
     "37 % faster). Dense FP8 on H100/H200 holds (55 rows, "
-    "median 5.8 %), dense FP4 B200 12.8 % / GB200 7.1 %; the MoE rows with attention DP + EP "
-    "(Scout/Maverick/Qwen3-235B, 87 rows) miss both ways, median 18.4 % (24.6 % before the measured MoE "
+    "median 5.3 %), dense FP4 B200 13.1 % / GB200 6.9 %; the MoE rows with attention DP + EP "
+    "(Scout/Maverick/Qwen3-235B, 87 rows) miss both ways, median 18.5 % (24.6 % before the measured MoE "
     "kernels): the decode iteration at large batch is still under-costed (the MoE kernels run slower at "
     "16-128 tokens per expert than the roofline gives) and the attention-DP straggler term over-costs "
     "prefill-heavy lengths (docs/inference-model.md)",
@@ -225,10 +226,11 @@ def test_heldout_max_throughput_none_beyond_25_percent() -> None:
 
 
 def test_all_max_throughput_median_within_10_percent() -> None:
-    # all 210 max-throughput rows (12 in-sample + 198 held-out): median 9.2 % (9.8 % before the measured
+    # all 210 max-throughput rows (12 in-sample + 198 held-out): median 9.4 % (9.2 % before prompt tokens
+    # skipped the output head, 9.8 % before the measured
     # MoE kernels and the conserved pooled expert prefill work, 9.9 % before Llama 4's chunked attention, 11.0 % before the smooth GEMM roofline and
     # the sourced Mixtral H200 layout; perf overview rows 14.4 % at first prediction); 44 rows are still
-    # beyond 25 % (45; the held-out test above)
+    # beyond 25 % (the held-out test above)
     errors = _abs([*_kind("max throughput"), *_heldout_max()])
     assert statistics.median(errors) <= 0.10
 
@@ -244,7 +246,7 @@ def _dense_fp4(chip: str) -> list[ValidationCase]:
 
 
 def test_heldout_max_throughput_dense_fp4_gb200_median_within_10_percent() -> None:
-    # 20 rows (Llama 3.3 70B TP1, 3.1 405B TP4): median 7.1 % with the B200-measured decode-attention
+    # 20 rows (Llama 3.3 70B TP1, 3.1 405B TP4): median 6.9 % with the B200-measured decode-attention
     # KV-read bandwidth (15.2 % with the streaming fraction)
     cases = _dense_fp4("gb200")
     assert len(cases) == 20
@@ -253,7 +255,7 @@ def test_heldout_max_throughput_dense_fp4_gb200_median_within_10_percent() -> No
 
 @pytest.mark.xfail(
     strict=True,
-    reason="dense FP4 on B200 (20 rows): median |error| 12.8 % (14.1 % before the smooth GEMM roofline, 23.0 % "
+    reason="dense FP4 on B200 (20 rows): median |error| 13.1 % (14.1 % before the smooth GEMM roofline, 23.0 % "
     "before the measured decode-attention KV-read bandwidth and the finite request count), over-predicted on decode-heavy lengths up to +40 % (405B TP4 "
     "1000/2000)",
 )

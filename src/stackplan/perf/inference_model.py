@@ -178,6 +178,10 @@ class ServingCost:
         Kernels one layer launches relative to a dense GQA layer with a gated MLP [-], averaged
         over the stage's layers (MLA and MoE blocks launch more, smaller kernels); the fixed
         per-layer latency scales with it.
+    head_flops_per_token
+        Output-head share of ``dense_flops_per_token`` [FLOP] (``2 V h / (tp pp)``): prompt tokens
+        skip it, since only a prompt's last token is sampled (TensorRT-LLM
+        ``gather_context_logits`` off by default; vLLM's ``logits_indices``).
     local_attention_fraction, local_attention_window, local_attention_kind
         Share of the layers whose attention sees only a local window [-], the window [tokens] and
         its kind (``chunked`` or ``sliding``, see
@@ -204,6 +208,7 @@ class ServingCost:
     attn_dp: int
     pp: int
     layer_kernel_ratio: float = 1.0
+    head_flops_per_token: float = 0.0
     local_attention_fraction: float = 0.0
     local_attention_window: float = 0.0
     local_attention_kind: Literal["chunked", "sliding"] = "chunked"
@@ -335,7 +340,7 @@ def iteration_time_s(
 
     Per stage and device::
 
-        t_gemm   = R(W_dense / BW, n_r f_dense / F) + R(E_touched B_exp / BW_exp, n f_exp / F)
+        t_gemm   = R(W_dense / BW, (n_r f_dense - c_r f_head) / F) + R(E_touched B_exp / BW_exp, n f_exp / F)
         t_attn   = max(b_r S_kv kv / BW_kv, b_r S_kv a_d / F_attn) + c_r S_p a_p / F_attn
         t_elem   = n_r act / BW
         t_comm   = N_ar (alpha + 2 (tp-1)/tp n_r h / BW_link) + N_a2a (alpha + n_r a2a / BW_link)
@@ -367,7 +372,9 @@ def iteration_time_s(
     f_mm = rates.matmul_flops_per_s
     f_at = rates.attention_flops_per_s
 
-    t_dense = smooth_roofline(cost.dense_weight_bytes / bw, n_r * cost.dense_flops_per_token / f_mm)
+    # prompt tokens skip the output head: only the last token of a prompt is sampled
+    dense_flops = n_r * cost.dense_flops_per_token - c_r * cost.head_flops_per_token
+    t_dense = smooth_roofline(cost.dense_weight_bytes / bw, dense_flops / f_mm)
     if cost.experts > 0 and cost.moe_layers > 0:
         touched = expected_distinct_experts(cost.experts, cost.active_experts, n)
         exp_bytes = touched / cost.experts * cost.expert_bytes_per_layer * cost.moe_layers

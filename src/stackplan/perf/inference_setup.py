@@ -282,6 +282,7 @@ def serving_cost(
         attn_dp=par.attn_dp,
         pp=pp,
         layer_kernel_ratio=layer_kernel_ratio(arch, precision),
+        head_flops_per_token=2.0 * arch.vocab_size * arch.hidden_size / (tp * pp),
         local_attention_fraction=(
             arch.local_attention.local_layers(arch.layers) / arch.layers if arch.local_attention else 0.0
         ),
