@@ -43,21 +43,10 @@ def test_half_the_layers_keep_only_128_tokens() -> None:
     assert float(kv_context(cost, 100.0)) == pytest.approx(100.0)
 
 
-def test_chunked_and_global_layers_keep_the_whole_context() -> None:
-    scout = serving_cost(
-        get_model("llama-4-scout").architecture,
-        Parallelism(tp=1),
-        weight_bytes_per_param=1.0,
-        kv_bytes_per_element=1.0,
-    )
-    assert float(kv_context(scout, 20_000.0)) == 20_000.0
-    dense = serving_cost(
-        get_model("llama-3.1-8b").architecture,
-        Parallelism(tp=1),
-        weight_bytes_per_param=1.0,
-        kv_bytes_per_element=1.0,
-    )
-    assert float(kv_context(dense, 20_000.0)) == 20_000.0
+@pytest.mark.parametrize("model_id", ["llama-4-scout", "llama-3.1-8b"])
+def test_chunked_and_global_layers_keep_the_whole_context(model_id: str) -> None:
+    cost = _cost(get_model(model_id).architecture)
+    assert float(kv_context(cost, 20_000.0)) == 20_000.0
 
 
 def test_kv_memory_of_a_request_by_hand() -> None:
