@@ -24,6 +24,7 @@ def main() -> None:
             {"model": "llama-3.1-405b", "accelerator": "h100-sxm", "count": 16},
         ),
         ("mixtral-8x7b on 8 x b200", {"model": "mixtral-8x7b", "accelerator": "b200", "count": 8}),
+        ("gpt-oss-120b on 8 x b200", {"model": "gpt-oss-120b", "accelerator": "b200", "count": 8}),
     ]
     print("inference full search (parallelism x precision x batch), best of 5 [s]  (target < 0.5 s)")
     for name, kw in cases:
