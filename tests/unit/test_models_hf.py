@@ -67,6 +67,16 @@ def test_mistral_7b_exact_count() -> None:
     assert _load("mistral-7b-v0.1").total_params == 7_241_732_096
 
 
+def test_mistral_sliding_window_in_every_layer() -> None:
+    m = _load("mistral-7b-v0.1")  # sliding_window 4096
+    assert m.local_attention is not None
+    assert (m.local_attention.kind, m.local_attention.window) == ("sliding", 4096)
+    assert m.local_attention.local_layers(m.layers) == 32
+    data = json.loads((CONFIGS / "mistral-7b-v0.1.json").read_text(encoding="utf-8"))
+    data["sliding_window"] = None  # Mistral 7B v0.2 and later
+    assert load_hf_config(data, where="v0.2.json").local_attention is None
+
+
 def test_qwen2_7b_has_qkv_bias() -> None:
     m = _load("qwen2-7b")
     assert m.qkv_bias

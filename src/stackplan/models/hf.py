@@ -8,7 +8,8 @@ has a default for it, which is then used (listed per family below).
 Supported ``model_type`` values and what they imply:
 
 * ``llama``, ``mistral``: gated (SwiGLU) MLP, RMSNorm, rotary positions; ``attention_bias`` and
-  ``mlp_bias`` keys (default false).
+  ``mlp_bias`` keys (default false); a Mistral ``sliding_window`` makes every layer attend to the
+  last ``sliding_window`` tokens (``local_attention`` of kind ``sliding``).
 * ``qwen2``: as Llama, with biases on the Q, K, V projections.
 * ``qwen3``: as Llama, with QK-norm (RMSNorm gains of ``head_dim`` on queries and keys).
 * ``mixtral``: every layer an MoE of ``num_local_experts`` experts of ``intermediate_size``.
@@ -169,6 +170,16 @@ def _dense(c: _Config, **details: Any) -> ModelArchitecture:
 
 def _llama(c: _Config) -> ModelArchitecture:
     return _dense(c, attention_bias=c.flag("attention_bias", False), mlp_bias=c.flag("mlp_bias", False))
+
+
+def _mistral(c: _Config) -> ModelArchitecture:
+    # MistralConfig.sliding_window: every layer attends to the last W tokens (Mistral 7B v0.1: 4,096;
+    # null from v0.2 on, i.e. full attention)
+    window = c.data.get("sliding_window")
+    local = (
+        LocalAttention(kind="sliding", window=c.integer("sliding_window"), global_every=0) if window else None
+    )
+    return _dense(c, local_attention=local)
 
 
 def _mixtral(c: _Config) -> ModelArchitecture:
@@ -360,7 +371,7 @@ def _gpt_neox(c: _Config) -> ModelArchitecture:
 
 _FAMILIES: dict[str, Callable[[_Config], ModelArchitecture]] = {
     "llama": _llama,
-    "mistral": _dense,
+    "mistral": _mistral,
     "mixtral": _mixtral,
     "qwen2": lambda c: _dense(c, qkv_bias=True),
     "qwen2_moe": lambda c: _qwen_moe(c, qwen3=False),
