@@ -139,3 +139,33 @@ def test_prompt_tokens_skip_the_output_head() -> None:
     )
     assert decode == pytest.approx(0.020, rel=1e-6)
     assert prefill == pytest.approx(0.015, rel=1e-6)
+
+
+def test_async_scheduling_overlaps_the_cpu_step() -> None:
+    # Toy model: 10 decodes stream 1 GB at 1 TB/s = 1 ms of GPU time. A 0.4 ms CPU step adds to it
+    # (1.4 ms) unless it overlaps (1.0 ms); a 2.5 ms CPU step then sets the pace (2.5 ms).
+    def step(overhead_s: float, overlapped: bool) -> float:
+        rates = replace(TOY_RATES, iteration_overhead_s=overhead_s, cpu_overlapped=overlapped)
+        return float(iteration_time_s(toy_cost(), rates, decode_sequences=10, decode_context=0.0))
+
+    assert step(0.4e-3, overlapped=False) == pytest.approx(1.4e-3, rel=1e-3)
+    assert step(0.4e-3, overlapped=True) == pytest.approx(1.0e-3, rel=1e-3)
+    assert step(2.5e-3, overlapped=True) == pytest.approx(2.5e-3, rel=1e-6)
+
+
+def test_vllm_schedules_asynchronously_by_default_and_can_be_told_not_to() -> None:
+    vllm = get_serving_framework("vllm")
+    assert vllm.async_scheduling
+    assert not get_serving_framework("trtllm").async_scheduling
+    assert not vllm.with_deployment(async_scheduling=False).async_scheduling
+    assert vllm.with_deployment(async_scheduling=False).deployment.as_dict()["async_scheduling"] is False
+
+
+def test_validation_runs_vllm_as_the_measured_version_did() -> None:
+    from stackplan.validation.inference import _framework
+
+    assert not _framework("vllm", "h200", "0.12.0").async_scheduling  # before vLLM 0.14
+    assert _framework("vllm", "h200", "0.15.1").async_scheduling
+    assert _framework("vllm", "h200", "0.18.0").async_scheduling
+    assert not _framework("vllm", "mi300x").async_scheduling  # version not recorded
+    assert not _framework("trtllm", "h200", "1.2.0").async_scheduling

@@ -170,7 +170,10 @@ def test_serving_setup_reaches_the_sizing_and_is_checked() -> None:
         + " serving: {framework: vllm, max_num_tokens: 2048, chunked_prefill: false, memory_fraction: 0.5},",
     )
     tuned = size_compute(load_scenario(tuned_text)).options_for("svc")[0]
-    assert "vllm (2,048 tokens/iteration, whole-prompt prefill, MoE backend default)" in tuned.source
+    assert (
+        "vllm (2,048 tokens/iteration, whole-prompt prefill, MoE backend default, async scheduling)"
+        in tuned.source
+    )
     # whole prompts of 1,000 tokens need a budget of at least 1,000
     found = problems(
         scenario_text().replace(base, base + " serving: {max_num_tokens: 512, chunked_prefill: false},")
@@ -195,3 +198,16 @@ def test_serving_moe_backend_is_checked_and_runs_only_where_measured() -> None:
     option = size_compute(load_scenario(text)).options_for("svc")[0]
     assert load_scenario(text).workloads.inference[0].serving.moe_backend == "TRTLLM"
     assert "MoE backend default" in option.source
+
+
+def test_serving_async_scheduling_reaches_the_sizing() -> None:
+    from stackplan.sizing.compute import size_compute
+
+    base = "output_tokens: 100,"
+    text = scenario_text().replace(base, base + " serving: {framework: vllm, async_scheduling: false},")
+    assert load_scenario(text).workloads.inference[0].serving.async_scheduling is False
+    serial = size_compute(load_scenario(text)).options_for("svc")[0]
+    assert "async scheduling" not in serial.source
+    text = scenario_text().replace(base, base + " serving: {framework: vllm},")
+    overlapped = size_compute(load_scenario(text)).options_for("svc")[0]
+    assert "async scheduling" in overlapped.source  # vLLM's default

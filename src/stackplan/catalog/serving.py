@@ -111,6 +111,12 @@ class ServingFramework:
         The MoE kernel backend (TensorRT-LLM ``moe_config.backend``, SGLang
         ``--moe-runner-backend``, vLLM ``--moe-backend``); ``None``: the framework's default for
         the chip and precision (``moe_kernels.csv``).
+    async_scheduling
+        The CPU work of an iteration (scheduling the next step, processing the last one's outputs)
+        runs while the GPU executes, so an iteration lasts ``max(t_gpu, t_cpu)`` instead of
+        ``t_gpu + t_cpu`` (vLLM ``--async-scheduling``, on by default from vLLM 0.14). Off: the
+        ``iteration_overhead_ms`` adds to every iteration (for TensorRT-LLM and SGLang it is the
+        CPU time their overlap schedulers leave exposed).
     """
 
     id: str
@@ -127,6 +133,7 @@ class ServingFramework:
     chunked_prefill: bool = True
     kv_admission: Literal["full_sequence", "current_length"] = "full_sequence"
     moe_backend: str | None = None
+    async_scheduling: bool = False
 
     @property
     def deployment(self) -> DeploymentSettings:
@@ -137,6 +144,7 @@ class ServingFramework:
             chunked_prefill=self.chunked_prefill,
             memory_fraction=self.memory_fraction,
             moe_backend=self.moe_backend,
+            async_scheduling=self.async_scheduling,
         )
 
     def with_deployment(
@@ -147,6 +155,7 @@ class ServingFramework:
         chunked_prefill: bool | None = None,
         memory_fraction: float | None = None,
         moe_backend: str | None = None,
+        async_scheduling: bool | None = None,
     ) -> ServingFramework:
         """This framework with some deployment settings changed (``None`` keeps the default).
 
@@ -156,7 +165,9 @@ class ServingFramework:
         ``max_running_requests``); ``chunked_prefill`` whether long prompts are split over
         iterations; ``memory_fraction`` the share of HBM weights and the KV cache may use;
         ``moe_backend`` the MoE kernel backend (one the framework has in ``moe_kernels.csv``;
-        whether it was measured on the chip at the precision is checked when predicting).
+        whether it was measured on the chip at the precision is checked when predicting);
+        ``async_scheduling`` whether the CPU work of an iteration overlaps the GPU's (vLLM
+        ``--async-scheduling``; see :class:`ServingFramework`).
 
         Raises
         ------
@@ -203,6 +214,7 @@ class ServingFramework:
             max_batch_size=self.max_batch_size if max_batch_size is None else max_batch_size,
             chunked_prefill=self.chunked_prefill if chunked_prefill is None else chunked_prefill,
             memory_fraction=self.memory_fraction if memory_fraction is None else memory_fraction,
+            async_scheduling=self.async_scheduling if async_scheduling is None else async_scheduling,
         )
 
 
@@ -223,6 +235,8 @@ class DeploymentSettings:
         Share of HBM that weights and the KV cache may use [-].
     moe_backend
         MoE kernel backend; ``None``: the framework's default for the chip and precision.
+    async_scheduling
+        The CPU work of an iteration overlaps the GPU's.
     """
 
     max_num_tokens: int
@@ -230,6 +244,7 @@ class DeploymentSettings:
     chunked_prefill: bool
     memory_fraction: float
     moe_backend: str | None = None
+    async_scheduling: bool = False
 
     def as_dict(self) -> dict[str, object]:
         """Plain values for JSON."""
@@ -239,6 +254,7 @@ class DeploymentSettings:
             "chunked_prefill": self.chunked_prefill,
             "memory_fraction": self.memory_fraction,
             "moe_backend": self.moe_backend or "default",
+            "async_scheduling": self.async_scheduling,
         }
 
 
@@ -326,6 +342,7 @@ def list_serving_frameworks() -> tuple[ServingFramework, ...]:
                 layer_overhead_us=float(r["layer_overhead_us"]),
                 prefill_moe_layer_overhead_us=_optional_number(r.get("prefill_moe_layer_overhead_us")) or 0.0,
                 kv_admission="current_length" if admission == "current_length" else "full_sequence",
+                async_scheduling=r.get("async_scheduling", "").strip().lower() == "true",
                 source=r["source"],
             )
         )

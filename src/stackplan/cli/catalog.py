@@ -123,7 +123,7 @@ def frameworks(as_json: JsonOpt = False) -> None:
             f"{f.prefill_chunk_tokens:,}" + ("" if f.chunked_prefill else " (whole prompts)"),
             f"{f.max_batch_size:,}",
             f"{f.memory_fraction:.2f}",
-            f"{f.iteration_overhead_ms:.1f}",
+            f"{f.iteration_overhead_ms:.1f}" + (" (overlapped)" if f.async_scheduling else ""),
             f"{f.layer_overhead_us:.0f}",
             f"{f.prefill_moe_layer_overhead_us:.0f}",
             f.kv_admission,

@@ -114,6 +114,14 @@ def inference(
             "flashinfer_cutlass); default the framework's on the chip (stackplan catalog frameworks).",
         ),
     ] = None,
+    async_scheduling: Annotated[
+        bool | None,
+        typer.Option(
+            "--async-scheduling/--no-async-scheduling",
+            help="Overlap each iteration's CPU work with the GPU's (vLLM --async-scheduling, on by default "
+            "from vLLM 0.14); default the framework's.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Maximum throughput, throughput at --batch-size, or the best meeting --max-ttft-ms/--max-tpot-ms."""
@@ -137,6 +145,7 @@ def inference(
         chunked_prefill=chunked_prefill,
         memory_fraction=memory_fraction,
         moe_backend=moe_backend,
+        async_scheduling=async_scheduling,
     )
     p = predict_inference(
         model,
@@ -202,7 +211,8 @@ def inference(
                     f"{'chunked' if p.framework_settings.chunked_prefill else 'whole-prompt'} prefill, "
                     f"<= {p.framework_settings.max_batch_size:,} sequences/instance, "
                     f"{p.framework_settings.memory_fraction:.0%} of HBM, "
-                    f"MoE backend {p.framework_settings.moe_backend or 'default'}",
+                    f"MoE backend {p.framework_settings.moe_backend or 'default'}"
+                    + (", async scheduling" if p.framework_settings.async_scheduling else ""),
                 )
             ]
             if p.framework_settings is not None

@@ -84,6 +84,9 @@ class DeviceRates:
         Fixed latency per transformer layer per iteration (kernel launches, synchronisation) [s].
     iteration_overhead_s
         CPU scheduling / sampling overhead per iteration [s].
+    cpu_overlapped
+        The CPU work of an iteration overlaps the GPU's (asynchronous scheduling): an iteration
+        lasts ``max(t_gpu, iteration_overhead_s)``; otherwise ``t_gpu + iteration_overhead_s``.
     expert_matmul_fraction
         Fraction of ``matmul_flops_per_s`` routed-expert (grouped) GEMMs reach, including token
         permutation and routing [-].
@@ -116,6 +119,7 @@ class DeviceRates:
     kv_read_bytes_per_s: float | None = None
     expert_memory_bytes_per_s: float | None = None
     expert_matmul_flops_per_s: float | None = None
+    cpu_overlapped: bool = False
 
     @property
     def expert_compute_flops_per_s(self) -> float:
@@ -357,7 +361,9 @@ def iteration_time_s(
     layers read only their window).
     ``BW_kv`` is the decode-attention kernel's KV-read bandwidth (``rates.kv_read_bytes_per_s``,
     ``BW`` when not given), ``BW_exp`` the bandwidth at which the framework's MoE kernel streams
-    expert weights (``rates.expert_memory_bytes_per_s``, ``BW`` when not given). The iteration adds the framework's CPU overhead once.
+    expert weights (``rates.expert_memory_bytes_per_s``, ``BW`` when not given). The iteration adds the
+    framework's CPU overhead once, or, with asynchronous scheduling (``rates.cpu_overlapped``),
+    lasts at least that long: ``max(t_gpu, t_cpu)``.
     """
     b = np.asarray(decode_sequences, dtype=np.float64) / cost.pp
     c = np.asarray(prefill_tokens, dtype=np.float64) / cost.pp
@@ -416,7 +422,10 @@ def iteration_time_s(
         if cost.pp > 1
         else 0.0
     )
-    return np.asarray(cost.pp * (t_stage + t_p2p) + rates.iteration_overhead_s, dtype=np.float64)
+    t_gpu = cost.pp * (t_stage + t_p2p)
+    if rates.cpu_overlapped:
+        return np.asarray(np.maximum(t_gpu, rates.iteration_overhead_s), dtype=np.float64)
+    return np.asarray(t_gpu + rates.iteration_overhead_s, dtype=np.float64)
 
 
 def kv_tokens_held_per_request(

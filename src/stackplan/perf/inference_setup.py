@@ -353,6 +353,7 @@ def device_rates(
         link_latency_s=COLLECTIVE_LATENCY_S if in_domain else 4 * COLLECTIVE_LATENCY_S,
         layer_overhead_s=framework.layer_overhead_us * 1e-6,
         iteration_overhead_s=framework.iteration_overhead_ms * 1e-3,
+        cpu_overlapped=framework.async_scheduling,
         expert_matmul_fraction=EXPERT_MATMUL_FRACTION,
         prefill_moe_layer_overhead_s=framework.prefill_moe_layer_overhead_us * 1e-6,
     )

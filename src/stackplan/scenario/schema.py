@@ -237,7 +237,8 @@ class ServingSetup(_Strict):
     ``TRTLLM``, SGLang/vLLM ``triton``, ``flashinfer_trtllm``, ``flashinfer_cutlass``): it runs on
     the accelerators where it was measured (``stackplan catalog frameworks``; TensorRT-LLM's
     ``TRTLLM`` kernels exist on Blackwell only), the framework's default elsewhere, and the sizing's
-    source line names the one used.
+    source line names the one used; ``async_scheduling`` whether each iteration's CPU work overlaps
+    the GPU's (vLLM ``--async-scheduling``, its default from 0.14).
     """
 
     framework: Literal["auto", "trtllm", "vllm", "sglang"] = "auto"
@@ -246,6 +247,7 @@ class ServingSetup(_Strict):
     chunked_prefill: bool | None = None
     memory_fraction: float | None = Field(default=None, gt=0.0, le=1.0)
     moe_backend: str | None = Field(default=None, min_length=1)
+    async_scheduling: bool | None = None
 
     @field_validator("moe_backend")
     @classmethod

@@ -403,6 +403,7 @@ def _serving(
         chunked_prefill=serving.chunked_prefill,
         memory_fraction=serving.memory_fraction,
         moe_backend=moe_backend,
+        async_scheduling=serving.async_scheduling,
     )
     sizing = size_inference_service(
         model,
@@ -433,7 +434,8 @@ def _serving(
             f"batch {pred.batch_size}, TTFT {ttft:,.0f} ms, TPOT {tpot:,.1f} ms, {framework.id} "
             f"({framework.prefill_chunk_tokens:,} tokens/iteration, "
             f"{'chunked' if framework.chunked_prefill else 'whole-prompt'} prefill, "
-            f"MoE backend {framework.moe_backend or 'default'})"
+            f"MoE backend {framework.moe_backend or 'default'}"
+            f"{', async scheduling' if framework.async_scheduling else ''})"
         ),
     )
 

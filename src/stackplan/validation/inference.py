@@ -13,7 +13,9 @@ Measurement protocol, not a model constant: the fixed-concurrency measurements c
 loop that starts all ``B`` clients at once and sends ``BENCHMARK_REQUESTS_PER_SLOT`` requests per
 client, so the reported mean TTFT averages one cold-start wave (``burst_ttft``) with steady-state
 requests. KV-cache precision is the frameworks' default: fp8 for TensorRT-LLM fp8 checkpoints
-(ModelOpt quantises the KV cache), the model dtype (bf16) for vLLM and SGLang.
+(ModelOpt quantises the KV cache), the model dtype (bf16) for vLLM and SGLang. vLLM rows run with
+asynchronous scheduling from vLLM 0.14 on (its default since then), synchronously before and where
+the version is not recorded.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
+from stackplan.catalog.serving import ServingFramework
 from stackplan.errors import StackplanError
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
-from stackplan.perf.inference import predict_inference
+from stackplan.perf.inference import predict_inference, serving_framework_for
 from stackplan.validation import ValidationCase, register
 
 __all__ = [
@@ -67,6 +70,24 @@ def _arch(model_id: str) -> ModelArchitecture:
     return resolve_model(model_id)
 
 
+#: First vLLM release with asynchronous scheduling on by default (vLLM PR #27614, the last item of
+#: vllm-project/vllm issue #27679 "Async Scheduling Plan") [major, minor].
+VLLM_ASYNC_DEFAULT_SINCE = (0, 14)
+
+
+def _framework(framework: str, accelerator: str, version: str = "") -> ServingFramework:
+    """The framework as the measurement ran it: vLLM before 0.14, or of an unrecorded version (the
+    MLPerf v4.1/v5.1 submissions ran vLLM 0.9 and older), scheduled synchronously."""
+    fw = serving_framework_for(accelerator, framework)
+    if fw.id != "vllm":
+        return fw
+    try:
+        release = tuple(int(part) for part in version.split(".")[:2])
+    except ValueError:
+        release = ()
+    return fw.with_deployment(async_scheduling=len(release) == 2 and release >= VLLM_ASYNC_DEFAULT_SINCE)
+
+
 @cache
 def throughput_cases() -> tuple[ValidationCase, ...]:
     """Maximum-throughput and MLPerf Server cases.
@@ -95,7 +116,7 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
             batch_size=_opt_int(r["batch_size"]),
             max_ttft_ms=_opt_float(r["max_ttft_ms"]),
             max_tpot_ms=_opt_float(r["max_tpot_ms"]),
-            framework=r["framework"],
+            framework=_framework(r["framework"], r["accelerator"]),
             latency_percentile=_opt_float(r["latency_percentile"]),
             requests=_opt_int(r.get("requests") or ""),
             output_length_cv=float(r.get("output_length_cv") or 0.0),
@@ -170,7 +191,7 @@ def _latency_cases(
                 ep=ep,
                 pp=int(r["pp"]),
                 batch_size=batch,
-                framework=r["framework"],
+                framework=_framework(r["framework"], r["accelerator"], r.get("framework_version", "")),
             )
         except StackplanError as exc:
             reason = type(exc).__name__
