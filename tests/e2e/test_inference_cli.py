@@ -30,6 +30,9 @@ def test_json_contract() -> None:
     ):
         assert key in data
     assert data["output_tokens_per_s_per_device"] * 8 == data["output_tokens_per_s"]
+    acc = data["validated_accuracy"]
+    assert set(acc) == {"output_tokens_per_s", "ttft_ms", "tpot_ms"}
+    assert all(a["split"] == "held-out" and a["cases"] > 0 for a in acc.values())
 
 
 def test_batch_size_and_targets_and_table() -> None:
@@ -39,6 +42,7 @@ def test_batch_size_and_targets_and_table() -> None:
     r = runner.invoke(app, [*BASE, "--count", "8", *LENGTHS, "--max-tpot-ms", "30"])
     assert r.exit_code == 0, r.output
     assert "output tokens/s" in r.stdout
+    assert "accuracy on held-out measurements" in r.stdout
 
 
 def test_does_not_fit_is_a_readable_error() -> None:

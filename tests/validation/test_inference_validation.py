@@ -323,3 +323,19 @@ def test_mlperf_heldout_server_median_within_15_percent() -> None:
 )
 def test_mlperf_heldout_server_each_within_15_percent() -> None:
     assert max(_abs(_mlperf_heldout("server throughput (held-out)"))) <= 0.15
+
+
+def test_shipped_accuracy_matches_the_model() -> None:
+    """``inference_accuracy.csv`` (printed next to every prediction) is what the model scores now:
+    rebuild it with ``tools/build_inference_accuracy.py`` after changing the model."""
+    from stackplan.validation.accuracy import compute_inference_accuracy, inference_accuracy
+
+    for split in ("held-out", "in-sample"):
+        shipped = inference_accuracy(split)
+        for now in compute_inference_accuracy():
+            if now.split != split:
+                continue
+            old = shipped[now.quantity]
+            assert old.cases == now.cases, now.quantity
+            for attr in ("median_abs_error", "p90_abs_error", "median_signed_error", "within_25_percent"):
+                assert getattr(old, attr) == pytest.approx(getattr(now, attr), abs=1e-4), (now.quantity, attr)

@@ -15,6 +15,7 @@ from stackplan.perf.inference import (
     predict_inference,
     serving_framework_for,
 )
+from stackplan.validation.accuracy import inference_accuracy
 
 
 @predict_app.command("inference")
@@ -227,3 +228,20 @@ def inference(
     console.print(t)
     for note in p.notes:
         console.print(f"note: {note}", highlight=False)
+    console.print(accuracy_line(), highlight=False)
+
+
+def accuracy_line() -> str:
+    """How close such predictions have been to measurements the model never saw (one line)."""
+    acc = inference_accuracy("held-out")
+    names = {"output_tokens_per_s": "throughput", "ttft_ms": "TTFT", "tpot_ms": "TPOT"}
+    parts = [
+        f"{names[q]} {a.median_abs_error:.1%} (9 in 10 within {a.p90_abs_error:.0%}, {a.cases:,} cases)"
+        for q, a in acc.items()
+        if q in names
+    ]
+    return (
+        "accuracy on held-out measurements, median |error|: "
+        + "; ".join(parts)
+        + " - stackplan validate --category inference"
+    )

@@ -45,6 +45,7 @@ from stackplan.perf.inference_setup import (
     serving_cost,
     weight_bytes_per_param,
 )
+from stackplan.validation.accuracy import inference_accuracy
 
 __all__ = [
     "Disaggregation",
@@ -189,6 +190,7 @@ class InferencePrediction:
             "ttft_percentile_ms": self.ttft_percentile_ms,
             "tpot_percentile_ms": self.tpot_percentile_ms,
             "notes": list(self.notes),
+            "validated_accuracy": {q: a.as_dict() for q, a in inference_accuracy().items()},
         }
 
 

@@ -1,0 +1,180 @@
+"""How far the inference predictions have been from published measurements, shipped with them.
+
+A prediction is only as useful as its known error. ``inference_accuracy.csv`` records, for each
+quantity ``stackplan predict inference`` reports, the distribution of ``|predicted / published - 1|``
+over the validation cases of :mod:`stackplan.validation.inference`: the held-out cases (measurements
+added after the model's constants were chosen, predicted without refitting) and the in-sample ones.
+``predict inference`` prints the held-out figures next to every prediction, so a reader sees
+"TTFT 648 ms, typically within 37 % (half the held-out cases), within X % for nine in ten".
+
+The file is derived data: :func:`compute_inference_accuracy` rebuilds it from the validation cases
+(``python tools/build_inference_accuracy.py``), and a test fails when the shipped file no longer
+matches the model, so the published accuracy moves with every change to the model.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from stackplan.validation import ValidationCase
+
+__all__ = [
+    "ACCURACY_KINDS",
+    "PredictionAccuracy",
+    "compute_inference_accuracy",
+    "inference_accuracy",
+    "read_inference_accuracy",
+    "write_inference_accuracy",
+]
+
+#: Validation kinds behind each reported quantity: (in-sample kind, held-out kind).
+ACCURACY_KINDS: dict[str, tuple[str, str]] = {
+    "output_tokens_per_s": ("max throughput", "max throughput (held-out)"),
+    "ttft_ms": ("serving TTFT", "serving TTFT (held-out)"),
+    "tpot_ms": ("serving TPOT", "serving TPOT (held-out)"),
+}
+
+_FILE = "inference_accuracy.csv"
+_FIELDS = (
+    "quantity",
+    "split",
+    "kind",
+    "cases",
+    "median_abs_error",
+    "p90_abs_error",
+    "median_signed_error",
+    "within_25_percent",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PredictionAccuracy:
+    """Error distribution of one reported quantity over one split of the validation cases."""
+
+    quantity: str
+    #: ``held-out`` or ``in-sample`` (see :class:`~stackplan.validation.ValidationCase`).
+    split: str
+    #: The validation kind the cases come from (``stackplan validate --category inference``).
+    kind: str
+    cases: int
+    #: Median of ``|predicted / published - 1|`` [-].
+    median_abs_error: float
+    #: 90th percentile of ``|predicted / published - 1|`` [-] (nine cases in ten are closer).
+    p90_abs_error: float
+    #: Median of ``predicted / published - 1`` [-] (> 0: the model tends to predict high).
+    median_signed_error: float
+    #: Share of the cases within 25 % [-].
+    within_25_percent: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "split": self.split,
+            "kind": self.kind,
+            "cases": self.cases,
+            "median_abs_error": self.median_abs_error,
+            "p90_abs_error": self.p90_abs_error,
+            "median_signed_error": self.median_signed_error,
+            "within_25_percent": self.within_25_percent,
+        }
+
+
+def _accuracy(quantity: str, split: str, kind: str, errors: Sequence[float]) -> PredictionAccuracy:
+    e = np.asarray(errors, dtype=np.float64)
+    a = np.abs(e)
+    return PredictionAccuracy(
+        quantity=quantity,
+        split=split,
+        kind=kind,
+        cases=int(e.size),
+        median_abs_error=float(np.median(a)) if e.size else math.nan,
+        p90_abs_error=float(np.quantile(a, 0.9)) if e.size else math.nan,
+        median_signed_error=float(np.median(e)) if e.size else math.nan,
+        within_25_percent=float(np.mean(a <= 0.25)) if e.size else math.nan,
+    )
+
+
+def compute_inference_accuracy(
+    cases: Sequence[ValidationCase] | None = None,
+) -> tuple[PredictionAccuracy, ...]:
+    """The accuracy rows from the validation cases (all inference cases when not given)."""
+    if cases is None:
+        from stackplan.validation.inference import heldout_latency_cases, latency_cases, throughput_cases
+
+        cases = (*throughput_cases(), *latency_cases(), *heldout_latency_cases())
+    out = []
+    for quantity, kinds in ACCURACY_KINDS.items():
+        for split, kind in zip(("in-sample", "held-out"), kinds, strict=True):
+            errors = [c.error for c in cases if c.kind == kind]
+            out.append(_accuracy(quantity, split, kind, errors))
+    return tuple(out)
+
+
+def write_inference_accuracy(path: Path, rows: Sequence[PredictionAccuracy]) -> None:
+    """Write the accuracy rows as the shipped CSV (with its header comments)."""
+    buf = io.StringIO()
+    buf.write("# schema_version: 1\n")
+    buf.write(f"# as_of: {datetime.date.today().isoformat()}\n")
+    buf.write(
+        "# units: errors are fractions of the published value [-]; cases the number of "
+        "validation cases; within_25_percent the share of cases with |error| <= 0.25\n"
+    )
+    buf.write(
+        "# source: stackplan validate --category inference (stackplan.validation.inference), "
+        "rebuilt with tools/build_inference_accuracy.py\n"
+    )
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(_FIELDS)
+    for r in rows:
+        w.writerow(
+            (
+                r.quantity,
+                r.split,
+                r.kind,
+                r.cases,
+                f"{r.median_abs_error:.4f}",
+                f"{r.p90_abs_error:.4f}",
+                f"{r.median_signed_error:.4f}",
+                f"{r.within_25_percent:.4f}",
+            )
+        )
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+@cache
+def _shipped() -> tuple[PredictionAccuracy, ...]:
+    return read_inference_accuracy(
+        resources.files("stackplan.validation.data").joinpath(_FILE).read_text(encoding="utf-8")
+    )
+
+
+def read_inference_accuracy(text: str) -> tuple[PredictionAccuracy, ...]:
+    """Parse the CSV written by :func:`write_inference_accuracy`."""
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    return tuple(
+        PredictionAccuracy(
+            quantity=r["quantity"],
+            split=r["split"],
+            kind=r["kind"],
+            cases=int(r["cases"]),
+            median_abs_error=float(r["median_abs_error"]),
+            p90_abs_error=float(r["p90_abs_error"]),
+            median_signed_error=float(r["median_signed_error"]),
+            within_25_percent=float(r["within_25_percent"]),
+        )
+        for r in csv.DictReader(lines)
+    )
+
+
+def inference_accuracy(split: str = "held-out") -> dict[str, PredictionAccuracy]:
+    """The shipped accuracy of each reported quantity on one split, keyed by quantity."""
+    return {r.quantity: r for r in _shipped() if r.split == split}
