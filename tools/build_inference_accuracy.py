@@ -20,7 +20,7 @@ def main() -> None:
     write_inference_accuracy(TARGET, rows)
     for r in rows:
         print(
-            f"{r.quantity:20s} {r.split:9s} n={r.cases:5d} median {r.median_abs_error:6.1%} "
+            f"{r.quantity:20s} {r.split:9s} {r.framework:6s} n={r.cases:5d} median {r.median_abs_error:6.1%} "
             f"p90 {r.p90_abs_error:7.1%} signed {r.median_signed_error:+6.1%} "
             f"within 25 % {r.within_25_percent:5.1%}"
         )

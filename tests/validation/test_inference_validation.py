@@ -331,11 +331,10 @@ def test_shipped_accuracy_matches_the_model() -> None:
     from stackplan.validation.accuracy import compute_inference_accuracy, inference_accuracy
 
     for split in ("held-out", "in-sample"):
-        shipped = inference_accuracy(split)
         for now in compute_inference_accuracy():
             if now.split != split:
                 continue
-            old = shipped[now.quantity]
-            assert old.cases == now.cases, now.quantity
+            old = inference_accuracy(split, now.framework)[now.quantity]
+            assert (old.framework, old.cases) == (now.framework, now.cases), now.quantity
             for attr in ("median_abs_error", "p90_abs_error", "median_signed_error", "within_25_percent"):
                 assert getattr(old, attr) == pytest.approx(getattr(now, attr), abs=1e-4), (now.quantity, attr)

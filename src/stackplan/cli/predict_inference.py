@@ -228,15 +228,16 @@ def inference(
     console.print(t)
     for note in p.notes:
         console.print(f"note: {note}", highlight=False)
-    console.print(accuracy_line(), highlight=False)
+    console.print(accuracy_line(p.framework), highlight=False)
 
 
-def accuracy_line() -> str:
+def accuracy_line(framework: str) -> str:
     """How close such predictions have been to measurements the model never saw (one line)."""
-    acc = inference_accuracy("held-out")
+    acc = inference_accuracy("held-out", framework)
     names = {"output_tokens_per_s": "throughput", "ttft_ms": "TTFT", "tpot_ms": "TPOT"}
     parts = [
-        f"{names[q]} {a.median_abs_error:.1%} (9 in 10 within {a.p90_abs_error:.0%}, {a.cases:,} cases)"
+        f"{names[q]} {a.median_abs_error:.1%} (9 in 10 within {a.p90_abs_error:.0%}, "
+        f"{a.cases:,} {'' if a.framework == 'all' else a.framework + ' '}cases)"
         for q, a in acc.items()
         if q in names
     ]

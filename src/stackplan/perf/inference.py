@@ -190,7 +190,9 @@ class InferencePrediction:
             "ttft_percentile_ms": self.ttft_percentile_ms,
             "tpot_percentile_ms": self.tpot_percentile_ms,
             "notes": list(self.notes),
-            "validated_accuracy": {q: a.as_dict() for q, a in inference_accuracy().items()},
+            "validated_accuracy": {
+                q: a.as_dict() for q, a in inference_accuracy("held-out", self.framework).items()
+            },
         }
 
 

@@ -34,6 +34,8 @@ class ValidationCase:
     #: ``in-sample`` (used when the model's constants were chosen) or ``held-out`` (added
     #: afterwards, predicted without refitting); empty when the provider does not say.
     split: str = ""
+    #: The serving framework the measurement ran (inference cases; empty otherwise).
+    framework: str = ""
 
     @property
     def error(self) -> float:

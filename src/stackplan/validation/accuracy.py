@@ -45,9 +45,13 @@ ACCURACY_KINDS: dict[str, tuple[str, str]] = {
 }
 
 _FILE = "inference_accuracy.csv"
+#: Fewest cases of one framework for its own accuracy row (fewer: the all-framework row is used).
+MIN_FRAMEWORK_CASES = 20
+
 _FIELDS = (
     "quantity",
     "split",
+    "framework",
     "kind",
     "cases",
     "median_abs_error",
@@ -64,6 +68,8 @@ class PredictionAccuracy:
     quantity: str
     #: ``held-out`` or ``in-sample`` (see :class:`~stackplan.validation.ValidationCase`).
     split: str
+    #: The serving framework of the cases (``trtllm``, ``vllm``, ``sglang``), or ``all``.
+    framework: str
     #: The validation kind the cases come from (``stackplan validate --category inference``).
     kind: str
     cases: int
@@ -79,6 +85,7 @@ class PredictionAccuracy:
     def as_dict(self) -> dict[str, object]:
         return {
             "split": self.split,
+            "framework": self.framework,
             "kind": self.kind,
             "cases": self.cases,
             "median_abs_error": self.median_abs_error,
@@ -88,12 +95,15 @@ class PredictionAccuracy:
         }
 
 
-def _accuracy(quantity: str, split: str, kind: str, errors: Sequence[float]) -> PredictionAccuracy:
+def _accuracy(
+    quantity: str, split: str, framework: str, kind: str, errors: Sequence[float]
+) -> PredictionAccuracy:
     e = np.asarray(errors, dtype=np.float64)
     a = np.abs(e)
     return PredictionAccuracy(
         quantity=quantity,
         split=split,
+        framework=framework,
         kind=kind,
         cases=int(e.size),
         median_abs_error=float(np.median(a)) if e.size else math.nan,
@@ -106,7 +116,11 @@ def _accuracy(quantity: str, split: str, kind: str, errors: Sequence[float]) -> 
 def compute_inference_accuracy(
     cases: Sequence[ValidationCase] | None = None,
 ) -> tuple[PredictionAccuracy, ...]:
-    """The accuracy rows from the validation cases (all inference cases when not given)."""
+    """The accuracy rows from the validation cases (all inference cases when not given).
+
+    One row per quantity and split over all frameworks, and one per framework with at least
+    :data:`MIN_FRAMEWORK_CASES` cases.
+    """
     if cases is None:
         from stackplan.validation.inference import heldout_latency_cases, latency_cases, throughput_cases
 
@@ -114,8 +128,12 @@ def compute_inference_accuracy(
     out = []
     for quantity, kinds in ACCURACY_KINDS.items():
         for split, kind in zip(("in-sample", "held-out"), kinds, strict=True):
-            errors = [c.error for c in cases if c.kind == kind]
-            out.append(_accuracy(quantity, split, kind, errors))
+            of_kind = [c for c in cases if c.kind == kind]
+            out.append(_accuracy(quantity, split, "all", kind, [c.error for c in of_kind]))
+            for fw in sorted({c.framework for c in of_kind if c.framework}):
+                errors = [c.error for c in of_kind if c.framework == fw]
+                if len(errors) >= MIN_FRAMEWORK_CASES:
+                    out.append(_accuracy(quantity, split, fw, kind, errors))
     return tuple(out)
 
 
@@ -139,6 +157,7 @@ def write_inference_accuracy(path: Path, rows: Sequence[PredictionAccuracy]) -> 
             (
                 r.quantity,
                 r.split,
+                r.framework,
                 r.kind,
                 r.cases,
                 f"{r.median_abs_error:.4f}",
@@ -164,6 +183,7 @@ def read_inference_accuracy(text: str) -> tuple[PredictionAccuracy, ...]:
         PredictionAccuracy(
             quantity=r["quantity"],
             split=r["split"],
+            framework=r["framework"],
             kind=r["kind"],
             cases=int(r["cases"]),
             median_abs_error=float(r["median_abs_error"]),
@@ -175,6 +195,15 @@ def read_inference_accuracy(text: str) -> tuple[PredictionAccuracy, ...]:
     )
 
 
-def inference_accuracy(split: str = "held-out") -> dict[str, PredictionAccuracy]:
-    """The shipped accuracy of each reported quantity on one split, keyed by quantity."""
-    return {r.quantity: r for r in _shipped() if r.split == split}
+def inference_accuracy(
+    split: str = "held-out", framework: str | None = None
+) -> dict[str, PredictionAccuracy]:
+    """The shipped accuracy of each reported quantity on one split, keyed by quantity.
+
+    With ``framework`` the framework's own row where it has one (enough cases), else the row over
+    all frameworks.
+    """
+    rows = [r for r in _shipped() if r.split == split]
+    out = {r.quantity: r for r in rows if r.framework == "all"}
+    out.update({r.quantity: r for r in rows if framework is not None and r.framework == framework})
+    return out

@@ -136,6 +136,7 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
                 source=r["source"],
                 group=f"{r['accelerator']} {r['precision']} {r['model']}" if heldout else r["model"],
                 split=split,
+                framework=r["framework"],
             )
         )
     return tuple(out)
@@ -225,6 +226,7 @@ def _latency_cases(
                     source=source + r["source_id"],
                     group=group,
                     split=split,
+                    framework=r["framework"],
                 )
             )
     return tuple(out), tuple(sorted(skipped.items()))
