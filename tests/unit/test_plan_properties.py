@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from stackplan.plan import build_plan
@@ -38,6 +38,7 @@ def test_lines_sum_to_year_totals_and_years_to_tco(
 
 @SETTINGS
 @given(devices=devices, share=share, shape=shape, factor=st.floats(1.0, 4.0))
+@example(devices=28.0, share=0.96875, shape="ramp", factor=1.125)  # the hybrid ledger reversal below
 def test_more_demand_never_costs_less(devices: float, share: float, shape: str, factor: float) -> None:
     sc = hand_scenario()
     inputs = hand_inputs()
@@ -46,7 +47,18 @@ def test_more_demand_never_costs_less(devices: float, share: float, shape: str, 
         sc, inputs=inputs, demand=flat_demand(sc, devices * factor, busy_share=share, shape=shape)
     )
     for a, b in zip(small.deployments, big.deployments, strict=True):
+        if a.model == "hybrid":
+            continue  # judged by the optimiser's objective below
         assert b.tco_usd >= a.tco_usd - 1e-6 * a.tco_usd, a.model
+    # The hybrid owns what the capacity optimiser chooses, minimising its own quarterly cost model
+    # (lead time, book value from delivery); the plan's ledger then books that choice in whole years
+    # (docs/optimization.md, "Wiring to the plan"). So the ledger TCO of the hybrid may fall when whole
+    # servers tip (28 -> 31.5 devices, ramp, 97 % busy: 3 -> 4 servers, ledger 2.41 -> 2.38 MUSD) while
+    # the optimiser's cost, the quantity it minimises, never does.
+    assert small.capacity_plan is not None
+    assert big.capacity_plan is not None
+    lo, hi = small.capacity_plan.expected_npv_cost_usd, big.capacity_plan.expected_npv_cost_usd
+    assert hi >= lo - 1e-6 * lo
 
 
 @SETTINGS
