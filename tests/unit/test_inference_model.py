@@ -122,6 +122,42 @@ def test_whole_prompt_iteration_without_chunked_prefill() -> None:
         assert float(st_.prefill_iteration_s[0]) == pytest.approx(float(expected), rel=1e-9)
 
 
+def test_prompt_longer_than_the_chunk_ends_with_its_remainder() -> None:
+    # One client, I = 1000, budget M = 600: the chunk is M - B = 599 tokens, so the prompt takes two
+    # iterations, a full chunk of 599 and then its remainder of 401 tokens (not a second full chunk).
+    # TTFT = t(599) + t(401) + queue + half a decode step, the queue being the M/D/1 wait at the
+    # prefill utilisation rho = per_prompt / (per_prompt + (O - 1) t_d), per_prompt = (t(599) - t_d) 1000/599.
+    cost, out = _toy_cost(), 101
+    st_ = steady_state(
+        cost,
+        _RATES,
+        concurrency=np.array([1.0]),
+        input_tokens=1000,
+        output_tokens=out,
+        prefill_chunk_tokens=600,
+        scheduling="mixed",
+    )
+
+    def t(prompt_tokens: float) -> float:
+        return float(
+            iteration_time_s(
+                cost,
+                _RATES,
+                decode_sequences=1,
+                decode_context=1000 + out / 2,
+                prefill_tokens=prompt_tokens,
+                prefill_context=500,
+            )
+        )
+
+    t_d = t(0.0)
+    per_prompt = (t(599.0) - t_d) * 1000 / 599
+    rho = per_prompt / (per_prompt + (out - 1) * t_d)
+    expected = t(599.0) + t(401.0) + rho / (2 * (1 - rho)) * per_prompt + 0.5 * t_d
+    assert float(st_.ttft_s[0]) == pytest.approx(expected, rel=1e-9)
+    assert t(401.0) < t(599.0)  # the old count, two full chunks, was longer
+
+
 def test_expected_distinct_experts_by_hand() -> None:
     # E = 8, k = 2: one token touches 2; two tokens 8 (1 - (6/8)^2) = 3.5; many tokens all 8
     got = expected_distinct_experts(8, 2, [1, 2, 10_000])

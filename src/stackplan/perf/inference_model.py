@@ -598,9 +598,11 @@ def steady_state(
     and its own prompt waits in an M/D/1 prefill queue of utilisation
     ``rho = n_c t_h / T`` (``T`` the lifetime)::
 
-        TTFT = ceil(I_p / c) t_h + rho / (2 (1 - rho)) t_h + t_h / 2
+        TTFT = (k - 1) t_h + t(B decodes + r) + rho / (2 (1 - rho)) t_h + t_h / 2
 
-    (the last term: the iteration in flight when the request arrives).
+    with ``k = ceil(I_p / c)`` iterations for its own prompt, the last carrying only the remainder
+    ``r = I_p - (k - 1) c`` (the whole prompt when ``k = 1``), and the last term the iteration in
+    flight when the request arrives.
 
     ``prefill_first`` scheduling (SGLang's default): waiting prompts pre-empt decoding, so the
     closed loop stays synchronised in waves: all ``B`` prompts are prefilled back-to-back in
@@ -672,10 +674,20 @@ def steady_state(
             prefill_tokens=np.where(cohort_prompts, chunk, np.minimum(i_p, chunk)),
             prefill_context=prefill_ctx,
         )
+        # a prompt longer than the chunk: full chunks, then an iteration with only its remainder
+        t_last = iteration_time_s(
+            cost,
+            rates,
+            decode_sequences=bsz,
+            decode_context=decode_ctx,
+            prefill_tokens=np.maximum(i_p - (own - 1.0) * chunk, 1.0),
+            prefill_context=prefill_ctx,
+        )
+        t_prompt = np.where(own > 1.0, (own - 1.0) * t_own + t_last, t_own)
         per_prompt = (t_h - t_d) * i_p / chunk
         lifetime_work = bsz * per_prompt + o_steps / tau * t_d
         rho = np.clip(bsz * per_prompt / np.maximum(lifetime_work, 1e-30), 0.0, 0.95)
-        ttft = own * t_own + rho / (2.0 * (1.0 - rho)) * per_prompt + 0.5 * t_d
+        ttft = t_prompt + rho / (2.0 * (1.0 - rho)) * per_prompt + 0.5 * t_d
         burst_ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * np.where(n_c >= 1.0, t_h, t_own)
     else:
         chunk = np.minimum(budget, bsz * i_p)
@@ -813,7 +825,22 @@ def _attention_dp_steady_state(
     lifetime_work = n_r * dt + n_steps * t_d
     rho = np.clip(n_r * dt / np.maximum(lifetime_work, 1e-30), 0.0, 0.95)
     own = np.ceil(i_p / c_r - 1e-9)
-    ttft = own * t_h + rho / (2.0 * (1.0 - rho)) * dt * i_p / c_r + 0.5 * t_d
+    # a prompt longer than the rank's chunk: full chunks, then an iteration with only its remainder
+    rem = np.maximum(i_p - (own - 1.0) * c_r, 1.0)
+    t_rank_last = iteration_time_s(
+        rank_cost,
+        rates,
+        decode_sequences=b_r,
+        decode_context=decode_ctx,
+        prefill_tokens=rem,
+        prefill_context=prefill_ctx,
+    )
+    dt_last = (
+        np.maximum(t_rank_last - t_rank_d, 0.0)
+        + chunks_per_heavy * cost.pp * rem * cost.expert_flops_per_token / exp_rate
+    )
+    t_prompt = np.where(own > 1.0, (own - 1.0) * t_h + t_d + dt_last, t_h)
+    ttft = t_prompt + rho / (2.0 * (1.0 - rho)) * dt * i_p / c_r + 0.5 * t_d
     burst_ttft = (np.maximum(n_r, 1.0) + 1.0) / 2.0 * t_h
     return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens)
 
