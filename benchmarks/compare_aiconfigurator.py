@@ -320,6 +320,22 @@ def compare(predictions: Path) -> None:
         cells += [fmt(_median_abs(x[k] for x in e)) if e else "n/a" for k in ("aic_tpot", "sp_tpot")]
         name = f"**{g[0]}**" if g[0] == "overall" else g[0]
         print(f"| {g[1]} | {name} | {n} | {na} | {ns} | {nb} | {' | '.join(cells)} |")
+    print("\nFurther figures on the rows both tools predicted (TTFT, TPOT):")
+    for split in ("in-sample", "held-out"):
+        e = groups.get(("overall", split), [])
+        if not e:
+            continue
+        for q in ("ttft", "tpot"):
+            a = [x[f"aic_{q}"] for x in e]
+            b = [x[f"sp_{q}"] for x in e]
+            p90 = [statistics.quantiles([abs(v) for v in xs], n=10)[-1] for xs in (a, b)]
+            within = [sum(abs(v) <= 0.25 for v in xs) / len(xs) for xs in (a, b)]
+            closer = sum(abs(y) < abs(x) for x, y in zip(a, b, strict=True))
+            print(
+                f"  {split} {q.upper()}: median signed AIC {fmt(statistics.median(a))}, Stackplan "
+                f"{fmt(statistics.median(b))}; within 25 % {fmt(within[0])} / {fmt(within[1])}; "
+                f"90th percentile |error| {fmt(p90[0])} / {fmt(p90[1])}; Stackplan closer on {closer} of {len(e)}"
+            )
     fails: dict[str, int] = defaultdict(int)
     for r in rows:
         if r["aic_failure"]:
