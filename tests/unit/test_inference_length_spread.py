@@ -106,3 +106,57 @@ def test_service_sizing_needs_more_devices_for_long_tailed_outputs() -> None:
         return best.devices
 
     assert devices(1.2) > devices(0.0)
+
+
+def test_varying_output_lengths_dissolve_prompt_cohorts() -> None:
+    # A cohort of prompts admitted together stays together only while its requests live equally
+    # long; with varying output lengths they finish, and their clients send the next prompts, at
+    # different times. TensorRT-LLM (prompt cohorts) with cv > 0 is therefore predicted like a
+    # framework without cohorts, and with cv = 0 like itself.
+    from dataclasses import replace
+
+    from stackplan.perf.inference import serving_framework_for
+
+    trt = serving_framework_for("h100-sxm", "trtllm")
+    single = replace(trt, prompt_cohorts=False)
+    kw = {"input_tokens": 1000, "output_tokens": 500, "precision": "fp8", "tp": 8, "batch_size": 32}
+    spread = predict_inference("llama-3.1-70b", "h100-sxm", 8, framework=trt, output_length_cv=0.6, **kw)
+    alone = predict_inference("llama-3.1-70b", "h100-sxm", 8, framework=single, output_length_cv=0.6, **kw)
+    assert spread.ttft_ms == pytest.approx(alone.ttft_ms, rel=1e-12)
+    fixed = predict_inference("llama-3.1-70b", "h100-sxm", 8, framework=trt, **kw)
+    fixed_alone = predict_inference("llama-3.1-70b", "h100-sxm", 8, framework=single, **kw)
+    assert fixed.ttft_ms > fixed_alone.ttft_ms  # at fixed lengths the cohort shares the prompt's iteration
+
+
+def test_varying_output_lengths_dissolve_prefill_first_waves() -> None:
+    # SGLang's prefill-first waves (all clients' prompts prefilled back to back) need requests that
+    # finish together; with cv > 0 the arriving prompts are prefilled one by one, costed like mixed
+    # scheduling without cohorts.
+    from dataclasses import replace
+
+    from stackplan.perf.inference import serving_framework_for
+
+    sgl = serving_framework_for("h100-sxm", "sglang")
+    mixed = replace(sgl, scheduling="mixed", prompt_cohorts=False)
+    kw = {"input_tokens": 1000, "output_tokens": 500, "precision": "fp8", "tp": 8, "batch_size": 64}
+    spread = predict_inference("llama-3.1-70b", "h100-sxm", 8, framework=sgl, output_length_cv=0.6, **kw)
+    alone = predict_inference("llama-3.1-70b", "h100-sxm", 8, framework=mixed, output_length_cv=0.6, **kw)
+    assert (spread.ttft_ms, spread.tpot_ms) == pytest.approx((alone.ttft_ms, alone.tpot_ms), rel=1e-12)
+    waves = predict_inference("llama-3.1-70b", "h100-sxm", 8, framework=sgl, **kw)
+    assert waves.ttft_ms > spread.ttft_ms  # 64 prompts back to back vs one at a time
+
+
+def test_poisson_arrivals_form_no_prompt_cohorts() -> None:
+    # With a latency percentile the requests arrive as a Poisson stream: prompts come one at a time
+    # even at fixed lengths, so TensorRT-LLM is costed without cohorts there too.
+    from dataclasses import replace
+
+    from stackplan.perf.inference import serving_framework_for
+
+    trt = serving_framework_for("h100-sxm", "trtllm")
+    single = replace(trt, prompt_cohorts=False)
+    kw = {"input_tokens": 1000, "output_tokens": 500, "precision": "fp8", "tp": 8, "batch_size": 32}
+    p99 = predict_inference("llama-3.1-70b", "h100-sxm", 8, framework=trt, latency_percentile=99, **kw)
+    ref = predict_inference("llama-3.1-70b", "h100-sxm", 8, framework=single, latency_percentile=99, **kw)
+    assert p99.ttft_percentile_ms == pytest.approx(ref.ttft_percentile_ms, rel=1e-12)
+    assert p99.ttft_ms == pytest.approx(ref.ttft_ms, rel=1e-12)

@@ -393,6 +393,8 @@ def _evaluate(
         mxfp4=mxfp4_experts(arch, precision),
     )
 
+    apart = output_length_cv > 0.0 or percentile is not None
+
     def state_at(concurrency: np.ndarray) -> SteadyState:
         return steady_state(
             cost,
@@ -401,8 +403,12 @@ def _evaluate(
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             prefill_chunk_tokens=fw.prefill_chunk_tokens,
-            scheduling=fw.scheduling,
-            cohort_prompts=fw.prompt_cohorts,
+            # Cohorts of prompts (and prefill-first waves) stay together only while requests live
+            # equally long and arrive together: with varying output lengths the clients' next
+            # prompts arrive apart, and a Poisson stream (latency percentiles) never brings them
+            # together.
+            scheduling="mixed" if apart else fw.scheduling,
+            cohort_prompts=fw.prompt_cohorts and not apart,
             chunked_prefill=fw.chunked_prefill,
             prefix_hit_rate=hit,
             draft_tokens=speculative.draft_tokens if speculative else 0,
