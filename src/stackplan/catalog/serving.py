@@ -85,7 +85,7 @@ class ServingFramework:
         Waiting prompts are admitted together at iteration boundaries up to the token budget, so a
         prompt shares its iteration with the prompts that arrived with it. Cohorts (and
         ``prefill_first`` waves) form only in a closed loop of equally long requests: with varying
-        output lengths (``output_length_cv > 0``) or Poisson arrivals (a latency percentile) the
+        output lengths (a spread of a token or more, ``output_length_cv x O >= 1``) or Poisson arrivals (a latency percentile) the
         prediction admits prompts one at a time, as mixed scheduling without cohorts.
     prefill_chunk_tokens
         Default token budget of one iteration [tokens].

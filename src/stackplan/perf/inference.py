@@ -393,7 +393,9 @@ def _evaluate(
         mxfp4=mxfp4_experts(arch, precision),
     )
 
-    apart = output_length_cv > 0.0 or percentile is not None
+    # Cohorts (and prefill-first waves) hold while a cohort's requests finish in the same iteration,
+    # i.e. while the spread of output lengths is under one token; Poisson arrivals never form them.
+    apart = output_length_cv * output_tokens >= 1.0 or percentile is not None
 
     def state_at(concurrency: np.ndarray) -> SteadyState:
         return steady_state(
@@ -403,10 +405,7 @@ def _evaluate(
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             prefill_chunk_tokens=fw.prefill_chunk_tokens,
-            # Cohorts of prompts (and prefill-first waves) stay together only while requests live
-            # equally long and arrive together: with varying output lengths the clients' next
-            # prompts arrive apart, and a Poisson stream (latency percentiles) never brings them
-            # together.
+            # with varying output lengths the clients' next prompts arrive apart (see ``apart``)
             scheduling="mixed" if apart else fw.scheduling,
             cohort_prompts=fw.prompt_cohorts and not apart,
             chunked_prefill=fw.chunked_prefill,
