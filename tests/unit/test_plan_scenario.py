@@ -211,3 +211,16 @@ def test_serving_async_scheduling_reaches_the_sizing() -> None:
     text = scenario_text().replace(base, base + " serving: {framework: vllm},")
     overlapped = size_compute(load_scenario(text)).options_for("svc")[0]
     assert "async scheduling" in overlapped.source  # vLLM's default
+
+
+def test_serving_sizing_states_the_frameworks_held_out_accuracy() -> None:
+    from stackplan.sizing.compute import size_compute
+    from stackplan.validation.accuracy import inference_accuracy
+
+    base = "output_tokens: 100,"
+    text = scenario_text().replace(base, base + " serving: {framework: vllm},")
+    source = size_compute(load_scenario(text)).options_for("svc")[0].source
+    acc = inference_accuracy("held-out", "vllm")
+    assert acc["ttft_ms"].framework == "vllm"  # vLLM has its own held-out TTFT row
+    assert f"TTFT {acc['ttft_ms'].median_abs_error:.0%}" in source
+    assert "held-out median |error|" in source

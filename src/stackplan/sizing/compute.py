@@ -435,9 +435,23 @@ def _serving(
             f"({framework.prefill_chunk_tokens:,} tokens/iteration, "
             f"{'chunked' if framework.chunked_prefill else 'whole-prompt'} prefill, "
             f"MoE backend {framework.moe_backend or 'default'}"
-            f"{', async scheduling' if framework.async_scheduling else ''})"
+            f"{', async scheduling' if framework.async_scheduling else ''}); "
+            + _held_out_accuracy(framework.id)
         ),
     )
+
+
+def _held_out_accuracy(framework: str) -> str:
+    """The engine's held-out median |error| for this framework, for a sizing's source line."""
+    from stackplan.validation.accuracy import inference_accuracy
+
+    acc = inference_accuracy("held-out", framework)
+    parts = [
+        f"{name} {acc[q].median_abs_error:.0%}"
+        for q, name in (("output_tokens_per_s", "throughput"), ("ttft_ms", "TTFT"), ("tpot_ms", "TPOT"))
+        if q in acc
+    ]
+    return "held-out median |error| " + ", ".join(parts) + " (stackplan validate --category inference)"
 
 
 # ----------------------------------------------------------------------------------------- per workload
