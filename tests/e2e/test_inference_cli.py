@@ -30,6 +30,11 @@ def test_json_contract() -> None:
     ):
         assert key in data
     assert data["output_tokens_per_s_per_device"] * 8 == data["output_tokens_per_s"]
+    # one decode iteration at the batch, by part; TPOT also carries the other requests' prompt chunks
+    decode = data["decode_iteration_ms"]
+    assert {"dense_gemm", "decode_attention", "kernel_latency", "cpu"} <= set(decode)
+    assert 0.0 < sum(decode.values()) <= data["tpot_ms"] * (1 + 1e-9)
+    assert sum(data["prefill_iteration_ms"].values()) > 0.0
     acc = data["validated_accuracy"]
     assert set(acc) == {"output_tokens_per_s", "ttft_ms", "tpot_ms"}
     assert all(a["split"] == "held-out" and a["cases"] > 0 for a in acc.values())
@@ -43,6 +48,7 @@ def test_batch_size_and_targets_and_table() -> None:
     assert r.exit_code == 0, r.output
     assert "output tokens/s" in r.stdout
     assert "accuracy on held-out measurements" in r.stdout
+    assert "decode iteration, ms" in r.stdout
 
 
 def test_does_not_fit_is_a_readable_error() -> None:

@@ -15,6 +15,7 @@ from stackplan.models import MLA, ModelArchitecture, MoE
 from stackplan.perf.inference_model import (
     allreduce_time_s,
     expected_distinct_experts,
+    iteration_breakdown_s,
     iteration_time_s,
     kv_tokens_held_per_request,
     smooth_roofline,
@@ -285,3 +286,65 @@ def test_decode_near_the_ridge_costs_more_than_the_hard_roofline() -> None:
     # = 2 ms; KV 1,000 x 1 token x 100 kB = 0.1 ms at 1 TB/s -> (1 + 8)^(1/3) ms + 0.1 ms
     t = iteration_time_s(_toy_cost(), _RATES, decode_sequences=1000, decode_context=1)
     assert float(t) == pytest.approx(9.0 ** (1.0 / 3.0) * 1e-3 + 0.1e-3, rel=1e-9)
+
+
+def test_iteration_breakdown_by_hand_and_sums_to_the_iteration() -> None:
+    # Toy model (1 GB of weights, 2 GFLOP and 100 kB of KV per token) on 1 TB/s, 1 PFLOP/s, with
+    # 45 us of kernel latency and 1 ms of CPU per iteration: a batch of 10 at 1,000 tokens of context
+    # reads 10 x 1,000 x 100 kB = 1 GB of KV -> 1 ms; the weights stream in 1 ms (the 20 GFLOP of
+    # the GEMMs take 20 us, so the smooth roofline is ~1 ms); 45 us of kernel latency; 1 ms of CPU.
+    rates = dataclasses.replace(_RATES, layer_overhead_s=45e-6, iteration_overhead_s=1e-3)
+    cost = _toy_cost()
+    parts = iteration_breakdown_s(cost, rates, decode_sequences=10, decode_context=1000)
+    assert parts["decode_attention"] == pytest.approx(1e-3)
+    assert parts["dense_gemm"] == pytest.approx(1e-3, rel=1e-3)
+    assert parts["kernel_latency"] == pytest.approx(45e-6)
+    assert parts["cpu"] == pytest.approx(1e-3)
+    total = float(iteration_time_s(cost, rates, decode_sequences=10, decode_context=1000))
+    assert sum(parts.values()) == pytest.approx(total, rel=1e-12)
+    # with asynchronous scheduling the CPU hides behind the ~3 ms of GPU work
+    overlapped = dataclasses.replace(rates, cpu_overlapped=True)
+    parts = iteration_breakdown_s(cost, overlapped, decode_sequences=10, decode_context=1000)
+    assert parts["cpu"] == 0.0
+    assert sum(parts.values()) == pytest.approx(
+        float(iteration_time_s(cost, overlapped, decode_sequences=10, decode_context=1000)), rel=1e-12
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    b=st.floats(0.0, 512.0),
+    ctx=st.floats(1.0, 32_000.0),
+    prompt=st.floats(0.0, 8192.0),
+    pp=st.sampled_from([1, 2, 4]),
+    cpu_ms=st.floats(0.0, 20.0),
+    overlapped=st.booleans(),
+)
+def test_iteration_breakdown_always_sums_to_the_iteration(
+    b: float, ctx: float, prompt: float, pp: int, cpu_ms: float, overlapped: bool
+) -> None:
+    arch = get_model("qwen3-235b-a22b").architecture
+    acc = get_accelerator("h100-sxm")
+    par = Parallelism(tp=2, ep=8, pp=pp)
+    cost = serving_cost(arch, par, weight_bytes_per_param=1.0, kv_bytes_per_element=1.0, precision="fp8")
+    rates = dataclasses.replace(
+        device_rates(
+            acc,
+            get_inference_efficiency("h100-sxm", "fp8"),
+            get_inference_efficiency("h100-sxm", "bf16"),
+            get_serving_framework("trtllm"),
+            precision="fp8",
+            par=par,
+        ),
+        iteration_overhead_s=cpu_ms * 1e-3,
+        cpu_overlapped=overlapped,
+    )
+    kw = {
+        "decode_sequences": b,
+        "decode_context": ctx,
+        "prefill_tokens": prompt,
+        "prefill_context": prompt / 2,
+    }
+    parts = iteration_breakdown_s(cost, rates, **kw)
+    assert all(v >= 0.0 for v in parts.values())
+    assert sum(parts.values()) == pytest.approx(float(iteration_time_s(cost, rates, **kw)), rel=1e-9)

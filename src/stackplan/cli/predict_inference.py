@@ -219,6 +219,8 @@ def inference(
             if p.framework_settings is not None
             else []
         ),
+        ("decode iteration, ms", _parts(p.decode_iteration_ms)),
+        ("prefill of one prompt, ms", _parts(p.prefill_iteration_ms)),
         ("memory per device, GiB", f"{p.memory_gib_per_device:,.1f}"),
         ("  weights, GiB", f"{p.weights_gib_per_device:,.1f}"),
         ("  KV cache, GiB", f"{p.kv_cache_gib:,.1f}"),
@@ -229,6 +231,30 @@ def inference(
     for note in p.notes:
         console.print(f"note: {note}", highlight=False)
     console.print(accuracy_line(p.framework), highlight=False)
+
+
+_PART_NAMES = {
+    "dense_gemm": "weights + GEMMs",
+    "expert_gemm": "experts",
+    "decode_attention": "KV read",
+    "prefill_attention": "attention",
+    "elementwise": "activations",
+    "tp_allreduce": "TP all-reduce",
+    "ep_alltoall": "EP all-to-all",
+    "kernel_latency": "kernel latency",
+    "moe_prefill_latency": "MoE prefill sync",
+    "pp_handoff": "PP hand-off",
+    "cpu": "CPU",
+}
+
+
+def _parts(parts: tuple[tuple[str, float], ...]) -> str:
+    """``total = largest parts`` of an iteration breakdown, e.g. ``31.66 = weights + GEMMs 15.12, ...``."""
+    total = sum(v for _, v in parts)
+    shown = sorted(((v, k) for k, v in parts if v > 0.0), reverse=True)
+    head = ", ".join(f"{_PART_NAMES.get(k, k)} {v:,.2f}" for v, k in shown[:4])
+    rest = sum(v for v, _ in shown[4:])
+    return f"{total:,.2f} = {head}" + (f", other {rest:,.2f}" if rest > 0.0 else "")
 
 
 def accuracy_line(framework: str) -> str:

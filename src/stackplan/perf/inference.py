@@ -25,8 +25,11 @@ from stackplan.errors import DoesNotFitError, InvalidInputError, LatencyTargetsE
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
 from stackplan.perf.inference_model import (
+    DeviceRates,
+    ServingCost,
     SteadyState,
     finite_run_throughput,
+    iteration_breakdown_s,
     iteration_time_s,
     kv_context,
     kv_tokens_held_per_request,
@@ -35,6 +38,7 @@ from stackplan.perf.inference_model import (
     speculative_tokens_per_step,
     steady_state,
     tail_concurrency,
+    token_weighted_decode_context,
 )
 from stackplan.perf.inference_setup import (
     Parallelism,
@@ -114,7 +118,10 @@ class InferencePrediction:
     percentile of TTFT and per-request TPOT; the latency targets then apply to them.
     ``burst_ttft_ms`` is the mean TTFT when all ``batch_size`` requests arrive at once (a cold
     start, or a benchmark's first wave). ``kv_cache_gib`` and ``memory_gib_per_device`` are per
-    device at ``batch_size``.
+    device at ``batch_size``. ``decode_iteration_ms`` says where the time of one decode iteration
+    of a replica at its batch goes, by part (:func:`~stackplan.perf.inference_model.iteration_breakdown_s`;
+    before speculative decoding), and ``prefill_iteration_ms`` the same for an iteration that
+    prefills one prompt alone (up to the token budget); each part sums to the iteration [ms].
     """
 
     model: str
@@ -148,6 +155,8 @@ class InferencePrediction:
     tpot_percentile_ms: float | None = None
     framework_settings: DeploymentSettings | None = None
     notes: tuple[str, ...] = field(default=())
+    decode_iteration_ms: tuple[tuple[str, float], ...] = ()
+    prefill_iteration_ms: tuple[tuple[str, float], ...] = ()
 
     @property
     def output_tokens_per_s_per_device(self) -> float:
@@ -190,6 +199,8 @@ class InferencePrediction:
             "ttft_percentile_ms": self.ttft_percentile_ms,
             "tpot_percentile_ms": self.tpot_percentile_ms,
             "notes": list(self.notes),
+            "decode_iteration_ms": dict(self.decode_iteration_ms),
+            "prefill_iteration_ms": dict(self.prefill_iteration_ms),
             "validated_accuracy": {
                 q: a.as_dict() for q, a in inference_accuracy("held-out", self.framework).items()
             },
@@ -324,6 +335,35 @@ class _Option:
         return self.tpot_s if self.tpot_tail_s is None else self.tpot_tail_s
 
 
+def _cost_and_rates(
+    arch: ModelArchitecture,
+    acc: Accelerator,
+    fw: ServingFramework,
+    par: Parallelism,
+    precision: str,
+    kv_precision: str,
+) -> tuple[ServingCost, DeviceRates]:
+    """Per-device work of one stage and the device's achievable rates for one configuration."""
+    cost = serving_cost(
+        arch,
+        par,
+        weight_bytes_per_param=weight_bytes_per_param(precision),
+        kv_bytes_per_element=bytes_per_element(kv_precision),
+        precision=precision,
+    )
+    rates = device_rates(
+        acc,
+        get_inference_efficiency(acc.id, precision),
+        get_inference_efficiency(acc.id, "bf16"),
+        fw,
+        precision=precision,
+        par=par,
+        moe=arch.moe is not None,
+        mxfp4=mxfp4_experts(arch, precision),
+    )
+    return cost, rates
+
+
 def _evaluate(
     arch: ModelArchitecture,
     acc: Accelerator,
@@ -380,18 +420,7 @@ def _evaluate(
         grid = np.unique(np.round(np.concatenate([dense_part, sparse_part])))
         if requests is not None:
             grid = np.unique(np.minimum(grid, max(requests / replicas, 1.0)))
-    cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b, precision=precision)
-    eff = get_inference_efficiency(acc.id, precision)
-    rates = device_rates(
-        acc,
-        eff,
-        get_inference_efficiency(acc.id, "bf16"),
-        fw,
-        precision=precision,
-        par=par,
-        moe=arch.moe is not None,
-        mxfp4=mxfp4_experts(arch, precision),
-    )
+    cost, rates = _cost_and_rates(arch, acc, fw, par, precision, kv_precision)
 
     # Cohorts (and prefill-first waves) hold while a cohort's requests finish in the same iteration,
     # i.e. while the spread of output lengths is under one token; Poisson arrivals never form them.
@@ -775,6 +804,22 @@ def _prediction(
             input_tokens, output_tokens, fw.kv_admission, output_length_cv
         ),
     )
+    cost, rates = _cost_and_rates(arch, acc, fw, o.par, o.precision, o.kv_precision)
+    decode_parts = iteration_breakdown_s(
+        cost,
+        rates,
+        decode_sequences=min(o.batch_per_replica, float(o.max_batch_per_replica)),
+        decode_context=token_weighted_decode_context(input_tokens, output_tokens, output_length_cv),
+    )
+    prompt = max(input_tokens * (1.0 - hit), 1.0)
+    prefill_parts = iteration_breakdown_s(
+        cost,
+        rates,
+        decode_sequences=0.0,
+        decode_context=0.0,
+        prefill_tokens=min(prompt, max(float(fw.prefill_chunk_tokens), 1.0)),
+        prefill_context=float(prefill_attention_context(cost, input_tokens, hit)),
+    )
     if mxfp4_experts(arch, o.precision):
         notes = (
             *notes,
@@ -819,6 +864,8 @@ def _prediction(
         ttft_percentile_ms=None if o.ttft_tail_s is None else o.ttft_tail_s * 1e3,
         tpot_percentile_ms=None if o.tpot_tail_s is None else o.tpot_tail_s * 1e3,
         notes=notes,
+        decode_iteration_ms=tuple((k, v * 1e3) for k, v in decode_parts.items()),
+        prefill_iteration_ms=tuple((k, v * 1e3) for k, v in prefill_parts.items()),
     )
 
 
@@ -888,17 +935,7 @@ def _predict_disaggregated(
             available_gib=acc.hbm_gib,
             suggestion="Fix: give the prefill pool as many devices as one decode replica.",
         )
-    cost = serving_cost(arch, par, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b, precision=precision)
-    rates = device_rates(
-        acc,
-        get_inference_efficiency(acc.id, precision),
-        get_inference_efficiency(acc.id, "bf16"),
-        fw,
-        precision=precision,
-        par=par,
-        moe=arch.moe is not None,
-        mxfp4=mxfp4_experts(arch, precision),
-    )
+    cost, rates = _cost_and_rates(arch, acc, fw, par, precision, kv)
     i_p = max(input_tokens * (1.0 - hit), 1.0)
     ctx = prefill_attention_context(cost, input_tokens, hit)
     chunk = max(float(fw.prefill_chunk_tokens), i_p)

@@ -47,6 +47,7 @@ __all__ = [
     "expected_distinct_experts",
     "expert_gemm_time_s",
     "finite_run_throughput",
+    "iteration_breakdown_s",
     "iteration_time_s",
     "kv_context",
     "kv_tokens_held_per_request",
@@ -365,6 +366,61 @@ def iteration_time_s(
     framework's CPU overhead once, or, with asynchronous scheduling (``rates.cpu_overlapped``),
     lasts at least that long: ``max(t_gpu, t_cpu)``.
     """
+    parts = _stage_parts_s(
+        cost,
+        rates,
+        decode_sequences=decode_sequences,
+        decode_context=decode_context,
+        prefill_tokens=prefill_tokens,
+        prefill_context=prefill_context,
+    )
+    t_gpu = cost.pp * sum(parts.values(), np.zeros(()))
+    if rates.cpu_overlapped:
+        return np.asarray(np.maximum(t_gpu, rates.iteration_overhead_s), dtype=np.float64)
+    return np.asarray(t_gpu + rates.iteration_overhead_s, dtype=np.float64)
+
+
+def iteration_breakdown_s(
+    cost: ServingCost,
+    rates: DeviceRates,
+    *,
+    decode_sequences: float,
+    decode_context: float,
+    prefill_tokens: float = 0.0,
+    prefill_context: float = 0.0,
+) -> dict[str, float]:
+    """Where the time of one iteration goes [s], by part; the parts sum to :func:`iteration_time_s`.
+
+    The GPU parts of :func:`iteration_time_s` for one pipeline stage, times ``pp`` stages, plus
+    ``cpu``: the framework's CPU time per iteration, or with asynchronous scheduling only the part
+    that the GPU work does not hide (``max(t_cpu - t_gpu, 0)``). ``dense_gemm`` and ``expert_gemm``
+    are smooth-roofline times (weight streaming and matmul combined), not split further.
+    """
+    parts = _stage_parts_s(
+        cost,
+        rates,
+        decode_sequences=decode_sequences,
+        decode_context=decode_context,
+        prefill_tokens=prefill_tokens,
+        prefill_context=prefill_context,
+    )
+    out = {k: float(cost.pp * v) for k, v in parts.items()}
+    t_gpu = sum(out.values())
+    cpu = rates.iteration_overhead_s
+    out["cpu"] = max(cpu - t_gpu, 0.0) if rates.cpu_overlapped else cpu
+    return out
+
+
+def _stage_parts_s(
+    cost: ServingCost,
+    rates: DeviceRates,
+    *,
+    decode_sequences: ArrayLike,
+    decode_context: ArrayLike,
+    prefill_tokens: ArrayLike = 0.0,
+    prefill_context: ArrayLike = 0.0,
+) -> dict[str, FloatArray]:
+    """Per-device time of each part of one pipeline stage of an iteration [s] (:func:`iteration_time_s`)."""
     b = np.asarray(decode_sequences, dtype=np.float64) / cost.pp
     c = np.asarray(prefill_tokens, dtype=np.float64) / cost.pp
     s_d = np.asarray(decode_context, dtype=np.float64)
@@ -405,27 +461,25 @@ def iteration_time_s(
     else:
         t_a2a = np.zeros_like(n)
     t_moe_prefill = np.where(c > 0, cost.moe_layers * rates.prefill_moe_layer_overhead_s, 0.0)
-    t_stage = (
-        t_dense
-        + t_exp
-        + t_attn_d
-        + t_attn_p
-        + t_elem
-        + t_ar
-        + t_a2a
-        + cost.layers * cost.layer_kernel_ratio * rates.layer_overhead_s
-        + t_moe_prefill
-    )
     # pipeline hand-off of the micro-batch's hidden states to the next stage
     t_p2p = (
         rates.link_latency_s + n_r * cost.allreduce_bytes_per_token / rates.link_bytes_per_s
         if cost.pp > 1
         else 0.0
     )
-    t_gpu = cost.pp * (t_stage + t_p2p)
-    if rates.cpu_overlapped:
-        return np.asarray(np.maximum(t_gpu, rates.iteration_overhead_s), dtype=np.float64)
-    return np.asarray(t_gpu + rates.iteration_overhead_s, dtype=np.float64)
+    zero = np.zeros_like(n)
+    return {
+        "dense_gemm": t_dense + zero,
+        "expert_gemm": t_exp + zero,
+        "decode_attention": t_attn_d + zero,
+        "prefill_attention": t_attn_p + zero,
+        "elementwise": t_elem + zero,
+        "tp_allreduce": t_ar + zero,
+        "ep_alltoall": t_a2a + zero,
+        "kernel_latency": cost.layers * cost.layer_kernel_ratio * rates.layer_overhead_s + zero,
+        "moe_prefill_latency": t_moe_prefill + zero,
+        "pp_handoff": t_p2p + zero,
+    }
 
 
 def kv_tokens_held_per_request(
