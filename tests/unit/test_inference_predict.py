@@ -116,6 +116,19 @@ def test_disaggregated_pools() -> None:
         )
 
 
+def test_disaggregated_decode_pool_never_prefills() -> None:
+    # The decode pool receives the prompts' KV caches, so its TPOT is its decode iteration (plus the
+    # one handed-over token), while a colocated instance's TPOT also carries the prompts' chunks.
+    kw = {"input_tokens": 4000, "output_tokens": 500, "precision": "fp8", "tp": 8}
+    dis = predict_inference(
+        "llama-3.1-70b", "h200", 16, disaggregated=Disaggregation(prefill_devices=8, decode_devices=8), **kw
+    )  # type: ignore[arg-type]
+    decode_step = sum(v for _, v in dis.decode_iteration_ms)
+    assert dis.tpot_ms == pytest.approx(decode_step, rel=0.01)
+    colocated = predict_inference("llama-3.1-70b", "h200", 8, batch_size=dis.batch_size, **kw)  # type: ignore[arg-type]
+    assert colocated.tpot_ms > 1.5 * dis.tpot_ms
+
+
 def test_bad_input_names_the_option() -> None:
     with pytest.raises(InvalidInputError) as err:
         _p(prefix_cache_hit_rate=1.5)

@@ -904,10 +904,14 @@ def _predict_disaggregated(
             f"{dis.prefill_devices} + {dis.decode_devices} vs {count}",
         )
     kv = kv_precision or _kv_default(precision)
+    # The decode pool receives each prompt's KV cache from the prefill pool: it never prefills, which
+    # is a full prefix-cache hit but for the one token the prefill pool hands over (its first decode
+    # step). KV memory and decode attention still span the whole prompt.
     decode = predict_inference(
         arch, acc.id, dis.decode_devices, input_tokens=input_tokens, output_tokens=output_tokens,
         precision=precision, kv_precision=kv, tp=tp, ep=ep, pp=pp, framework=fw,
         speculative=speculative, max_tpot_ms=max_tpot_ms,
+        prefix_cache_hit_rate=1.0 - 1.0 / max(input_tokens, 1),
     )  # fmt: skip
     w_b, kv_b = weight_bytes_per_param(precision), bytes_per_element(kv)
     par = decode.parallelism
