@@ -579,7 +579,8 @@ def predict_inference(
     input_tokens, output_tokens
         Prompt and generated tokens per request [-].
     precision
-        Weight precision ``bf16``/``fp8``/``fp4``; ``None`` searches the three.
+        Weight precision ``bf16``/``fp8``/``fp4`` (default ``bf16``); ``None`` searches the three the
+        accelerator supports, as the command line does when ``--precision`` is not given.
     kv_precision
         KV-cache precision; default ``bf16`` for bf16 weights and ``fp8`` otherwise.
     tp, ep, pp
