@@ -127,6 +127,11 @@ def test_disaggregated_decode_pool_never_prefills() -> None:
     assert dis.tpot_ms == pytest.approx(decode_step, rel=0.01)
     colocated = predict_inference("llama-3.1-70b", "h200", 8, batch_size=dis.batch_size, **kw)  # type: ignore[arg-type]
     assert colocated.tpot_ms > 1.5 * dis.tpot_ms
+    # 4,000-token prompts on 8 devices feed fewer requests than the decode pool could hold: it runs
+    # the concurrency Little's law gives, rate x (O - 1) x TPOT, below its memory limit
+    rate = dis.output_tokens_per_s / 500
+    assert dis.batch_size == pytest.approx(rate * 499 * dis.tpot_ms / 1e3, abs=1.0)
+    assert dis.batch_size < dis.max_batch_size
 
 
 def test_bad_input_names_the_option() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -908,12 +908,14 @@ def _predict_disaggregated(
     # The decode pool receives each prompt's KV cache from the prefill pool: it never prefills, which
     # is a full prefix-cache hit but for the one token the prefill pool hands over (its first decode
     # step). KV memory and decode attention still span the whole prompt.
+    decode_kw: dict[str, Any] = {
+        "input_tokens": input_tokens, "output_tokens": output_tokens, "precision": precision,
+        "kv_precision": kv, "framework": fw, "speculative": speculative,
+        "prefix_cache_hit_rate": 1.0 - 1.0 / max(input_tokens, 1),
+    }  # fmt: skip
     decode = predict_inference(
-        arch, acc.id, dis.decode_devices, input_tokens=input_tokens, output_tokens=output_tokens,
-        precision=precision, kv_precision=kv, tp=tp, ep=ep, pp=pp, framework=fw,
-        speculative=speculative, max_tpot_ms=max_tpot_ms,
-        prefix_cache_hit_rate=1.0 - 1.0 / max(input_tokens, 1),
-    )  # fmt: skip
+        arch, acc.id, dis.decode_devices, tp=tp, ep=ep, pp=pp, max_tpot_ms=max_tpot_ms, **decode_kw
+    )
     w_b, kv_b = weight_bytes_per_param(precision), bytes_per_element(kv)
     par = decode.parallelism
     if dis.prefill_devices % par.devices:
@@ -959,6 +961,18 @@ def _predict_disaggregated(
     decode_rps = decode.output_tokens_per_s / output_tokens
     rps = min(prompts_per_s, decode_rps)
     rho = min(rps / prompts_per_s, 0.95)
+    if prompts_per_s < decode_rps:
+        # The prefill pool limits the rate: the decode pool holds only the requests it is fed, rps x
+        # (O - 1) TPOT by Little's law, and decodes them faster than at its full batch (fixed point).
+        decode_kw = {**decode_kw, "tp": decode.parallelism.tp, "ep": decode.parallelism.ep}
+        for _ in range(12):
+            held = rps * max(output_tokens - 1, 1) * decode.tpot_ms / 1e3
+            wanted = max(min(round(held), decode.batch_size), 1)
+            if wanted == decode.batch_size:
+                break
+            decode = predict_inference(
+                arch, acc.id, dis.decode_devices, batch_size=wanted, pp=decode.parallelism.pp, **decode_kw
+            )
     # the prompt's KV cache as held after prefill (sliding-window layers keep only their window)
     kv_bytes = float(kv_context(cost, input_tokens)) * arch.kv_cache_bytes_per_token(kv_b)
     transfer_s = kv_bytes / (acc.scaleout_bandwidth_gb_s * 1e9 * par.devices)
