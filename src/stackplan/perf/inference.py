@@ -964,15 +964,14 @@ def _predict_disaggregated(
     if prompts_per_s < decode_rps:
         # The prefill pool limits the rate: the decode pool holds only the requests it is fed, rps x
         # (O - 1) TPOT by Little's law, and decodes them faster than at its full batch (fixed point).
-        decode_kw = {**decode_kw, "tp": decode.parallelism.tp, "ep": decode.parallelism.ep}
+        chosen = decode.parallelism
+        decode_kw = {**decode_kw, "tp": chosen.tp, "ep": chosen.ep, "pp": chosen.pp}
         for _ in range(12):
             held = rps * max(output_tokens - 1, 1) * decode.tpot_ms / 1e3
             wanted = max(min(round(held), decode.batch_size), 1)
             if wanted == decode.batch_size:
                 break
-            decode = predict_inference(
-                arch, acc.id, dis.decode_devices, batch_size=wanted, pp=decode.parallelism.pp, **decode_kw
-            )
+            decode = predict_inference(arch, acc.id, dis.decode_devices, batch_size=wanted, **decode_kw)
     # the prompt's KV cache as held after prefill (sliding-window layers keep only their window)
     kv_bytes = float(kv_context(cost, input_tokens)) * arch.kv_cache_bytes_per_token(kv_b)
     transfer_s = kv_bytes / (acc.scaleout_bandwidth_gb_s * 1e9 * par.devices)
