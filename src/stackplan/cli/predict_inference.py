@@ -15,7 +15,7 @@ from stackplan.perf.inference import (
     predict_inference,
     serving_framework_for,
 )
-from stackplan.validation.accuracy import inference_accuracy
+from stackplan.validation.accuracy import QUANTITY_LABELS, inference_accuracy
 
 
 @predict_app.command("inference")
@@ -260,12 +260,11 @@ def _parts(parts: tuple[tuple[str, float], ...]) -> str:
 def accuracy_line(framework: str) -> str:
     """How close such predictions have been to measurements the model never saw (one line)."""
     acc = inference_accuracy("held-out", framework)
-    names = {"output_tokens_per_s": "throughput", "ttft_ms": "TTFT", "tpot_ms": "TPOT"}
     parts = [
-        f"{names[q]} {a.median_abs_error:.1%} (9 in 10 within {a.p90_abs_error:.0%}, "
+        f"{QUANTITY_LABELS[q]} {a.median_abs_error:.1%} (9 in 10 within {a.p90_abs_error:.0%}, "
         f"{a.cases:,} {'' if a.framework == 'all' else a.framework + ' '}cases)"
         for q, a in acc.items()
-        if q in names
+        if q in QUANTITY_LABELS
     ]
     return (
         "accuracy on held-out measurements, median |error|: "

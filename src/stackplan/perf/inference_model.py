@@ -374,10 +374,14 @@ def iteration_time_s(
         prefill_tokens=prefill_tokens,
         prefill_context=prefill_context,
     )
-    t_gpu = cost.pp * sum(parts.values(), np.zeros(()))
+    return _with_cpu(cost.pp * sum(parts.values(), np.zeros(())), rates)
+
+
+def _with_cpu(t_gpu: ArrayLike, rates: DeviceRates) -> FloatArray:
+    """An iteration's time from its GPU time: plus the CPU time, or at least it when overlapped [s]."""
     if rates.cpu_overlapped:
         return np.asarray(np.maximum(t_gpu, rates.iteration_overhead_s), dtype=np.float64)
-    return np.asarray(t_gpu + rates.iteration_overhead_s, dtype=np.float64)
+    return np.asarray(np.asarray(t_gpu) + rates.iteration_overhead_s, dtype=np.float64)
 
 
 def iteration_breakdown_s(
@@ -406,8 +410,7 @@ def iteration_breakdown_s(
     )
     out = {k: float(cost.pp * v) for k, v in parts.items()}
     t_gpu = sum(out.values())
-    cpu = rates.iteration_overhead_s
-    out["cpu"] = max(cpu - t_gpu, 0.0) if rates.cpu_overlapped else cpu
+    out["cpu"] = float(_with_cpu(t_gpu, rates)) - t_gpu
     return out
 
 

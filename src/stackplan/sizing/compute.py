@@ -443,14 +443,10 @@ def _serving(
 
 def _held_out_accuracy(framework: str) -> str:
     """The engine's held-out median |error| for this framework, for a sizing's source line."""
-    from stackplan.validation.accuracy import inference_accuracy
+    from stackplan.validation.accuracy import QUANTITY_LABELS, inference_accuracy
 
     acc = inference_accuracy("held-out", framework)
-    parts = [
-        f"{name} {acc[q].median_abs_error:.0%}"
-        for q, name in (("output_tokens_per_s", "throughput"), ("ttft_ms", "TTFT"), ("tpot_ms", "TPOT"))
-        if q in acc
-    ]
+    parts = [f"{name} {acc[q].median_abs_error:.0%}" for q, name in QUANTITY_LABELS.items() if q in acc]
     return "held-out median |error| " + ", ".join(parts) + " (stackplan validate --category inference)"
 
 

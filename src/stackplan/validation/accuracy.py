@@ -30,6 +30,7 @@ from stackplan.validation import ValidationCase
 
 __all__ = [
     "ACCURACY_KINDS",
+    "QUANTITY_LABELS",
     "PredictionAccuracy",
     "compute_inference_accuracy",
     "inference_accuracy",
@@ -43,6 +44,9 @@ ACCURACY_KINDS: dict[str, tuple[str, str]] = {
     "ttft_ms": ("serving TTFT", "serving TTFT (held-out)"),
     "tpot_ms": ("serving TPOT", "serving TPOT (held-out)"),
 }
+
+#: How each reported quantity is named where the accuracy is printed.
+QUANTITY_LABELS: dict[str, str] = {"output_tokens_per_s": "throughput", "ttft_ms": "TTFT", "tpot_ms": "TPOT"}
 
 _FILE = "inference_accuracy.csv"
 #: Fewest cases of one framework for its own accuracy row (fewer: the all-framework row is used).
