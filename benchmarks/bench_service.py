@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -240,6 +241,10 @@ def main() -> None:
         server.terminate()
         server.wait(10)
         log.close()
+        if server.returncode in (0, -15):  # stopped by us: nothing to inspect, remove the database
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print(f"server exited with {server.returncode}; its log is kept in {log_path}")
     every = latencies["plan"] + latencies["list"]
     load1 = os.getloadavg()[0]
     print(f"load average before the load phase {load_before:.2f}")

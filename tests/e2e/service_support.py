@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import copy
 import shutil
 import tempfile
@@ -234,7 +235,9 @@ _TEMPLATE: list[Path] = []
 def _migrated_template() -> Path:
     """A migrated empty SQLite database, made once per test session and copied for each app."""
     if not _TEMPLATE:
-        path = Path(tempfile.mkdtemp(prefix="stackplan-db-")) / "template.db"
+        folder = Path(tempfile.mkdtemp(prefix="stackplan-db-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = folder / "template.db"
         engine = make_engine(f"sqlite:///{path}")
         migrate(engine)
         with engine.connect() as conn:
