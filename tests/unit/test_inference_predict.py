@@ -213,3 +213,40 @@ def test_whole_prompts_must_fit_the_token_budget() -> None:
         **kw,  # type: ignore[arg-type]
     )
     assert p.output_tokens_per_s > 0
+
+
+def test_sglang_token_budget_follows_the_gpu_memory() -> None:
+    """SGLang's default chunked_prefill_size (ServerArgs._handle_gpu_memory_settings): 8,192 on
+    80-141 GB GPUs, 16,384 from 160 GiB; a budget the deployment sets wins; other frameworks keep
+    one budget on every chip."""
+    from stackplan.catalog.serving import sglang_chunk_tokens
+    from stackplan.perf.inference import serving_framework_for
+
+    assert [sglang_chunk_tokens(g) for g in (40.0, 59.9, 60.0, 131.3, 159.9, 160.0, 179.1)] == [
+        4096,
+        4096,
+        8192,
+        8192,
+        8192,
+        16384,
+        16384,
+    ]
+    assert serving_framework_for("h100-sxm", "sglang").prefill_chunk_tokens == 8192
+    assert serving_framework_for("h200", "sglang").prefill_chunk_tokens == 8192
+    assert serving_framework_for("b200", "sglang").prefill_chunk_tokens == 16384
+    assert serving_framework_for("mi300x", "sglang").prefill_chunk_tokens == 16384
+    assert (
+        serving_framework_for("b200", "sglang").with_deployment(max_num_tokens=4096).prefill_chunk_tokens
+        == 4096
+    )
+    assert serving_framework_for("b200", "trtllm").prefill_chunk_tokens == 8192
+    assert serving_framework_for("b200", "vllm").prefill_chunk_tokens == 8192
+    # the prediction reports the budget it ran with
+    kw = {"input_tokens": 8000, "output_tokens": 200, "precision": "fp8", "tp": 8, "batch_size": 32}
+    p = predict_inference("llama-3.1-70b", "b200", 8, framework="sglang", **kw)  # type: ignore[arg-type]
+    assert p.framework_settings is not None
+    assert p.framework_settings.max_num_tokens == 16384
+    # the bigger budget needs a bigger activation workspace at the same batch
+    small = serving_framework_for("b200", "sglang").with_deployment(max_num_tokens=8192)
+    q = predict_inference("llama-3.1-70b", "b200", 8, framework=small, **kw)  # type: ignore[arg-type]
+    assert p.memory_gib_per_device > q.memory_gib_per_device

@@ -114,6 +114,10 @@ class ServingFramework:
         The MoE kernel backend (TensorRT-LLM ``moe_config.backend``, SGLang
         ``--moe-runner-backend``, vLLM ``--moe-backend``); ``None``: the framework's default for
         the chip and precision (``moe_kernels.csv``).
+    budget_rule
+        ``fixed``: the token budget is ``prefill_chunk_tokens`` on every chip. ``sglang``: SGLang's
+        default by GPU memory (:func:`sglang_chunk_tokens`; ``prefill_chunk_tokens`` is then the
+        value for 80-141 GB GPUs); a budget set with ``with_deployment`` wins.
     async_scheduling
         The CPU work of an iteration (scheduling the next step, processing the last one's outputs)
         runs while the GPU executes, so an iteration lasts ``max(t_gpu, t_cpu)`` instead of
@@ -137,6 +141,14 @@ class ServingFramework:
     kv_admission: Literal["full_sequence", "current_length"] = "full_sequence"
     moe_backend: str | None = None
     async_scheduling: bool = False
+    budget_rule: Literal["fixed", "sglang"] = "fixed"
+
+    def on_device(self, hbm_gib: float) -> ServingFramework:
+        """The framework's defaults on a chip with ``hbm_gib`` of memory: SGLang's token budget
+        follows the GPU memory (``budget_rule`` ``sglang``); other frameworks are unchanged."""
+        if self.budget_rule != "sglang":
+            return self
+        return replace(self, prefill_chunk_tokens=sglang_chunk_tokens(hbm_gib))
 
     @property
     def deployment(self) -> DeploymentSettings:
@@ -219,6 +231,20 @@ class ServingFramework:
             memory_fraction=self.memory_fraction if memory_fraction is None else memory_fraction,
             async_scheduling=self.async_scheduling if async_scheduling is None else async_scheduling,
         )
+
+
+def sglang_chunk_tokens(hbm_gib: float) -> int:
+    """SGLang's default ``chunked_prefill_size`` on a GPU with ``hbm_gib`` of memory [tokens].
+
+    SGLang (>= 0.5.4, ``ServerArgs._handle_gpu_memory_settings``, sgl-project/sglang PR #10975)
+    picks it by GPU memory: 4,096 below 60 GiB, 8,192 below 160 GiB (H100, H200), 16,384 from
+    160 GiB (B200, MI300X).
+    """
+    if hbm_gib < 60.0:
+        return 4096
+    if hbm_gib < 160.0:
+        return 8192
+    return 16384
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -329,6 +355,9 @@ def list_serving_frameworks() -> tuple[ServingFramework, ...]:
         sched = r["scheduling"]
         if sched not in ("mixed", "prefill_first"):
             raise CatalogError(f"serving_frameworks.csv: unknown scheduling {sched!r} for {r['id']}")
+        rule = r.get("budget_rule", "").strip() or "fixed"
+        if rule not in ("fixed", "sglang"):
+            raise CatalogError(f"serving_frameworks.csv: unknown budget_rule {rule!r} for {r['id']}")
         admission = r.get("kv_admission", "").strip() or "full_sequence"
         if admission not in ("full_sequence", "current_length"):
             raise CatalogError(f"serving_frameworks.csv: unknown kv_admission {admission!r} for {r['id']}")
@@ -346,6 +375,7 @@ def list_serving_frameworks() -> tuple[ServingFramework, ...]:
                 prefill_moe_layer_overhead_us=_optional_number(r.get("prefill_moe_layer_overhead_us")) or 0.0,
                 kv_admission="current_length" if admission == "current_length" else "full_sequence",
                 async_scheduling=r.get("async_scheduling", "").strip().lower() == "true",
+                budget_rule="sglang" if rule == "sglang" else "fixed",
                 source=r["source"],
             )
         )

@@ -120,7 +120,8 @@ def frameworks(as_json: JsonOpt = False) -> None:
         t.add_row(
             f.id,
             f.scheduling + (" (prompt cohorts)" if f.prompt_cohorts else ""),
-            f"{f.prefill_chunk_tokens:,}" + ("" if f.chunked_prefill else " (whole prompts)"),
+            (f"{f.prefill_chunk_tokens:,}" if f.budget_rule == "fixed" else "4,096-16,384 by GPU memory")
+            + ("" if f.chunked_prefill else " (whole prompts)"),
             f"{f.max_batch_size:,}",
             f"{f.memory_fraction:.2f}",
             f"{f.iteration_overhead_ms:.1f}" + (" (overlapped)" if f.async_scheduling else ""),

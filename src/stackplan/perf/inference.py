@@ -270,8 +270,8 @@ def _framework_for(acc: Accelerator, framework: str | ServingFramework) -> Servi
     if isinstance(framework, ServingFramework):
         return framework
     if framework == "auto":
-        return get_serving_framework("trtllm" if acc.vendor == "nvidia" else "vllm")
-    return get_serving_framework(framework)
+        framework = "trtllm" if acc.vendor == "nvidia" else "vllm"
+    return get_serving_framework(framework).on_device(acc.hbm_gib)
 
 
 def _check_inputs(
