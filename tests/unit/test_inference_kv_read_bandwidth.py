@@ -13,11 +13,23 @@ from stackplan.catalog.serving import (
     list_inference_efficiencies,
 )
 from stackplan.perf.inference_model import iteration_time_s
-from stackplan.perf.inference_setup import Parallelism, device_rates
+from stackplan.perf.inference_setup import DeviceRates, Parallelism, device_rates
 from tests.unit.inference_fixtures import TOY_RATES, toy_cost
 
 _COST = toy_cost()
 _RATES = TOY_RATES
+
+
+def _trtllm_rates(chip: str, precision: str) -> DeviceRates:
+    """TensorRT-LLM's device rates on ``chip`` at ``precision`` (one device, no parallelism)."""
+    return device_rates(
+        get_accelerator(chip),
+        get_inference_efficiency(chip, precision),
+        get_inference_efficiency(chip, "bf16"),
+        get_serving_framework("trtllm"),
+        precision=precision,
+        par=Parallelism(),
+    )
 
 
 def test_kv_read_uses_its_own_bandwidth_weights_keep_the_streaming_one() -> None:
@@ -34,33 +46,15 @@ def test_kv_read_uses_its_own_bandwidth_weights_keep_the_streaming_one() -> None
 def test_b200_reads_the_kv_cache_at_the_measured_decode_attention_fraction() -> None:
     # B200: 8 TB/s x 0.76 (trtllm-gen decode kernel, 6.11 TB/s measured) = 6.08 TB/s for the KV
     # cache; weights stream at 8 TB/s x 0.92 = 7.36 TB/s
-    acc = get_accelerator("b200")
-    eff = get_inference_efficiency("b200", "fp4")
-    rates = device_rates(
-        acc,
-        eff,
-        get_inference_efficiency("b200", "bf16"),
-        get_serving_framework("trtllm"),
-        precision="fp4",
-        par=Parallelism(),
-    )
+    rates = _trtllm_rates("b200", "fp4")
     assert rates.kv_read_bytes_per_s == pytest.approx(6.08e12)
     assert rates.memory_bytes_per_s == pytest.approx(7.36e12)
 
 
 def test_chips_without_a_kernel_measurement_use_the_streaming_fraction() -> None:
     # H200 has no decode-attention measurement in the table: 4.8 TB/s x 0.89 = 4.272 TB/s for both
-    acc = get_accelerator("h200")
-    eff = get_inference_efficiency("h200", "fp8")
-    assert eff.decode_attention_bandwidth_efficiency is None
-    rates = device_rates(
-        acc,
-        eff,
-        get_inference_efficiency("h200", "bf16"),
-        get_serving_framework("trtllm"),
-        precision="fp8",
-        par=Parallelism(),
-    )
+    assert get_inference_efficiency("h200", "fp8").decode_attention_bandwidth_efficiency is None
+    rates = _trtllm_rates("h200", "fp8")
     assert rates.kv_read_bytes_per_s == pytest.approx(4.272e12)
     assert rates.memory_bytes_per_s == pytest.approx(4.272e12)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ from stackplan.catalog.serving import (
     list_inference_efficiencies,
     list_moe_kernel_efficiencies,
     list_serving_frameworks,
+    sglang_chunk_tokens,
 )
 from stackplan.cli._common import console, handle_errors, print_json
 
@@ -120,7 +122,11 @@ def frameworks(as_json: JsonOpt = False) -> None:
         t.add_row(
             f.id,
             f.scheduling + (" (prompt cohorts)" if f.prompt_cohorts else ""),
-            (f"{f.prefill_chunk_tokens:,}" if f.budget_rule == "fixed" else "4,096-16,384 by GPU memory")
+            (
+                f"{f.prefill_chunk_tokens:,}"
+                if f.budget_rule == "fixed"
+                else f"{sglang_chunk_tokens(0.0):,}-{sglang_chunk_tokens(math.inf):,} by GPU memory"
+            )
             + ("" if f.chunked_prefill else " (whole prompts)"),
             f"{f.max_batch_size:,}",
             f"{f.memory_fraction:.2f}",
