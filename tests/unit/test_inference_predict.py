@@ -51,6 +51,41 @@ def test_batch_size_mode_and_latency_targets() -> None:
     assert best.output_tokens_per_s <= _p(precision="fp8").output_tokens_per_s
 
 
+def test_targets_at_a_given_batch_size_choose_the_layout() -> None:
+    # 64 requests on 4 x H100: TP1 runs four replicas of 16 (slow decode), TP4 one of 64 (fast
+    # decode); a TPOT target between the two keeps the batch and picks the layout that meets it
+    kw: dict[str, object] = {"precision": "fp8", "batch_size": 64}
+    tp1 = predict_inference("llama-3.1-70b", "h100-sxm", 4, input_tokens=1000, output_tokens=500, tp=1, **kw)  # type: ignore[arg-type]
+    tp4 = predict_inference("llama-3.1-70b", "h100-sxm", 4, input_tokens=1000, output_tokens=500, tp=4, **kw)  # type: ignore[arg-type]
+    fast, slow = sorted((tp1, tp4), key=lambda p: p.tpot_ms)
+    assert fast.tpot_ms < slow.tpot_ms
+    target = (fast.tpot_ms + slow.tpot_ms) / 2
+    got = predict_inference(
+        "llama-3.1-70b",
+        "h100-sxm",
+        4,
+        input_tokens=1000,
+        output_tokens=500,
+        max_tpot_ms=target,
+        **kw,  # type: ignore[arg-type]
+    )
+    assert got.mode == "at_batch_size"
+    assert got.batch_size == 64
+    assert got.tpot_ms <= target
+    with pytest.raises(LatencyTargetsError) as err:
+        predict_inference(
+            "llama-3.1-70b",
+            "h100-sxm",
+            4,
+            input_tokens=1000,
+            output_tokens=500,
+            max_tpot_ms=0.5,
+            **kw,  # type: ignore[arg-type]
+        )
+    assert "--batch-size 64" in str(err.value)
+    assert "lower --batch-size" in str(err.value)
+
+
 def test_unmet_targets_report_best_reachable() -> None:
     with pytest.raises(LatencyTargetsError) as err:
         _p(max_tpot_ms=0.5)

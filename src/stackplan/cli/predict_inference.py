@@ -39,7 +39,11 @@ def inference(
     ep: Annotated[int | None, typer.Option("--ep", help="Expert-parallel degree (MoE).")] = None,
     pp: Annotated[int | None, typer.Option("--pp", help="Pipeline stages.")] = None,
     batch_size: Annotated[
-        int | None, typer.Option("--batch-size", help="Concurrent requests of the whole system.")
+        int | None,
+        typer.Option(
+            "--batch-size",
+            help="Concurrent requests of the whole system (with --max-ttft-ms/--max-tpot-ms: the layout that meets them at it).",
+        ),
     ] = None,
     max_ttft_ms: Annotated[float | None, typer.Option("--max-ttft-ms", help="TTFT target [ms].")] = None,
     max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", help="TPOT target [ms].")] = None,

@@ -729,12 +729,13 @@ def predict_inference(
             suggestion=f"Fix: use more devices or a lower precision; {hint}.",
         )
 
-    mode: Mode
-    if batch_size is not None:
-        mode = "at_batch_size"
-        feasible = options
-    elif max_ttft_ms is not None or max_tpot_ms is not None:
-        mode = "latency_targets"
+    targets = max_ttft_ms is not None or max_tpot_ms is not None
+    mode: Mode = (
+        "at_batch_size" if batch_size is not None else "latency_targets" if targets else "max_throughput"
+    )
+    feasible = options
+    if targets:
+        # with --batch-size the targets still choose among the parallelisms and precisions
         feasible = [
             o
             for o in options
@@ -749,20 +750,20 @@ def predict_inference(
                 for name, v in (("TTFT", max_ttft_ms), ("TPOT", max_tpot_ms))
                 if v is not None
             )
+            at = "" if batch_size is None else f" at --batch-size {batch_size}"
             raise LatencyTargetsError(
-                f"no configuration of {count} x {acc.id} meets {wanted}. Best TTFT reachable: "
+                f"no configuration of {count} x {acc.id}{at} meets {wanted}. Best TTFT reachable: "
                 f"{best_t.ttft_for_targets() * 1e3:,.1f} ms at {best_t.throughput:,.0f} output tokens/s "
                 f"({best_t.par.label()}, {best_t.precision}, batch {best_t.batch_per_replica * best_t.replicas:.0f}); "
                 f"best TPOT reachable: {best_p.tpot_for_targets() * 1e3:,.2f} ms at {best_p.throughput:,.0f} output tokens/s "
                 f"({best_p.par.label()}, {best_p.precision}, batch {best_p.batch_per_replica * best_p.replicas:.0f}). "
-                "Fix: relax --max-ttft-ms / --max-tpot-ms or add devices.",
+                "Fix: relax --max-ttft-ms / --max-tpot-ms"
+                + (" or lower --batch-size" if batch_size is not None else "")
+                + " or add devices.",
                 best_ttft_ms=best_t.ttft_for_targets() * 1e3,
                 best_tpot_ms=best_p.tpot_for_targets() * 1e3,
                 throughput=best_p.throughput,
             )
-    else:
-        mode = "max_throughput"
-        feasible = options
     best = max(feasible, key=lambda o: (o.throughput, -o.par.devices))
     return _prediction(
         arch, acc, fw, best, count=count, model_name=model_name, mode=mode, input_tokens=input_tokens,
