@@ -175,6 +175,21 @@ def test_bad_input_names_the_option() -> None:
     assert err.value.problems[0].field == "--prefix-cache-hit-rate"
     with pytest.raises(InvalidInputError):
         _p(precision="int3")
+    # every option error names the option and says what to give instead
+    cases: list[tuple[dict[str, object], str]] = [
+        ({"ep": 4}, "--ep"),  # a dense model has no experts to split
+        ({"speculative": SpeculativeDecoding(draft_tokens=3, acceptance_rate=1.2)}, "--spec-acceptance"),
+        ({"speculative": SpeculativeDecoding(draft_tokens=0, acceptance_rate=0.7)}, "--spec-draft-tokens"),
+        ({"batch_size": 0}, "--batch-size"),
+        ({"max_tpot_ms": -1.0}, "--max-tpot-ms"),
+        ({"disaggregated": Disaggregation(prefill_devices=1, decode_devices=1)}, "--prefill-devices"),
+    ]
+    for kw, field in cases:
+        with pytest.raises(InvalidInputError) as err:
+            _p(**kw)
+        problem = err.value.problems[0]
+        assert problem.field == field, kw
+        assert problem.fix, kw
 
 
 def test_sizing_gives_devices_per_accelerator() -> None:

@@ -287,26 +287,48 @@ def _check_inputs(
     if count < 1:
         raise InvalidInputError("--count", "must be at least 1", count, "give the number of accelerators")
     if input_tokens < 1:
-        raise InvalidInputError("--input-tokens", "must be at least 1", input_tokens)
+        raise InvalidInputError(
+            "--input-tokens", "must be at least 1", input_tokens, "give the prompt length in tokens"
+        )
     if output_tokens < 1:
-        raise InvalidInputError("--output-tokens", "must be at least 1", output_tokens)
+        raise InvalidInputError(
+            "--output-tokens", "must be at least 1", output_tokens, "give the generated tokens per request"
+        )
     if batch_size is not None and batch_size < 1:
-        raise InvalidInputError("--batch-size", "must be at least 1", batch_size)
+        raise InvalidInputError(
+            "--batch-size",
+            "must be at least 1",
+            batch_size,
+            "give the concurrent requests, or leave it out for the maximum throughput",
+        )
     if not 0.0 <= prefix_cache_hit_rate < 1.0:
-        raise InvalidInputError("--prefix-cache-hit-rate", "must be in [0, 1)", prefix_cache_hit_rate)
+        raise InvalidInputError(
+            "--prefix-cache-hit-rate",
+            "must be in [0, 1)",
+            prefix_cache_hit_rate,
+            "give the share of prompt tokens served from the cache, e.g. 0.5 (at least one token is computed)",
+        )
     for name, v in (("--max-ttft-ms", max_ttft_ms), ("--max-tpot-ms", max_tpot_ms)):
         if v is not None and v <= 0:
-            raise InvalidInputError(name, "must be positive", v)
-    if speculative is not None and (
-        speculative.draft_tokens < 1
-        or not 0.0 <= speculative.acceptance_rate <= 1.0
-        or speculative.draft_cost_fraction < 0.0
-    ):
-        raise InvalidInputError(
-            "speculative",
-            "draft_tokens >= 1, acceptance_rate in [0, 1], draft_cost_fraction >= 0 required",
-            speculative,
-        )
+            raise InvalidInputError(name, "must be positive", v, "give the target in milliseconds")
+    if speculative is not None:
+        for name, bad, v, fix in (
+            ("--spec-draft-tokens", speculative.draft_tokens < 1, speculative.draft_tokens, "at least 1"),
+            (
+                "--spec-acceptance",
+                not 0.0 <= speculative.acceptance_rate <= 1.0,
+                speculative.acceptance_rate,
+                "a share in [0, 1]",
+            ),
+            (
+                "--spec-draft-cost",
+                speculative.draft_cost_fraction < 0.0,
+                speculative.draft_cost_fraction,
+                "0 or more (a draft token's cost relative to a target decode step)",
+            ),
+        ):
+            if bad:
+                raise InvalidInputError(name, "out of range", v, f"give {fix}")
 
 
 @dataclass(frozen=True)
@@ -678,6 +700,13 @@ def predict_inference(
             "choose one of "
             + ", ".join(str(t) for t in range(1, arch.heads + 1) if arch.heads % t == 0 and t <= 64),
         )
+    if ep is not None and ep > 1 and arch.moe is None:
+        raise InvalidInputError(
+            "--ep",
+            f"{model_name} is a dense model: it has no routed experts to split",
+            ep,
+            "leave --ep out (or give 1); split a dense model with --tp and --pp",
+        )
     if ep is not None and ep > 1 and arch.moe is not None and arch.moe.experts % ep:
         raise InvalidInputError(
             "--ep",
@@ -901,9 +930,10 @@ def _predict_disaggregated(
     """
     if dis.prefill_devices < 1 or dis.decode_devices < 1 or dis.prefill_devices + dis.decode_devices != count:
         raise InvalidInputError(
-            "disaggregated",
-            "prefill_devices and decode_devices must be >= 1 and add up to --count",
+            "--prefill-devices",
+            "the prefill and decode pools need at least one device each and add up to --count",
             f"{dis.prefill_devices} + {dis.decode_devices} vs {count}",
+            f"give --prefill-devices between 1 and {count - 1}" if count > 1 else "give --count of 2 or more",
         )
     kv = kv_precision or _kv_default(precision)
     # The decode pool receives each prompt's KV cache from the prefill pool: it never prefills, which
