@@ -26,6 +26,7 @@ from stackplan.deployments.costing import (
     cost_deployment,
     place_workloads,
 )
+from stackplan.economics.cloud import token_costs
 from stackplan.economics.finance import irr, npv, payback_years
 from stackplan.errors import InputError
 from stackplan.plan_inputs import PlanInputs, inputs_for
@@ -337,11 +338,10 @@ def _services(
             elif o is not None and w.id in rate:
                 cost = sum(h * (1 - o.lost_goodput_share) for h in o.busy_hours) * rate[w.id]
                 tin, tout = sum(o.input_tokens_per_year), sum(o.output_tokens_per_year)
-                if tin > 0:
-                    row["usd_per_million_input_tokens"] = cost * o.prefill_time_share / (tin / 1e6)
-                if tout > 0:
-                    row["usd_per_million_output_tokens"] = cost * (1 - o.prefill_time_share) / (tout / 1e6)
-                row["usd_per_million_tokens_blended"] = cost / ((tin + tout) / 1e6)
+                tc = token_costs(cost, tin, tout, o.prefill_time_share)
+                row["usd_per_million_input_tokens"] = tc.usd_per_million_input
+                row["usd_per_million_output_tokens"] = tc.usd_per_million_output
+                row["usd_per_million_tokens_blended"] = tc.usd_per_million_blended
                 row["usd_per_year"] = cost / len(o.busy_hours)
                 row["tokens_last_year"] = o.input_tokens_per_year[-1] + o.output_tokens_per_year[-1]
             services.append(row)

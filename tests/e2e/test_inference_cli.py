@@ -298,3 +298,67 @@ def test_async_scheduling_hides_the_cpu_step() -> None:
     serial = json.loads(r.stdout)
     assert serial["framework_settings"]["async_scheduling"] is False
     assert serial["tpot_ms"] - overlapped["tpot_ms"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_cost_per_million_tokens() -> None:
+    args = [*BASE, "--count", "8", *LENGTHS, "--precision", "fp8", "--json"]
+    r = runner.invoke(app, [*args, "--usd-per-device-hour", "2.0"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    cost = data["cost"]
+    assert cost["usd_per_hour"] == pytest.approx(16.0)
+    tokens_per_hour = data["output_tokens_per_s"] * 3600 * (1000 + 500) / 500
+    assert cost["usd_per_million_tokens_blended"] == pytest.approx(16.0 / tokens_per_hour * 1e6)
+    assert cost["usd_per_million_output_tokens_all_in"] == pytest.approx(
+        16.0 / (data["output_tokens_per_s"] * 3600) * 1e6
+    )
+    # without a price: the lowest catalogue listing of the chip, named
+    r = runner.invoke(app, [*args, "--provider", "aws", "--pricing", "commit_3y"])
+    assert r.exit_code == 0, r.output
+    cost = json.loads(r.stdout)["cost"]
+    assert (cost["provider"], cost["pricing"]) == ("aws", "commit_3y")
+    r = runner.invoke(app, [*BASE, "--count", "8", *LENGTHS, "--precision", "fp8"])
+    assert "USD per million tokens" in r.stdout
+    r = runner.invoke(app, [*args, "--pricing", "free"])
+    assert r.exit_code == 2
+    assert "--pricing" in r.output or "pricing" in r.output
+
+
+def test_service_sizing_command() -> None:
+    base = ["predict", "service", "--model", "llama-3.1-70b", "--requests-per-s", "20", *LENGTHS]
+    r = runner.invoke(
+        app,
+        [
+            *base,
+            "--max-tpot-ms",
+            "50",
+            "--accelerator",
+            "h100-sxm",
+            "--accelerator",
+            "b200",
+            "--precision",
+            "fp8",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    opts = data["options"]
+    assert {o["accelerator"] for o in opts} == {"h100-sxm", "b200"}
+    hourly = [o["cost"]["usd_per_hour"] for o in opts]
+    assert hourly == sorted(hourly)
+    for o in opts:
+        p = o["prediction"]
+        # the replicas sustain the rate, within the target
+        assert o["replicas"] * p["output_tokens_per_s"] >= 20 * 500
+        assert p["tpot_ms"] <= 50
+        assert o["devices"] == o["replicas"] * p["count"]
+        assert o["cost"]["usd_per_hour"] == pytest.approx(o["devices"] * o["cost"]["usd_per_device_hour"])
+    r = runner.invoke(app, [*base, "--accelerator", "h100-sxm"])
+    assert r.exit_code == 0, r.output
+    assert "cheapest" in r.stdout
+    r = runner.invoke(
+        app, ["predict", "service", "--model", "llama-3.1-70b", "--requests-per-s", "0", *LENGTHS]
+    )
+    assert r.exit_code == 2
+    assert "--requests-per-s" in r.output

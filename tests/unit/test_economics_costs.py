@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stackplan.catalog.assumptions import resolve_assumptions
-from stackplan.catalog.cloud import get_cloud_price
+from stackplan.catalog.cloud import get_cloud_price, list_cloud_prices
 from stackplan.economics import (
     api_cost_usd,
     built_facility_usd_per_kw_year,
@@ -18,12 +18,14 @@ from stackplan.economics import (
     egress_cost_usd_per_year,
     engineers_needed,
     hiring_cost_usd,
+    lowest_cloud_rate,
     onprem_storage_usd_per_tb_year,
     owned_accelerator_cost,
     people_cost_usd_per_year,
     storage_cost_usd_per_year,
+    token_costs,
 )
-from stackplan.errors import InvalidInputError
+from stackplan.errors import InvalidInputError, UnknownIdError
 from stackplan.sustainability import it_power_kw_per_accelerator
 
 
@@ -171,3 +173,56 @@ def test_owned_lines_sum_to_total(u: float, electricity: float, rate: float) -> 
         life_years=5,
     )
     assert sum(float(v) for v in c.lines().values()) == pytest.approx(float(c.total_usd_per_year))
+
+
+def test_token_costs_by_hand() -> None:
+    # 36 USD for 1M input and 1M output tokens, a quarter of the device time on the prompts
+    tc = token_costs(36.0, 1e6, 1e6, 0.25)
+    assert tc.usd_per_million_input == pytest.approx(9.0)
+    assert tc.usd_per_million_output == pytest.approx(27.0)
+    assert tc.usd_per_million_blended == pytest.approx(18.0)
+    assert tc.usd_per_million_output_all_in == pytest.approx(36.0)
+    assert token_costs(1.0, 0.0, 1e6, 0.0).usd_per_million_input is None
+    with pytest.raises(InvalidInputError):
+        token_costs(1.0, 1.0, 1.0, 1.5)
+
+
+@given(
+    st.floats(0.0, 1e7),
+    st.floats(1.0, 1e12),
+    st.floats(1.0, 1e12),
+    st.floats(0.0, 1.0),
+    st.floats(1e-3, 1e3),
+)
+def test_token_costs_conserve_the_cost_whatever_the_period(
+    cost: float, t_in: float, t_out: float, share: float, period: float
+) -> None:
+    tc = token_costs(cost, t_in, t_out, share)
+    assert tc.usd_per_million_input is not None
+    assert tc.usd_per_million_output is not None
+    assert (tc.usd_per_million_input * t_in + tc.usd_per_million_output * t_out) / 1e6 == pytest.approx(
+        cost, rel=1e-9, abs=1e-9
+    )
+    # scaling the period (cost and tokens alike) leaves the prices unchanged
+    scaled = token_costs(cost * period, t_in * period, t_out * period, share)
+    assert scaled.usd_per_million_blended == pytest.approx(tc.usd_per_million_blended, rel=1e-9, abs=1e-12)
+
+
+def test_lowest_cloud_rate_is_the_cheapest_listing() -> None:
+    listed = [
+        p.on_demand_usd_per_accelerator_hour for p in list_cloud_prices() if p.accelerator == "h100-sxm"
+    ]
+    rate = lowest_cloud_rate("h100-sxm")
+    assert rate is not None
+    assert rate.usd_per_accelerator_hour == min(listed)
+    aws = lowest_cloud_rate("h100-sxm", provider="aws")
+    assert aws is not None
+    assert aws.provider == "aws"
+    assert aws.usd_per_accelerator_hour >= rate.usd_per_accelerator_hour
+    # a 3-year commitment is never dearer than on-demand at the same provider
+    aws_3y = lowest_cloud_rate("h100-sxm", "commit_3y", provider="aws")
+    assert aws_3y is not None
+    assert aws_3y.usd_per_accelerator_hour < aws.usd_per_accelerator_hour
+    assert lowest_cloud_rate("h100-sxm", provider="aws", region="nowhere-1") is None
+    with pytest.raises(UnknownIdError):
+        lowest_cloud_rate("h100-sxm", provider="no-such-cloud")

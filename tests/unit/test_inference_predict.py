@@ -300,3 +300,46 @@ def test_sglang_token_budget_follows_the_gpu_memory() -> None:
     small = serving_framework_for("b200", "sglang").with_deployment(max_num_tokens=8192)
     q = predict_inference("llama-3.1-70b", "b200", 8, framework=small, **kw)  # type: ignore[arg-type]
     assert p.memory_gib_per_device > q.memory_gib_per_device
+
+
+def test_prefill_time_share_is_the_prompts_share_of_device_time() -> None:
+    kw: dict[str, object] = {"precision": "fp8", "tp": 8}
+    p = predict_inference("llama-3.1-70b", "h100-sxm", 8, input_tokens=1000, output_tokens=200, **kw)  # type: ignore[arg-type]
+    # at maximum throughput the iterations are compute-bound and 1,000 prompt tokens carry 5/6 of a
+    # request's matmul FLOPs; the decode KV reads take the rest: the prompts take most, not all
+    assert 0.5 < p.prefill_time_share < 5 / 6
+    # a request's own latency split (TTFT / (TTFT + O TPOT)) would give under 2 % here
+    assert p.ttft_ms / (p.ttft_ms + 200 * p.tpot_ms) < 0.02
+    longer = predict_inference("llama-3.1-70b", "h100-sxm", 8, input_tokens=4000, output_tokens=200, **kw)  # type: ignore[arg-type]
+    assert longer.prefill_time_share > p.prefill_time_share
+    cached = predict_inference(
+        "llama-3.1-70b",
+        "h100-sxm",
+        8,
+        input_tokens=1000,
+        output_tokens=200,
+        prefix_cache_hit_rate=0.9,
+        **kw,  # type: ignore[arg-type]
+    )
+    assert cached.prefill_time_share < p.prefill_time_share
+    dis = predict_inference(
+        "llama-3.1-70b",
+        "h200",
+        8,
+        input_tokens=4000,
+        output_tokens=500,
+        precision="fp8",
+        disaggregated=Disaggregation(prefill_devices=2, decode_devices=6),
+    )
+    assert dis.prefill_time_share == 2 / 8
+
+
+def test_token_costs_of_a_prediction_by_hand() -> None:
+    p = _p(precision="fp8", batch_size=16)
+    tc = p.token_costs(3.6)  # 3.6 USD per device-hour = 0.001 USD per device-second
+    out_per_s = p.output_tokens_per_s
+    in_per_s = out_per_s * 1000 / 500
+    assert tc.usd_per_million_blended == pytest.approx(0.001 / (in_per_s + out_per_s) * 1e6)
+    assert tc.usd_per_million_output == pytest.approx(0.001 * (1 - p.prefill_time_share) / out_per_s * 1e6)
+    with pytest.raises(InvalidInputError):
+        p.token_costs(-1.0)

@@ -8,7 +8,17 @@ import typer
 from rich.table import Table
 
 from stackplan.cli._common import console, handle_errors, print_json
+from stackplan.cli._pricing import (
+    PriceOpt,
+    PricingOpt,
+    ProviderOpt,
+    RegionOpt,
+    cost_dict,
+    device_rate,
+    rate_label,
+)
 from stackplan.cli.predict import predict_app
+from stackplan.economics.cloud import CloudRate, TokenCosts
 from stackplan.perf.inference import (
     Disaggregation,
     SpeculativeDecoding,
@@ -127,9 +137,17 @@ def inference(
             "from vLLM 0.14); default the framework's.",
         ),
     ] = None,
+    pricing: PricingOpt = "on_demand",
+    provider: ProviderOpt = None,
+    region: RegionOpt = None,
+    usd_per_device_hour: PriceOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
-    """Maximum throughput, throughput at --batch-size, or the best meeting --max-ttft-ms/--max-tpot-ms."""
+    """Maximum throughput, throughput at --batch-size, or the best meeting --max-ttft-ms/--max-tpot-ms.
+
+    Also what a million tokens costs at the lowest catalogue price of the accelerator
+    (--pricing, --provider, --region) or at --usd-per-device-hour.
+    """
     speculative = (
         SpeculativeDecoding(
             draft_tokens=spec_draft_tokens,
@@ -173,8 +191,10 @@ def inference(
         latency_percentile=latency_percentile,
         output_length_cv=output_length_cv,
     )
+    rate = device_rate(p.accelerator, pricing, provider, region, usd_per_device_hour)
+    tc = p.token_costs(rate.usd_per_accelerator_hour) if rate is not None else None
     if as_json:
-        print_json(p.as_dict())
+        print_json({**p.as_dict(), "cost": cost_dict(rate, p.count, tc)})
         return
     title = {
         "max_throughput": "maximum throughput",
@@ -228,6 +248,7 @@ def inference(
         ("memory per device, GiB", f"{p.memory_gib_per_device:,.1f}"),
         ("  weights, GiB", f"{p.weights_gib_per_device:,.1f}"),
         ("  KV cache, GiB", f"{p.kv_cache_gib:,.1f}"),
+        *_cost_rows(p.count, rate, tc, p.prefill_time_share),
     ]
     for k, v in rows:
         t.add_row(k, v)
@@ -235,6 +256,28 @@ def inference(
     for note in p.notes:
         console.print(f"note: {note}", highlight=False)
     console.print(accuracy_line(p.framework), highlight=False)
+
+
+def _cost_rows(
+    devices: int, rate: CloudRate | None, tc: TokenCosts | None, prefill_share: float
+) -> list[tuple[str, str]]:
+    """Table rows: the device-hour price used and what a million tokens costs at it."""
+    if rate is None or tc is None:
+        return [("cost", "no catalogue price for this accelerator: give --usd-per-device-hour")]
+
+    def usd(v: float | None) -> str:
+        return "-" if v is None else f"{v:,.3f}"
+
+    return [
+        ("price, USD per device-hour", f"{rate.usd_per_accelerator_hour:,.2f} ({rate_label(rate)})"),
+        ("cost, USD per hour", f"{rate.usd_per_accelerator_hour * devices:,.2f}"),
+        (
+            "USD per million tokens",
+            f"output {usd(tc.usd_per_million_output)}, input {usd(tc.usd_per_million_input)} "
+            f"(prompts {prefill_share:.0%} of device time); blended {usd(tc.usd_per_million_blended)}",
+        ),
+        ("  output tokens carrying all cost", usd(tc.usd_per_million_output_all_in)),
+    ]
 
 
 _PART_NAMES = {

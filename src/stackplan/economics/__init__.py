@@ -8,12 +8,15 @@ these; see ``docs/economics.md`` for every equation, name and unit.
 from stackplan._numeric import HOURS_PER_YEAR
 from stackplan.economics.cloud import (
     CloudRate,
+    TokenCosts,
     api_cost_usd,
     cloud_compute_cost_usd,
     cloud_rate,
     egress_cost_usd_per_year,
+    lowest_cloud_rate,
     onprem_storage_usd_per_tb_year,
     storage_cost_usd_per_year,
+    token_costs,
 )
 from stackplan.economics.finance import (
     annuitised_capex_usd_per_year,
@@ -41,6 +44,7 @@ __all__ = [
     "HOURS_PER_YEAR",
     "CloudRate",
     "OwnedAcceleratorCost",
+    "TokenCosts",
     "annuitised_capex_usd_per_year",
     "api_cost_usd",
     "built_facility_usd_per_kw_year",
@@ -53,6 +57,7 @@ __all__ = [
     "engineers_needed",
     "hiring_cost_usd",
     "irr",
+    "lowest_cloud_rate",
     "npv",
     "onprem_storage_usd_per_tb_year",
     "owned_accelerator_cost",
@@ -60,5 +65,6 @@ __all__ = [
     "people_cost_usd_per_year",
     "storage_cost_usd_per_year",
     "straight_line_depreciation_usd",
+    "token_costs",
     "training_cost_usd_per_year",
 ]

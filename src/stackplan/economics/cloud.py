@@ -1,7 +1,8 @@
 """Cloud and hosted-service costs: accelerator-hours, storage, egress, API tokens.
 
 All pure functions of numbers, except :func:`cloud_rate`, which reads a catalogue price row and
-the named assumptions to pick or derive the rate for a pricing option (and says which).
+the named assumptions to pick or derive the rate for a pricing option (and says which), and
+:func:`lowest_cloud_rate`, which does so over the catalogue's listings of one accelerator.
 """
 
 from __future__ import annotations
@@ -9,18 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stackplan._numeric import FloatOrArray, maximum
-from stackplan.catalog.assumptions import Assumptions
-from stackplan.catalog.cloud import PRICING_OPTIONS, CloudPrice
+from stackplan.catalog.assumptions import Assumptions, resolve_assumptions
+from stackplan.catalog.cloud import PRICING_OPTIONS, CloudPrice, cloud_prices
 from stackplan.errors import InvalidInputError
 
 __all__ = [
     "CloudRate",
+    "TokenCosts",
     "api_cost_usd",
     "cloud_compute_cost_usd",
     "cloud_rate",
     "egress_cost_usd_per_year",
+    "lowest_cloud_rate",
     "onprem_storage_usd_per_tb_year",
     "storage_cost_usd_per_year",
+    "token_costs",
 ]
 
 _MONTHS_PER_YEAR = 12.0
@@ -77,6 +81,88 @@ def cloud_rate(price: CloudPrice, option: str, assumptions: Assumptions) -> Clou
         usd_per_accelerator_hour=listed * (1.0 - negotiated),
         basis=basis,
         source=price.source,
+    )
+
+
+def lowest_cloud_rate(
+    accelerator: str,
+    option: str = "on_demand",
+    *,
+    provider: str | None = None,
+    region: str | None = None,
+    assumptions: Assumptions | None = None,
+) -> CloudRate | None:
+    """The lowest rate for ``option`` among the catalogue's listings of ``accelerator``.
+
+    Optionally within one ``provider`` and ``region``; each listing's rate comes from
+    :func:`cloud_rate` (listed, or derived from on-demand by the named discount). ``None`` when the
+    catalogue lists no price for the accelerator there; an unknown provider raises
+    :class:`~stackplan.errors.UnknownIdError`.
+    """
+    if provider is not None:
+        cloud_prices(provider=provider)  # checks the provider id
+    rows = [
+        p
+        for p in cloud_prices()
+        if p.accelerator == accelerator
+        and (provider is None or p.provider == provider)
+        and (region is None or p.region == region)
+    ]
+    if not rows:
+        return None
+    a = assumptions if assumptions is not None else resolve_assumptions()
+    return min(
+        (cloud_rate(p, option, a) for p in rows),
+        key=lambda r: (r.usd_per_accelerator_hour, r.provider, r.region),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenCosts:
+    """What serving costs per token [USD per million tokens].
+
+    The device cost is split between the tokens by where the time goes: ``prefill_time_share``
+    of it to the input tokens, the rest to the output tokens; ``blended`` spreads it over all
+    tokens. ``None`` where there are no tokens of that kind.
+    """
+
+    usd_per_million_input: float | None
+    usd_per_million_output: float | None
+    usd_per_million_blended: float | None
+    #: Cost of the output tokens if they carried the whole device cost (as an API's output price).
+    usd_per_million_output_all_in: float | None
+
+
+def token_costs(
+    cost_usd: float, input_tokens: float, output_tokens: float, prefill_time_share: float
+) -> TokenCosts:
+    """Split ``cost_usd`` spent serving ``input_tokens`` and ``output_tokens`` into token prices.
+
+    ``input = cost s / T_in``, ``output = cost (1 - s) / T_out`` and ``blended = cost / (T_in +
+    T_out)`` per million tokens, with ``s`` the share of device time spent on prefill (e.g.
+    ``TTFT / (TTFT + O x TPOT)`` of one request); ``output_all_in = cost / T_out``. Any period
+    works (USD per hour with tokens per hour, or a year's totals): the prices do not depend on it,
+    and ``input x T_in + output x T_out = cost`` (property test).
+    """
+    if not 0.0 <= prefill_time_share <= 1.0:
+        raise InvalidInputError("prefill_time_share", "must be in [0, 1]", prefill_time_share)
+    if cost_usd < 0 or input_tokens < 0 or output_tokens < 0:
+        raise InvalidInputError(
+            "token_costs",
+            "cost and token counts must be non-negative",
+            (cost_usd, input_tokens, output_tokens),
+        )
+    m = _TOKENS_PER_MILLION
+    total = input_tokens + output_tokens
+    return TokenCosts(
+        usd_per_million_input=cost_usd * prefill_time_share / (input_tokens / m)
+        if input_tokens > 0
+        else None,
+        usd_per_million_output=(
+            cost_usd * (1.0 - prefill_time_share) / (output_tokens / m) if output_tokens > 0 else None
+        ),
+        usd_per_million_blended=cost_usd / (total / m) if total > 0 else None,
+        usd_per_million_output_all_in=cost_usd / (output_tokens / m) if output_tokens > 0 else None,
     )
 
 

@@ -426,7 +426,7 @@ def _serving(
     return _Serving(
         replica_devices=replica,
         requests_per_s_per_replica=float(pred.output_tokens_per_s) / output_tokens,
-        prefill_time_share=ttft / (ttft + tpot * output_tokens),
+        prefill_time_share=pred.prefill_time_share,
         ttft_ms=ttft,
         tpot_ms=tpot,
         source=(
