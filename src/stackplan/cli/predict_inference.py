@@ -248,7 +248,7 @@ def inference(
         ("memory per device, GiB", f"{p.memory_gib_per_device:,.1f}"),
         ("  weights, GiB", f"{p.weights_gib_per_device:,.1f}"),
         ("  KV cache, GiB", f"{p.kv_cache_gib:,.1f}"),
-        *_cost_rows(p.count, rate, tc, p.prefill_time_share),
+        *_cost_rows(p.count, rate, tc, p.prefill_time_share, where=provider),
     ]
     for k, v in rows:
         t.add_row(k, v)
@@ -259,11 +259,16 @@ def inference(
 
 
 def _cost_rows(
-    devices: int, rate: CloudRate | None, tc: TokenCosts | None, prefill_share: float
+    devices: int,
+    rate: CloudRate | None,
+    tc: TokenCosts | None,
+    prefill_share: float,
+    where: str | None = None,
 ) -> list[tuple[str, str]]:
     """Table rows: the device-hour price used and what a million tokens costs at it."""
     if rate is None or tc is None:
-        return [("cost", "no catalogue price for this accelerator: give --usd-per-device-hour")]
+        at = f" at {where}" if where else ""
+        return [("cost", f"no catalogue price for this accelerator{at}: give --usd-per-device-hour")]
 
     def usd(v: float | None) -> str:
         return "-" if v is None else f"{v:,.3f}"

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from stackplan.catalog import accelerator_ids
+from stackplan.catalog import accelerator_ids, get_accelerator
 from stackplan.cli._common import console, handle_errors, print_json
 from stackplan.cli._pricing import (
     PriceOpt,
@@ -63,6 +63,8 @@ def service(
     --requests-per-s, the cost per hour at the lowest catalogue price (or --usd-per-device-hour) and
     what a million tokens costs. Cheapest first.
     """
+    for a in accelerators or []:
+        get_accelerator(a, field="--accelerator")
     ids = accelerators or list(accelerator_ids())
     columns = (
         TextColumn("sizing"),
@@ -121,43 +123,44 @@ def service(
         title=f"{sizing.model}: {requests_per_s:g} requests/s of {input_tokens:,}/{output_tokens:,} tokens"
         + (f", {targets}" if targets else "")
     )
-    for col in (
-        "accelerator",
-        "devices",
-        "layout",
-        "TTFT ms",
-        "TPOT ms",
-        "USD/hour",
-        "USD/M output",
-        "USD/M blended",
-    ):
-        t.add_column(col, justify="left" if col in ("accelerator", "layout") else "right")
+    for col in ("accelerator", "devices", "layout", "TTFT ms", "TPOT ms", "USD/h", "USD/M out"):
+        left = col in ("accelerator", "layout")
+        t.add_column(col, justify="left" if left else "right", no_wrap=col == "accelerator")
+    unfit = []
     for o, rate, tc in rows:
         p = o.prediction
         if o.devices is None or p is None:
-            t.add_row(o.accelerator, "-", _short(o.reason), "", "", "", "", "")
+            unfit.append(o)
             continue
         par = p.parallelism
         per_hour = None if rate is None else rate.usd_per_accelerator_hour * o.devices
         t.add_row(
             o.accelerator,
             f"{o.devices:,}",
-            f"{o.replicas} x TP{par.tp} EP{par.ep} PP{par.pp} {p.precision}, batch {p.batch_size:,}",
+            f"{o.replicas} x TP{par.tp}"
+            + (f" EP{par.ep}" if par.ep > 1 else "")
+            + (f" PP{par.pp}" if par.pp > 1 else "")
+            + f" {p.precision}",
             f"{p.ttft_ms:,.0f}",
             f"{p.tpot_ms:,.1f}",
             "-" if per_hour is None else f"{per_hour:,.2f}",
             "-" if tc is None or tc.usd_per_million_output is None else f"{tc.usd_per_million_output:,.3f}",
-            "-" if tc is None or tc.usd_per_million_blended is None else f"{tc.usd_per_million_blended:,.3f}",
         )
     console.print(t)
+    for o in unfit:
+        console.print(f"cannot serve on {o.accelerator}: {_short(o.reason, 300)}", highlight=False)
     priced = [r for r in rows if r[1] is not None and r[0].devices is not None]
     if priced:
-        o, rate, _ = priced[0]
+        o, rate, tc = priced[0]
         assert rate is not None
+        blended = (
+            "" if tc is None or tc.usd_per_million_blended is None else f"{tc.usd_per_million_blended:,.3f}"
+        )
         console.print(
             f"cheapest: {o.devices} x {o.accelerator} at {rate.usd_per_accelerator_hour:,.2f} USD per device-hour "
-            f"({rate_label(rate)}); prices from `stackplan catalog prices`, token costs at the service's "
-            "rate (devices are whole, so some capacity is spare)",
+            f"({rate_label(rate)}), {blended} USD per million tokens in + out; prices from "
+            "`stackplan catalog prices`, token costs at the service's rate (whole replicas, so some capacity "
+            "is spare; input/output split and blended prices in --json)",
             highlight=False,
         )
     console.print(

@@ -1162,7 +1162,7 @@ def size_inference_service(
     accelerators: list[str] | None = None,
     precision: str | None = None,
     framework: str | ServingFramework = "auto",
-    replica_sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
+    replica_sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64),
     output_length_cv: float = 0.0,
     progress: Callable[[int], None] | None = None,
 ) -> InferenceSizing:
