@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackplan.catalog import get_accelerator, get_model
-from stackplan.catalog.serving import get_inference_efficiency, get_serving_framework
+from stackplan.catalog.serving import (
+    get_allreduce_latency,
+    get_inference_efficiency,
+    get_serving_framework,
+    list_allreduce_latencies,
+)
 from stackplan.models import MLA, ModelArchitecture, MoE
 from stackplan.perf.inference_model import (
     allreduce_time_s,
@@ -169,6 +174,58 @@ def test_allreduce_time_by_hand() -> None:
     # 4 devices, 1 MB, 100 GB/s, 10 us: 10 us + 2 x 3/4 x 1e6 / 1e11 s = 25 us
     assert float(allreduce_time_s(1e6, 4, 1e11, 1e-5)) == pytest.approx(2.5e-5)
     assert float(allreduce_time_s(1e6, 1, 1e11, 1e-5)) == 0.0
+
+
+def test_measured_allreduce_by_hand() -> None:
+    # measured 10 us at 1 kB, 20 us at 1 MB, 2 ms at 1 GB; the model keeps alpha = 5 us and adds the
+    # size-dependent part above the smallest measured time
+    curve = ((1e3, 1e6, 1e9), (10e-6, 20e-6, 2e-3))
+    t = lambda b: float(allreduce_time_s(b, 8, 1e11, 5e-6, curve))  # noqa: E731
+    assert t(1e6) == pytest.approx(5e-6 + 10e-6)
+    assert t(10**4.5) == pytest.approx(5e-6 + (200e-12) ** 0.5 - 10e-6)  # log-log midpoint of 1 kB and 1 MB
+    assert t(2e9) == pytest.approx(5e-6 + 4e-3 - 10e-6)  # bandwidth bound beyond the largest
+    assert t(10.0) == pytest.approx(5e-6)
+    assert float(allreduce_time_s(1e6, 1, 1e11, 5e-6, curve)) == 0.0
+
+
+def test_measured_allreduce_catalogue() -> None:
+    curves = list_allreduce_latencies()
+    assert {(c.framework, c.accelerator, c.devices) for c in curves} >= {
+        ("trtllm", "h100-sxm", 8),
+        ("vllm", "h200", 4),
+        ("sglang", "b200", 2),
+    }
+    for c in curves:
+        assert list(c.message_bytes) == sorted(set(c.message_bytes))
+        assert all(a <= b for a, b in zip(c.latency_s, c.latency_s[1:], strict=False))
+        assert c.source
+        assert c.framework_version
+    # TensorRT-LLM's 8-GPU all-reduce of 8.4 MB (4.19M bf16 elements) on H100 measured 79 us in the
+    # AIConfigurator sweep; the ring model at 80 % of NVLink gives 5 us + 2 x 7/8 x 8.4 MB / 360 GB/s = 46 us
+    h100 = get_allreduce_latency("trtllm", "h100-sxm", 8)
+    assert h100 is not None
+    i = h100.message_bytes.index(4_194_304 * 2)
+    assert h100.latency_s[i] == pytest.approx(79e-6, rel=0.02)
+    rates = device_rates(
+        get_accelerator("h100-sxm"),
+        get_inference_efficiency("h100-sxm", "fp8"),
+        get_inference_efficiency("h100-sxm", "bf16"),
+        get_serving_framework("trtllm"),
+        precision="fp8",
+        par=Parallelism(tp=8),
+        moe=False,
+    )
+    assert rates.allreduce_measured is not None
+    b = 4_194_304 * 2
+    ring = float(allreduce_time_s(b, 8, rates.link_bytes_per_s, rates.link_latency_s))
+    assert ring == pytest.approx(5e-6 + 2 * 7 / 8 * b / 360e9, rel=1e-6)
+    measured = float(
+        allreduce_time_s(b, 8, rates.link_bytes_per_s, rates.link_latency_s, rates.allreduce_measured)
+    )
+    assert measured == pytest.approx(5e-6 + h100.latency_s[i] - h100.latency_s[0], rel=1e-9)
+    assert measured > 1.4 * ring
+    # no measurement for a chip or a group size: the ring model
+    assert get_allreduce_latency("trtllm", "mi300x", 8) is None
 
 
 def test_kv_tokens_held_per_request_by_hand() -> None:

@@ -1,8 +1,8 @@
-"""Serving data: achievable efficiencies per accelerator and precision, serving frameworks and
-the measured MoE kernels of each framework.
+"""Serving data: achievable efficiencies per accelerator and precision, serving frameworks, and
+the measured MoE kernels and all-reduces of each framework.
 
 All are shipped tables (``inference_efficiency.csv``, ``serving_frameworks.csv``,
-``moe_kernels.csv``) with a source on every row; the inference model reads them only through
+``moe_kernels.csv``, ``allreduce_latency.csv``) with a source on every row; the inference model reads them only through
 these loaders.
 """
 
@@ -17,14 +17,17 @@ from stackplan.catalog._files import read_table
 from stackplan.errors import CatalogError, InvalidInputError, UnknownIdError
 
 __all__ = [
+    "AllreduceLatency",
     "DeploymentSettings",
     "InferenceEfficiency",
     "MoeKernelEfficiency",
     "ServingFramework",
     "canonical_moe_backend",
+    "get_allreduce_latency",
     "get_inference_efficiency",
     "get_moe_kernel_efficiency",
     "get_serving_framework",
+    "list_allreduce_latencies",
     "list_inference_efficiencies",
     "list_moe_kernel_efficiencies",
     "list_serving_frameworks",
@@ -503,4 +506,74 @@ def get_moe_kernel_efficiency(
         f"use one of {measured}"
         if measured
         else "leave it unset: experts then stream at the chip's streaming efficiency",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AllreduceLatency:
+    """Measured time of one all-reduce by message size, for one framework, chip and group size.
+
+    ``message_bytes`` [B] (what each device contributes) and ``latency_s`` [s] are the measured
+    points in increasing size (``allreduce_latency.csv``, the framework's own all-reduce as its
+    CUDA-graph decode runs it), ``latency_s`` as their lower monotone envelope: a message can be
+    padded to a larger one, so a point measured slower than a larger message (a noisy sample, e.g.
+    SGLang's 1 KB point on H100 at 38 us between 5 us neighbours) is taken at the larger message's time.
+    """
+
+    framework: str
+    accelerator: str
+    devices: int
+    message_bytes: tuple[float, ...]
+    latency_s: tuple[float, ...]
+    framework_version: str
+    source: str
+
+
+@cache
+def list_allreduce_latencies() -> tuple[AllreduceLatency, ...]:
+    """All measured all-reduce curves of ``allreduce_latency.csv``, one per framework, chip and group."""
+    table = read_table(
+        "allreduce_latency.csv",
+        required=("framework", "accelerator", "devices", "message_bytes", "latency_us", "source"),
+    )
+    points: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
+    meta: dict[tuple[str, str, int], tuple[str, str]] = {}
+    for r in table.rows:
+        try:
+            key = (r["framework"], r["accelerator"], int(r["devices"]))
+            size, lat = float(r["message_bytes"]), float(r["latency_us"]) * 1e-6
+        except ValueError as err:
+            raise CatalogError(f"allreduce_latency.csv: bad number in row {r}: {err}") from None
+        if size <= 0 or lat <= 0 or key[2] < 2:
+            raise CatalogError(f"allreduce_latency.csv: sizes, latencies and devices >= 2 required, row {r}")
+        points.setdefault(key, []).append((size, lat))
+        meta[key] = (r["framework_version"], r["source"])
+    out = []
+    for key, pts in points.items():
+        pts.sort()
+        envelope = [min(t for _, t in pts[i:]) for i in range(len(pts))]
+        pts = [(size, t) for (size, _), t in zip(pts, envelope, strict=True)]
+        out.append(
+            AllreduceLatency(
+                framework=key[0],
+                accelerator=key[1],
+                devices=key[2],
+                message_bytes=tuple(p[0] for p in pts),
+                latency_s=tuple(p[1] for p in pts),
+                framework_version=meta[key][0],
+                source=meta[key][1],
+            )
+        )
+    return tuple(out)
+
+
+def get_allreduce_latency(framework: str, accelerator: str, devices: int) -> AllreduceLatency | None:
+    """The measured all-reduce of ``framework`` over ``devices`` GPUs of ``accelerator``, if any."""
+    return next(
+        (
+            c
+            for c in list_allreduce_latencies()
+            if (c.framework, c.accelerator, c.devices) == (framework, accelerator, devices)
+        ),
+        None,
     )

@@ -62,6 +62,8 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+#: Measured points of a collective: message sizes [B] and times [s], sizes increasing.
+MeasuredCurve = tuple[tuple[float, ...], tuple[float, ...]]
 Scheduling = Literal["mixed", "prefill_first"]
 
 
@@ -106,6 +108,10 @@ class DeviceRates:
         Achievable matmul rate of the expert GEMMs when it differs from ``matmul_flops_per_s``
         [FLOP/s] (an MXFP4-expert checkpoint: experts at their activation precision, the other
         GEMMs in bf16); ``None``: ``matmul_flops_per_s``.
+    allreduce_measured
+        The framework's measured tensor-parallel all-reduce on this chip at the stage's TP degree:
+        message sizes [B] and times [s] (``allreduce_latency.csv``); ``None``: the ring model over
+        ``link_bytes_per_s`` and ``link_latency_s``.
     """
 
     matmul_flops_per_s: float
@@ -121,6 +127,7 @@ class DeviceRates:
     expert_memory_bytes_per_s: float | None = None
     expert_matmul_flops_per_s: float | None = None
     cpu_overlapped: bool = False
+    allreduce_measured: MeasuredCurve | None = None
 
     @property
     def expert_compute_flops_per_s(self) -> float:
@@ -295,16 +302,33 @@ def expected_distinct_experts(experts: int, active_experts: int, tokens: ArrayLi
 
 
 def allreduce_time_s(
-    bytes_per_device: ArrayLike, devices: int, link_bytes_per_s: float, latency_s: float
+    bytes_per_device: ArrayLike,
+    devices: int,
+    link_bytes_per_s: float,
+    latency_s: float,
+    measured: MeasuredCurve | None = None,
 ) -> FloatArray:
-    """Ring all-reduce time [s]: ``alpha + 2 (p-1)/p * bytes / BW`` (0 when ``p = 1``).
+    """All-reduce time [s] (0 when ``p = 1``).
 
-    Reference: Thakur, Rabenseifner and Gropp, "Optimization of collective communication operations
-    in MPICH", IJHPCA 2005.
+    Without ``measured``: the ring model ``alpha + 2 (p-1)/p * bytes / BW`` (Thakur, Rabenseifner
+    and Gropp, "Optimization of collective communication operations in MPICH", IJHPCA 2005).
+
+    With ``measured`` (the framework's own all-reduce timed on the chip at this group size,
+    ``allreduce_latency.csv``): ``alpha + T(bytes) - T(smallest)``, where ``T`` is the measured
+    time interpolated in log-log between the measured sizes (proportional to the bytes above the
+    largest, where it is bandwidth bound). Only the size-dependent part is taken from the
+    measurement: its small-message floor (a standalone call's launch and synchronisation, 3-18 us)
+    is per-call latency that the model already charges per layer (``layer_overhead_s``, calibrated
+    on measured serving) and ``alpha``.
     """
     b = np.asarray(bytes_per_device, dtype=np.float64)
     if devices <= 1:
         return np.zeros_like(b)
+    if measured is not None:
+        sizes, times = measured
+        t = np.exp(np.interp(np.log(np.maximum(b, 1.0)), np.log(sizes), np.log(times)))
+        t = np.where(b > sizes[-1], times[-1] * b / sizes[-1], t)
+        return np.asarray(latency_s + np.maximum(t - times[0], 0.0), dtype=np.float64)
     return latency_s + 2.0 * (devices - 1) / devices * b / link_bytes_per_s
 
 
@@ -455,7 +479,11 @@ def _stage_parts_s(
     t_attn_p = c_r * s_p * cost.attention_flops_per_context_token_prefill / f_at
     t_elem = n_r * cost.activation_bytes_per_token / bw
     t_ar = cost.allreduces * allreduce_time_s(
-        n_r * cost.allreduce_bytes_per_token, cost.tp, rates.link_bytes_per_s, rates.link_latency_s
+        n_r * cost.allreduce_bytes_per_token,
+        cost.tp,
+        rates.link_bytes_per_s,
+        rates.link_latency_s,
+        rates.allreduce_measured,
     )
     if cost.alltoalls > 0:
         t_a2a = cost.alltoalls * (

@@ -14,6 +14,7 @@ from stackplan.catalog.accelerators import BYTES_PER_ELEMENT, Accelerator
 from stackplan.catalog.serving import (
     InferenceEfficiency,
     ServingFramework,
+    get_allreduce_latency,
     get_inference_efficiency,
     get_moe_kernel_efficiency,
 )
@@ -335,6 +336,7 @@ def device_rates(
         expert_matmul = acc.peak_tflops(act) * 1e12 * get_inference_efficiency(acc.id, act).matmul_efficiency
     in_domain = par.stage_devices <= acc.scaleup_domain_size
     link_gb_s = acc.scaleup_bandwidth_gb_s if in_domain else acc.scaleout_bandwidth_gb_s
+    ar = get_allreduce_latency(framework.id, acc.id, par.tp) if in_domain and par.tp > 1 else None
     return DeviceRates(
         matmul_flops_per_s=matmul,
         expert_matmul_flops_per_s=expert_matmul,
@@ -354,6 +356,7 @@ def device_rates(
         layer_overhead_s=framework.layer_overhead_us * 1e-6,
         iteration_overhead_s=framework.iteration_overhead_ms * 1e-3,
         cpu_overlapped=framework.async_scheduling,
+        allreduce_measured=None if ar is None else (ar.message_bytes, ar.latency_s),
         expert_matmul_fraction=EXPERT_MATMUL_FRACTION,
         prefill_moe_layer_overhead_s=framework.prefill_moe_layer_overhead_us * 1e-6,
     )
