@@ -8,7 +8,15 @@ import typer
 from rich.table import Table
 
 from stackplan.cli._common import console, handle_errors, print_json
-from stackplan.cli._pricing import (
+from stackplan.cli._serving import (
+    FrameworkOpt,
+    InputTokensOpt,
+    MaxTpotOpt,
+    MaxTtftOpt,
+    ModelOpt,
+    OutputLengthCvOpt,
+    OutputTokensOpt,
+    PrecisionOpt,
     PriceOpt,
     PricingOpt,
     ProviderOpt,
@@ -31,14 +39,12 @@ from stackplan.validation.accuracy import QUANTITY_LABELS, inference_accuracy
 @predict_app.command("inference")
 @handle_errors
 def inference(
-    model: Annotated[str, typer.Option("--model", help="Catalogue model id or model-file path.")],
+    model: ModelOpt,
     accelerator: Annotated[str, typer.Option("--accelerator", help="Catalogue accelerator id.")],
     count: Annotated[int, typer.Option("--count", help="Number of accelerators.")],
-    input_tokens: Annotated[int, typer.Option("--input-tokens", help="Prompt tokens per request.")],
-    output_tokens: Annotated[int, typer.Option("--output-tokens", help="Generated tokens per request.")],
-    precision: Annotated[
-        str | None, typer.Option("--precision", help="Weights: bf16, fp8 or fp4 (searched when not given).")
-    ] = None,
+    input_tokens: InputTokensOpt,
+    output_tokens: OutputTokensOpt,
+    precision: PrecisionOpt = None,
     kv_precision: Annotated[
         str | None,
         typer.Option("--kv-precision", help="KV cache: bf16, fp8 or fp4 (default from --precision)."),
@@ -55,8 +61,8 @@ def inference(
             help="Concurrent requests of the whole system (with --max-ttft-ms/--max-tpot-ms: the layout that meets them at it).",
         ),
     ] = None,
-    max_ttft_ms: Annotated[float | None, typer.Option("--max-ttft-ms", help="TTFT target [ms].")] = None,
-    max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", help="TPOT target [ms].")] = None,
+    max_ttft_ms: MaxTtftOpt = None,
+    max_tpot_ms: MaxTpotOpt = None,
     latency_percentile: Annotated[
         float | None,
         typer.Option(
@@ -67,13 +73,7 @@ def inference(
     prefix_cache_hit_rate: Annotated[
         float, typer.Option("--prefix-cache-hit-rate", help="Share of prompt tokens from the prefix cache.")
     ] = 0.0,
-    output_length_cv: Annotated[
-        float,
-        typer.Option(
-            "--output-length-cv",
-            help="Spread of output lengths: standard deviation over mean (0 = every request the same).",
-        ),
-    ] = 0.0,
+    output_length_cv: OutputLengthCvOpt = 0.0,
     spec_draft_tokens: Annotated[
         int,
         typer.Option("--spec-draft-tokens", help="Speculative decoding: tokens drafted per step (0 = off)."),
@@ -88,9 +88,7 @@ def inference(
     prefill_devices: Annotated[
         int | None, typer.Option("--prefill-devices", help="Disaggregated: devices of the prefill pool.")
     ] = None,
-    framework: Annotated[
-        str, typer.Option("--framework", help="trtllm, vllm, sglang or auto (TensorRT-LLM on NVIDIA).")
-    ] = "auto",
+    framework: FrameworkOpt = "auto",
     max_num_tokens: Annotated[
         int | None,
         typer.Option(

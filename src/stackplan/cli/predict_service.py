@@ -10,7 +10,15 @@ from rich.table import Table
 
 from stackplan.catalog import accelerator_ids, get_accelerator
 from stackplan.cli._common import console, handle_errors, print_json
-from stackplan.cli._pricing import (
+from stackplan.cli._serving import (
+    FrameworkOpt,
+    InputTokensOpt,
+    MaxTpotOpt,
+    MaxTtftOpt,
+    ModelOpt,
+    OutputLengthCvOpt,
+    OutputTokensOpt,
+    PrecisionOpt,
     PriceOpt,
     PricingOpt,
     ProviderOpt,
@@ -27,30 +35,23 @@ from stackplan.perf.inference import InferenceSizing, ServiceSizing, size_infere
 @predict_app.command("service")
 @handle_errors
 def service(
-    model: Annotated[str, typer.Option("--model", help="Catalogue model id or model-file path.")],
+    model: ModelOpt,
     requests_per_s: Annotated[
         float, typer.Option("--requests-per-s", help="Peak requests per second the service must sustain.")
     ],
-    input_tokens: Annotated[int, typer.Option("--input-tokens", help="Prompt tokens per request.")],
-    output_tokens: Annotated[int, typer.Option("--output-tokens", help="Generated tokens per request.")],
-    max_ttft_ms: Annotated[float | None, typer.Option("--max-ttft-ms", help="TTFT target [ms].")] = None,
-    max_tpot_ms: Annotated[float | None, typer.Option("--max-tpot-ms", help="TPOT target [ms].")] = None,
+    input_tokens: InputTokensOpt,
+    output_tokens: OutputTokensOpt,
+    max_ttft_ms: MaxTtftOpt = None,
+    max_tpot_ms: MaxTpotOpt = None,
     accelerators: Annotated[
         list[str] | None,
         typer.Option(
             "--accelerator", help="Accelerator id to size (repeat it; default: the whole catalogue)."
         ),
     ] = None,
-    precision: Annotated[
-        str | None, typer.Option("--precision", help="Weights: bf16, fp8 or fp4 (searched when not given).")
-    ] = None,
-    framework: Annotated[
-        str, typer.Option("--framework", help="trtllm, vllm, sglang or auto (TensorRT-LLM on NVIDIA).")
-    ] = "auto",
-    output_length_cv: Annotated[
-        float,
-        typer.Option("--output-length-cv", help="Spread of output lengths: standard deviation over mean."),
-    ] = 0.0,
+    precision: PrecisionOpt = None,
+    framework: FrameworkOpt = "auto",
+    output_length_cv: OutputLengthCvOpt = 0.0,
     pricing: PricingOpt = "on_demand",
     provider: ProviderOpt = None,
     region: RegionOpt = None,

@@ -1,4 +1,5 @@
-"""Pricing options shared by the serving commands: which device-hour price a token cost uses."""
+"""Options shared by the serving commands (``predict inference``, ``predict service``): the request
+shape, the latency targets, the framework, and which device-hour price a token cost uses."""
 
 from __future__ import annotations
 
@@ -10,6 +11,24 @@ from stackplan.catalog.cloud import PRICING_OPTIONS
 from stackplan.economics.cloud import CloudRate, TokenCosts, lowest_cloud_rate
 from stackplan.errors import InvalidInputError
 
+ModelOpt = Annotated[str, typer.Option("--model", help="Catalogue model id or model-file path.")]
+InputTokensOpt = Annotated[int, typer.Option("--input-tokens", help="Prompt tokens per request.")]
+OutputTokensOpt = Annotated[int, typer.Option("--output-tokens", help="Generated tokens per request.")]
+PrecisionOpt = Annotated[
+    str | None, typer.Option("--precision", help="Weights: bf16, fp8 or fp4 (searched when not given).")
+]
+MaxTtftOpt = Annotated[float | None, typer.Option("--max-ttft-ms", help="TTFT target [ms].")]
+MaxTpotOpt = Annotated[float | None, typer.Option("--max-tpot-ms", help="TPOT target [ms].")]
+FrameworkOpt = Annotated[
+    str, typer.Option("--framework", help="trtllm, vllm, sglang or auto (TensorRT-LLM on NVIDIA).")
+]
+OutputLengthCvOpt = Annotated[
+    float,
+    typer.Option(
+        "--output-length-cv",
+        help="Spread of output lengths: standard deviation over mean (0 = every request the same).",
+    ),
+]
 PricingOpt = Annotated[
     str,
     typer.Option(
