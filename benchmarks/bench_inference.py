@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from stackplan import predict_inference
+from stackplan import predict_inference, size_inference_service
 
 
 def _time(repeats: int, **kw: object) -> float:
@@ -40,6 +40,20 @@ def main() -> None:
             **kw,
         )
         print(f"  {name:34s} max throughput {s:.3f} s   with TPOT target {t:.3f} s   p99 target {u:.3f} s")
+    # `stackplan predict service`: every accelerator type, replica sizes 1-64, with latency targets
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        size_inference_service(
+            "llama-3.1-70b",
+            requests_per_s=20,
+            input_tokens=1000,
+            output_tokens=300,
+            max_ttft_ms=1000,
+            max_tpot_ms=50,
+        )
+        best = min(best, time.perf_counter() - t0)
+    print(f"service sizing over the whole catalogue (llama-3.1-70b, 20 requests/s, best of 3): {best:.2f} s")
 
 
 if __name__ == "__main__":
