@@ -46,7 +46,9 @@ def service(
     accelerators: Annotated[
         list[str] | None,
         typer.Option(
-            "--accelerator", help="Accelerator id to size (repeat it; default: the whole catalogue)."
+            "--accelerator",
+            metavar="<str>",
+            help="Accelerator id to size (repeat it; default: the whole catalogue).",
         ),
     ] = None,
     precision: PrecisionOpt = None,
