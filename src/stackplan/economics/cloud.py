@@ -99,15 +99,7 @@ def lowest_cloud_rate(
     catalogue lists no price for the accelerator there; an unknown provider raises
     :class:`~stackplan.errors.UnknownIdError`.
     """
-    if provider is not None:
-        cloud_prices(provider=provider)  # checks the provider id
-    rows = [
-        p
-        for p in cloud_prices()
-        if p.accelerator == accelerator
-        and (provider is None or p.provider == provider)
-        and (region is None or p.region == region)
-    ]
+    rows = [p for p in cloud_prices(provider=provider, region=region) if p.accelerator == accelerator]
     if not rows:
         return None
     a = assumptions if assumptions is not None else resolve_assumptions()

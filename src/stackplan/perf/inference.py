@@ -863,29 +863,28 @@ def _prediction(
         ),
     )
     cost, rates = _cost_and_rates(arch, acc, fw, o.par, o.precision, o.kv_precision)
-    decode_parts = iteration_breakdown_s(
-        cost,
-        rates,
-        decode_sequences=min(o.batch_per_replica, float(o.max_batch_per_replica)),
-        decode_context=token_weighted_decode_context(input_tokens, output_tokens, output_length_cv),
-    )
+    decode: dict[str, Any] = {
+        "decode_sequences": min(o.batch_per_replica, float(o.max_batch_per_replica)),
+        "decode_context": token_weighted_decode_context(input_tokens, output_tokens, output_length_cv),
+    }
+    decode_parts = iteration_breakdown_s(cost, rates, **decode)
     prompt = max(input_tokens * (1.0 - hit), 1.0)
-    prefill_parts = iteration_breakdown_s(
-        cost,
-        rates,
-        decode_sequences=0.0,
-        decode_context=0.0,
-        prefill_tokens=min(prompt, max(float(fw.prefill_chunk_tokens), 1.0)),
-        prefill_context=float(prefill_attention_context(cost, input_tokens, hit)),
-    )
+    prefill: dict[str, Any] = {
+        "prefill_tokens": min(prompt, max(float(fw.prefill_chunk_tokens), 1.0)),
+        "prefill_context": float(prefill_attention_context(cost, input_tokens, hit)),
+    }
+    prefill_parts = iteration_breakdown_s(cost, rates, decode_sequences=0.0, decode_context=0.0, **prefill)
     share = (
         disaggregated.prefill_devices / count
         if disaggregated is not None
         else _prefill_time_share(
-            cost, rates, o, fw, input_tokens=input_tokens, output_tokens=output_tokens, hit=hit,
-            output_length_cv=output_length_cv,
+            t_decode_s=sum(decode_parts.values()),
+            t_mixed_s=float(iteration_time_s(cost, rates, **decode, **prefill)),
+            prompt_tokens=prompt,
+            chunk_tokens=prefill["prefill_tokens"],
+            requests_per_s=o.throughput / (output_tokens * max(o.replicas, 1)),
         )
-    )  # fmt: skip
+    )
     if mxfp4_experts(arch, o.precision):
         notes = (
             *notes,
@@ -937,45 +936,19 @@ def _prediction(
 
 
 def _prefill_time_share(
-    cost: ServingCost,
-    rates: DeviceRates,
-    o: _Option,
-    fw: ServingFramework,
-    *,
-    input_tokens: int,
-    output_tokens: int,
-    hit: float,
-    output_length_cv: float,
+    *, t_decode_s: float, t_mixed_s: float, prompt_tokens: float, chunk_tokens: float, requests_per_s: float
 ) -> float:
     """Share of a replica's time spent on the prompts [-].
 
     A prompt's uncached tokens ``P`` join decode iterations in chunks of ``c = min(P, budget)``;
-    each chunk adds ``t(b decodes + c prompt tokens) - t(b decodes)`` to its iteration, so a
-    request's prompt costs ``(P / c)`` such increments. Times the replica's request rate
-    (output tokens/s over ``O`` and the replicas) that is the share of its time, at most 1.
-    Marginal rather than latency-based: a request's own TTFT / (TTFT + O x TPOT) counts the time it
-    waits while the replica serves others (at 1,000/200 on Llama-3.1-70B at maximum throughput it
-    gave 0.5 % where the prompts take ~80 % of the FLOPs).
+    each chunk adds ``t_mixed - t_decode`` (the iteration of ``b`` decodes with and without the
+    chunk) to its iteration, so a request's prompt costs ``P / c`` such increments. Times the
+    replica's request rate (output tokens/s over ``O`` and the replicas) that is the share of its
+    time, at most 1. Marginal rather than latency-based: a request's own TTFT / (TTFT + O x TPOT)
+    counts the time it waits while the replica serves others (at 1,000/200 on Llama-3.1-70B at
+    maximum throughput it gave 0.5 % where the prompts take ~80 % of the FLOPs).
     """
-    b = min(o.batch_per_replica, float(o.max_batch_per_replica))
-    prompt = max(input_tokens * (1.0 - hit), 1.0)
-    chunk = min(prompt, max(float(fw.prefill_chunk_tokens), 1.0))
-    kw: dict[str, Any] = {
-        "decode_sequences": b,
-        "decode_context": token_weighted_decode_context(input_tokens, output_tokens, output_length_cv),
-    }
-    t_dec = float(iteration_time_s(cost, rates, **kw))
-    t_mix = float(
-        iteration_time_s(
-            cost,
-            rates,
-            prefill_tokens=chunk,
-            prefill_context=float(prefill_attention_context(cost, input_tokens, hit)),
-            **kw,
-        )
-    )
-    per_request_s = max(t_mix - t_dec, 0.0) * prompt / chunk
-    requests_per_s = o.throughput / (output_tokens * max(o.replicas, 1))
+    per_request_s = max(t_mixed_s - t_decode_s, 0.0) * prompt_tokens / chunk_tokens
     return min(per_request_s * requests_per_s, 1.0)
 
 
