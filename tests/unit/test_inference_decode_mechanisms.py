@@ -106,6 +106,25 @@ def test_deepseek_fp8_fits_on_four_b200() -> None:
     assert p.memory_gib_per_device <= get_accelerator("b200").hbm_gib
 
 
+def test_each_attention_dp_rank_holds_a_whole_chunk_of_activations() -> None:
+    # Qwen3-235B-A22B, attention DP8 + EP8, TensorRT-LLM's 8,192-token budget per rank: per token
+    # 4 x 4,096 hidden + 3 x 1,536 x 8 routed FFN + (64 + 2 x 4) x 128 q/k/v = 62,464 bf16 values,
+    # x 8,192 tokens = 1.023e9 B, plus 256 x 151,936 vocab x 4 B of logits = 0.156e9 B.
+    arch = get_model("qwen3-235b-a22b").architecture
+    mem = memory_per_device(
+        arch,
+        Parallelism(tp=1, ep=8),
+        get_accelerator("h200"),
+        get_serving_framework("trtllm"),
+        weight_bytes_per_param=1.0,
+        kv_bytes_per_element=1.0,
+        sequences=8,
+        context_tokens=1024,
+    )
+    by_hand = 8192 * 62_464 * 2 + 256 * 151_936 * 4
+    assert mem.activations_gib * 2**30 == pytest.approx(by_hand, rel=1e-3)
+
+
 def test_deepseek_decode_on_h200_matches_a_measured_row() -> None:
     # Held-out AIConfigurator row: DeepSeek-R1 fp8 on 8x H200, TensorRT-LLM TP8 EP8, 1024/1024 at
     # concurrency 4: TPOT 8.58 ms measured. Fixed latency alone is 61 layers x 1.971 x 45 us = 5.41 ms.

@@ -399,11 +399,13 @@ def weight_bytes_per_device(
 def activation_bytes_per_device(arch: ModelArchitecture, par: Parallelism, chunk_tokens: int) -> float:
     """Peak activation workspace of one device for a prefill chunk [B].
 
-    One layer's live tensors for ``chunk_tokens / attn_dp`` tokens: hidden states, q/k/v, the MLP
+    One layer's live tensors for ``chunk_tokens`` tokens: hidden states, q/k/v, the MLP
     intermediate (x3 for the gated form) and the logits of one token per sequence, in bf16;
-    activations of earlier layers are freed (no backward pass).
+    activations of earlier layers are freed (no backward pass). With data-parallel attention ranks
+    the token budget is each rank's own (TensorRT-LLM ``enable_attention_dp``: ``max_num_tokens``
+    per rank, as the steady state schedules it), so every rank holds a whole chunk's workspace.
     """
-    tokens = chunk_tokens / par.attn_dp
+    tokens = float(chunk_tokens)
     ffn = (
         arch.ffn_hidden_size
         if arch.moe is None
