@@ -80,8 +80,7 @@ def rows(root: Path) -> list[dict[str, object]]:
                         "latency_us": round(float(g.latency.median()) * 1e3, 3),
                         "framework_version": version,
                         "source": f"NVIDIA AIConfigurator 0.12.0 (aiconfigurator-core, Apache-2.0) measured "
-                        f"all-reduce sweep {rel}"
-                        + (f", backend {backend}" if backend else ""),
+                        f"all-reduce sweep {rel}" + (f", backend {backend}" if backend else ""),
                     }
                 )
     return out
@@ -97,7 +96,15 @@ def main() -> None:
         "over `devices` GPUs of one NVLink domain with the framework's own all-reduce, as its CUDA-graph "
         "decode runs it [us]\n"
     )
-    fields = ["framework", "accelerator", "devices", "message_bytes", "latency_us", "framework_version", "source"]
+    fields = [
+        "framework",
+        "accelerator",
+        "devices",
+        "message_bytes",
+        "latency_us",
+        "framework_version",
+        "source",
+    ]
     cw = csv.DictWriter(w, fieldnames=fields, lineterminator="\n")
     cw.writeheader()
     for r in data:

@@ -146,7 +146,9 @@ BACKENDS: dict[tuple[str, bool], tuple[tuple[str, bool, tuple[str, ...]], ...]] 
 MXFP4_BACKENDS: dict[tuple[str, bool], tuple[tuple[str, bool, tuple[str, ...], str], ...]] = {
     ("trtllm", True): (("TRITON", True, ("moe_torch_flow",), "w4a16_mxfp4"),),
     ("trtllm", False): (("TRTLLM", True, ("moe_torch_flow",), "w4a8_mxfp4_mxfp8"),),
-    ("vllm", True): (("triton", True, ("vllm_gptossmxfp4moe_triton_oaitritonmxfp4expertsmonolithic",), "w4a16_mxfp4"),),
+    ("vllm", True): (
+        ("triton", True, ("vllm_gptossmxfp4moe_triton_oaitritonmxfp4expertsmonolithic",), "w4a16_mxfp4"),
+    ),
     ("vllm", False): (
         (
             "flashinfer_trtllm",
@@ -237,7 +239,8 @@ def rows(data_dir: Path) -> list[dict[str, object]]:
                             "backend": backend,
                             "default": "true" if default else "false",
                             "expert_bandwidth_efficiency": round(float(sel.fraction.median()), 2),
-                            "kernels": " ".join(sorted(set(sel.kernel_source))) + (f" ({mode})" if mode else ""),
+                            "kernels": " ".join(sorted(set(sel.kernel_source)))
+                            + (f" ({mode})" if mode else ""),
                             "framework_version": version,
                             "samples": len(sel),
                             "source": (
