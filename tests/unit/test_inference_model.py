@@ -17,6 +17,7 @@ from stackplan.catalog.serving import (
     list_allreduce_latencies,
 )
 from stackplan.models import MLA, ModelArchitecture, MoE
+from stackplan.perf.inference import predict_inference
 from stackplan.perf.inference_model import (
     allreduce_time_s,
     expected_distinct_experts,
@@ -405,3 +406,44 @@ def test_iteration_breakdown_always_sums_to_the_iteration(
     parts = iteration_breakdown_s(cost, rates, **kw)
     assert all(v >= 0.0 for v in parts.values())
     assert sum(parts.values()) == pytest.approx(float(iteration_time_s(cost, rates, **kw)), rel=1e-9)
+
+
+def test_prompts_share_a_chunks_fixed_cost_in_the_prefill_share() -> None:
+    # 8 clients, 100-token prompts, 101 output tokens: one lifetime refills the 8 slots with one
+    # 800-token chunk (budget 8,192), which pays the 50 ms MoE prefill latency once; the prompts'
+    # share of device time is that chunk's added time over it plus the 100 decode iterations.
+    rates = dataclasses.replace(TOY_RATES, prefill_moe_layer_overhead_s=0.05)
+    cost = toy_cost(moe_layers=1, kv_bytes_per_token=0.0)
+    s = steady_state(
+        cost,
+        rates,
+        concurrency=np.array([8.0]),
+        input_tokens=100,
+        output_tokens=101,
+        prefill_chunk_tokens=8192,
+        scheduling="mixed",
+        cohort_prompts=True,
+    )
+    t_d = float(iteration_time_s(cost, rates, decode_sequences=8, decode_context=150.5))
+    t_h = float(
+        iteration_time_s(
+            cost, rates, decode_sequences=8, decode_context=150.5, prefill_tokens=800, prefill_context=50.5
+        )
+    )
+    assert t_h - t_d > 0.05
+    assert float(s.prefill_share[0]) == pytest.approx((t_h - t_d) / ((t_h - t_d) + 100 * t_d), rel=1e-6)
+    # charging each prompt an iteration of its own would count the 50 ms eight times
+    assert float(s.prefill_share[0]) < 8 * 0.05 / (8 * 0.05 + 100 * t_d)
+
+
+def test_a_short_prompt_takes_a_small_share_of_moe_serving() -> None:
+    # Qwen3-235B-A22B on 8x H200 (attention DP8 + EP8), 128 prompt and 4,096 output tokens: the
+    # prompts carry ~3 % of the linear-layer FLOPs; the share was 99 % while each prompt was charged
+    # the per-iteration MoE prefill latency (94 ms) on its own.
+    p = predict_inference(
+        "qwen3-235b-a22b", "h200", 8, input_tokens=128, output_tokens=4096, precision="fp8", tp=1, ep=8,
+        framework="trtllm",
+    )  # fmt: skip
+    assert p.prefill_time_share < 0.2
+    costs = p.token_costs(3.0)
+    assert costs.usd_per_million_output > 0.5 * costs.usd_per_million_blended

@@ -25,6 +25,7 @@ def _state(ttft_s: float, tpot_s: float, t_d_s: float, t_h_s: float, output_toke
         output_tokens_per_s=a(11 * output_tokens / latency),
         decode_iteration_s=a(t_d_s),
         prefill_iteration_s=a(t_h_s),
+        prefill_share=a(0.0),
     )
 
 

@@ -125,8 +125,9 @@ class InferencePrediction:
     before speculative decoding), and ``prefill_iteration_ms`` the same for an iteration that
     prefills one prompt alone (up to the token budget); each part sums to the iteration [ms].
     ``prefill_time_share`` is the share of the devices' time spent on the prompts [-] (marginal:
-    what a prompt's chunks add to the decode iterations they join, :func:`_prefill_time_share`;
-    the prefill pool's share of the devices when disaggregated); it splits the device cost between
+    what the prompt chunks add to the decode iterations they join over a request lifetime,
+    :attr:`~stackplan.perf.inference_model.SteadyState.prefill_share`; the prefill pool's share of
+    the devices when disaggregated); it splits the device cost between
     input and output tokens (:meth:`token_costs`, and the plan's cost per token).
     """
 
@@ -374,6 +375,7 @@ class _Option:
     max_batch_per_replica: int
     ttft_tail_s: float | None = None
     tpot_tail_s: float | None = None
+    prefill_time_share: float = 0.0
 
     def ttft_for_targets(self) -> float:
         """TTFT the targets apply to: the percentile when one was asked for, else the mean [s]."""
@@ -542,8 +544,9 @@ def _evaluate(
             max_batch_per_replica=b_max,
             ttft_tail_s=None if tq is None else tq + float(w),
             tpot_tail_s=pq,
+            prefill_time_share=float(sh),
         )
-        for b, thr, tt, bt, tp, w, tq, pq in zip(
+        for b, thr, tt, bt, tp, w, tq, pq, sh in zip(
             grid,
             throughput,
             st.ttft_s,
@@ -552,6 +555,7 @@ def _evaluate(
             wait_s,
             ttft_tail,
             tpot_tail,
+            st.prefill_share,
             strict=True,
         )
     ]
@@ -874,17 +878,8 @@ def _prediction(
         "prefill_context": float(prefill_attention_context(cost, input_tokens, hit)),
     }
     prefill_parts = iteration_breakdown_s(cost, rates, decode_sequences=0.0, decode_context=0.0, **prefill)
-    share = (
-        disaggregated.prefill_devices / count
-        if disaggregated is not None
-        else _prefill_time_share(
-            t_decode_s=sum(decode_parts.values()),
-            t_mixed_s=float(iteration_time_s(cost, rates, **decode, **prefill)),
-            prompt_tokens=prompt,
-            chunk_tokens=prefill["prefill_tokens"],
-            requests_per_s=o.throughput / (output_tokens * max(o.replicas, 1)),
-        )
-    )
+    # the prompts' share of device time, from the steady state the option was evaluated at
+    share = disaggregated.prefill_devices / count if disaggregated is not None else o.prefill_time_share
     if mxfp4_experts(arch, o.precision):
         notes = (
             *notes,
@@ -933,23 +928,6 @@ def _prediction(
         prefill_iteration_ms=tuple((k, v * 1e3) for k, v in prefill_parts.items()),
         prefill_time_share=share,
     )
-
-
-def _prefill_time_share(
-    *, t_decode_s: float, t_mixed_s: float, prompt_tokens: float, chunk_tokens: float, requests_per_s: float
-) -> float:
-    """Share of a replica's time spent on the prompts [-].
-
-    A prompt's uncached tokens ``P`` join decode iterations in chunks of ``c = min(P, budget)``;
-    each chunk adds ``t_mixed - t_decode`` (the iteration of ``b`` decodes with and without the
-    chunk) to its iteration, so a request's prompt costs ``P / c`` such increments. Times the
-    replica's request rate (output tokens/s over ``O`` and the replicas) that is the share of its
-    time, at most 1. Marginal rather than latency-based: a request's own TTFT / (TTFT + O x TPOT)
-    counts the time it waits while the replica serves others (at 1,000/200 on Llama-3.1-70B at
-    maximum throughput it gave 0.5 % where the prompts take ~80 % of the FLOPs).
-    """
-    per_request_s = max(t_mixed_s - t_decode_s, 0.0) * prompt_tokens / chunk_tokens
-    return min(per_request_s * requests_per_s, 1.0)
 
 
 def _predict_disaggregated(

@@ -628,6 +628,11 @@ class SteadyState:
         Decode-only iteration time ``t_d`` [s].
     prefill_iteration_s
         Iteration time with a full prefill chunk ``t_h`` [s].
+    prefill_share
+        Share of the instance's device time the prompts take over a request lifetime [-]: the time
+        the prompt chunks add to the iterations they ride in (with attention DP, also the time the
+        other ranks wait for them) over that plus the decode iterations. Work-based, so the fixed
+        cost of an iteration that carries prompt tokens is shared by the prompts in its chunk.
     """
 
     ttft_s: FloatArray
@@ -637,6 +642,7 @@ class SteadyState:
     output_tokens_per_s: FloatArray
     decode_iteration_s: FloatArray
     prefill_iteration_s: FloatArray
+    prefill_share: FloatArray
 
 
 def steady_state(
@@ -771,7 +777,8 @@ def steady_state(
         t_prompt = np.where(own > 1.0, (own - 1.0) * t_own + t_last, t_own)
         per_prompt = (t_h - t_d) * i_p / chunk
         lifetime_work = bsz * per_prompt + o_steps / tau * t_d
-        rho = np.clip(bsz * per_prompt / np.maximum(lifetime_work, 1e-30), 0.0, 0.95)
+        share = bsz * per_prompt / np.maximum(lifetime_work, 1e-30)
+        rho = np.clip(share, 0.0, 0.95)
         ttft = t_prompt + rho / (2.0 * (1.0 - rho)) * per_prompt + 0.5 * t_d
         burst_ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * np.where(n_c >= 1.0, t_h, t_own)
     else:
@@ -789,7 +796,8 @@ def steady_state(
         ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * t_p
         tpot = t_d / tau + np.maximum(n_c - 1.0, 0.0) / 2.0 * t_p / o_steps
         burst_ttft = ttft
-    return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens)
+        share = n_c * t_p / np.maximum(n_c * t_p + o_steps / tau * t_d, 1e-30)
+    return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens, share)
 
 
 def _prefill_chunk(budget: float, bsz: FloatArray, i_p: float, chunked: bool) -> FloatArray:
@@ -815,6 +823,7 @@ def _finish(
     t_h: FloatArray,
     o_steps: float,
     output_tokens: int,
+    prefill_share: FloatArray,
 ) -> SteadyState:
     """Little's law throughput and admission control along a sorted concurrency array."""
     latency = ttft + o_steps * tpot
@@ -827,6 +836,7 @@ def _finish(
         )
         wait = (bsz / bsz[best] - 1.0) * latency[best]
         throughput, tpot, t_d, t_h = throughput[best], tpot[best], t_d[best], t_h[best]
+        prefill_share = prefill_share[best]
         ttft = ttft[best] + wait
         burst_ttft = burst_ttft[best] + wait
         latency = ttft + o_steps * tpot
@@ -838,6 +848,7 @@ def _finish(
         output_tokens_per_s=np.asarray(throughput, dtype=np.float64),
         decode_iteration_s=np.asarray(t_d, dtype=np.float64),
         prefill_iteration_s=np.asarray(t_h, dtype=np.float64),
+        prefill_share=np.clip(np.asarray(prefill_share, dtype=np.float64) + np.zeros_like(bsz), 0.0, 1.0),
     )
 
 
@@ -909,6 +920,8 @@ def _attention_dp_steady_state(
     tpot = t_d / tau + n_heavy * dt / o_steps
     lifetime_work = n_r * dt + n_steps * t_d
     rho = np.clip(n_r * dt / np.maximum(lifetime_work, 1e-30), 0.0, 0.95)
+    # every rank waits out the heavy iterations, so the prompts take n_h dt of each lifetime
+    share = n_heavy * dt / np.maximum(n_heavy * dt + n_steps * t_d, 1e-30)
     own = np.ceil(i_p / c_r - 1e-9)
     # a prompt longer than the rank's chunk: full chunks, then an iteration with only its remainder
     rem = np.maximum(i_p - (own - 1.0) * c_r, 1.0)
@@ -927,7 +940,7 @@ def _attention_dp_steady_state(
     t_prompt = np.where(own > 1.0, (own - 1.0) * t_h + t_d + dt_last, t_h)
     ttft = t_prompt + rho / (2.0 * (1.0 - rho)) * dt * i_p / c_r + 0.5 * t_d
     burst_ttft = (np.maximum(n_r, 1.0) + 1.0) / 2.0 * t_h
-    return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens)
+    return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens, share)
 
 
 #: Autocorrelation factor of the number of requests in service averaged over one request's
