@@ -447,3 +447,47 @@ def test_a_short_prompt_takes_a_small_share_of_moe_serving() -> None:
     assert p.prefill_time_share < 0.2
     costs = p.token_costs(3.0)
     assert costs.usd_per_million_output > 0.5 * costs.usd_per_million_blended
+
+
+def test_a_speculative_iteration_carries_its_verify_tokens_and_the_prompt_chunk() -> None:
+    # 512 sequences verifying 8 draft tokens each (4,096 tokens) and 4-token prompts: a lifetime's
+    # 2,048 prompt tokens ride in one iteration next to the verify tokens, so the prompts cost
+    # t(512 decodes + 4,096 + 2,048 tokens) - t(512 decodes + 4,096 tokens) > 0; the heavy iteration
+    # had been costed without the verify tokens and then lifted to the verify iteration, which
+    # made the prompts free.
+    cost = toy_cost()
+    kw: dict[str, object] = {"input_tokens": 4, "output_tokens": 101, "prefill_chunk_tokens": 8192}
+    s = steady_state(
+        cost,
+        TOY_RATES,
+        concurrency=np.array([512.0]),
+        scheduling="mixed",
+        draft_tokens=8,
+        acceptance_rate=0.5,
+        **kw,  # type: ignore[arg-type]
+    )
+    ctx_d, ctx_p = 4 + 101 / 2, 4 / 2  # decode: I + O/2 (token-weighted); prompt: (0 + I) / 2, causal
+    t_v = float(
+        iteration_time_s(
+            cost,
+            TOY_RATES,
+            decode_sequences=512,
+            decode_context=ctx_d,
+            prefill_tokens=4096,
+            prefill_context=ctx_d,
+        )
+    )
+    ctx = (4096 * ctx_d + 2048 * ctx_p) / 6144
+    t_h = float(
+        iteration_time_s(
+            cost,
+            TOY_RATES,
+            decode_sequences=512,
+            decode_context=ctx_d,
+            prefill_tokens=6144,
+            prefill_context=ctx,
+        )
+    )
+    assert float(s.decode_iteration_s[0]) == pytest.approx(t_v, rel=1e-9)
+    assert float(s.prefill_iteration_s[0]) == pytest.approx(t_h, rel=1e-9)
+    assert float(s.prefill_share[0]) > 0.0

@@ -670,7 +670,8 @@ def steady_state(
     (:func:`_prefill_chunk`).
     With speculative decoding (``draft_tokens = k > 0``) one decode iteration verifies ``k + 1``
     tokens per sequence, costs ``t(B decodes + B k verify tokens) + k f_draft t_d`` and yields
-    ``tau`` tokens (:func:`speculative_tokens_per_step`). Decode iterations attend to the
+    ``tau`` tokens (:func:`speculative_tokens_per_step`); an iteration that also carries prompt
+    tokens carries the verify tokens and the drafts as well. Decode iterations attend to the
     token-weighted context of :func:`token_weighted_decode_context` (``I + O/2`` for fixed
     lengths, more when output lengths vary with coefficient of variation ``output_length_cv``).
 
@@ -714,6 +715,8 @@ def steady_state(
     prefill_ctx = prefill_attention_context(cost, input_tokens, prefix_hit_rate)
     t_d = iteration_time_s(cost, rates, decode_sequences=bsz, decode_context=decode_ctx)
     tau = 1.0
+    verify = bsz * draft_tokens
+    drafts = np.zeros_like(bsz)
     if draft_tokens > 0:
         tau = speculative_tokens_per_step(draft_tokens, acceptance_rate)
         t_verify = iteration_time_s(
@@ -721,10 +724,29 @@ def steady_state(
             rates,
             decode_sequences=bsz,
             decode_context=decode_ctx,
-            prefill_tokens=bsz * draft_tokens,
+            prefill_tokens=verify,
             prefill_context=decode_ctx,
         )
-        t_d = t_verify + draft_tokens * draft_cost_fraction * t_d
+        drafts = draft_tokens * draft_cost_fraction * t_d
+        t_d = t_verify + drafts
+
+    def with_prompt(tokens: ArrayLike) -> FloatArray:
+        """A decode iteration that also carries ``tokens`` prompt tokens (and, when speculating,
+        its ``B k`` verify tokens at the decode context and the draft steps) [s]."""
+        c_t = np.asarray(tokens, dtype=np.float64)
+        ctx = (verify * decode_ctx + c_t * prefill_ctx) / np.maximum(verify + c_t, 1e-30)
+        return (
+            iteration_time_s(
+                cost,
+                rates,
+                decode_sequences=bsz,
+                decode_context=decode_ctx,
+                prefill_tokens=verify + c_t,
+                prefill_context=ctx,
+            )
+            + drafts
+        )
+
     budget = float(prefill_chunk_tokens)
     if scheduling == "mixed" and cost.attn_dp > 1:
         return _attention_dp_steady_state(
@@ -743,37 +765,15 @@ def steady_state(
         )
     if scheduling == "mixed":
         chunk = _prefill_chunk(budget, bsz, i_p, chunked_prefill)
-        t_h = iteration_time_s(
-            cost,
-            rates,
-            decode_sequences=bsz,
-            decode_context=decode_ctx,
-            prefill_tokens=chunk,
-            prefill_context=prefill_ctx,
-        )
-        t_h = np.maximum(t_h, t_d)
+        t_h = np.maximum(with_prompt(chunk), t_d)
         n_c = bsz * i_p / chunk
         own = np.ceil(i_p / chunk - 1e-9)
         others = np.maximum(n_c - i_p / chunk, 0.0)
         tpot = t_d / tau + others * (t_h - t_d) / o_steps
         tpot = np.maximum(tpot, np.where(n_c > o_steps, t_h, 0.0))
-        t_own = iteration_time_s(
-            cost,
-            rates,
-            decode_sequences=bsz,
-            decode_context=decode_ctx,
-            prefill_tokens=np.where(cohort_prompts, chunk, np.minimum(i_p, chunk)),
-            prefill_context=prefill_ctx,
-        )
+        t_own = with_prompt(np.where(cohort_prompts, chunk, np.minimum(i_p, chunk)))
         # a prompt longer than the chunk: full chunks, then an iteration with only its remainder
-        t_last = iteration_time_s(
-            cost,
-            rates,
-            decode_sequences=bsz,
-            decode_context=decode_ctx,
-            prefill_tokens=np.maximum(i_p - (own - 1.0) * chunk, 1.0),
-            prefill_context=prefill_ctx,
-        )
+        t_last = with_prompt(np.maximum(i_p - (own - 1.0) * chunk, 1.0))
         t_prompt = np.where(own > 1.0, (own - 1.0) * t_own + t_last, t_own)
         per_prompt = (t_h - t_d) * i_p / chunk
         lifetime_work = bsz * per_prompt + o_steps / tau * t_d
