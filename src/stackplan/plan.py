@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stackplan._currency import short_amount
 from stackplan._numeric import HOURS_PER_YEAR
 from stackplan.deployments.costing import (
     CAPEX_LINES,
@@ -461,22 +462,28 @@ def _deployment_result(scenario: Scenario, costs: DeploymentCosts, inputs: PlanI
 # ----------------------------------------------------------------------------------- recommendation
 
 
-def _usd(x: float) -> str:
-    if abs(x) >= 1e9:
-        return f"${x / 1e9:,.2f}B"
-    if abs(x) >= 1e6:
-        return f"${x / 1e6:,.1f}M"
-    if abs(x) >= 1e3:
-        return f"${x / 1e3:,.0f}k"
-    return f"${x:,.0f}"
-
-
 _NAMES = {"cloud_first": "cloud-first", "hybrid": "hybrid", "on_prem": "on-prem"}
 
 
-def recommend(deployments: Sequence[DeploymentResult]) -> Recommendation:
+def _currency_of(scenario: Scenario) -> tuple[str, float]:
+    """The organisation's currency and its rate [USD per unit] for the plan's wording."""
+    org = scenario.organization
+    return org.currency, org.usd_per_currency_unit or 1.0
+
+
+def recommend(
+    deployments: Sequence[DeploymentResult], currency: str = "USD", usd_per_currency_unit: float = 1.0
+) -> Recommendation:
     """Pick the deployment that serves every workload (or the most) with the highest NPV; say why
-    in numbers: cost, value, constraints (data class vs placement), time to capacity, lock-in."""
+    in numbers: cost, value, constraints (data class vs placement), time to capacity, lock-in.
+
+    The reasons' wording shows money in ``currency`` (converted at ``usd_per_currency_unit`` USD per
+    unit, the scenario's organisation currency); their ``figures`` stay in USD.
+    """
+
+    def _usd(x: float) -> str:
+        return short_amount(x, currency, usd_per_currency_unit)
+
     if not deployments:
         return Recommendation(deployment=None, reasons=())
     ranked = sorted(deployments, key=lambda d: (len(d.unserved), -d.npv_usd, d.npv_cost_usd))
@@ -606,7 +613,7 @@ def _with_risk_mitigation(
         stackplan_version="",
         components={},
         deployments=tuple(results),
-        recommendation=recommend(results),
+        recommendation=recommend(results, *_currency_of(scenario)),
         assumptions=(),
         capacity_plan=capacity,
     )
@@ -681,7 +688,7 @@ def build_plan(
         results.append(_deployment_result(scenario, costs, inputs))
     if risk_register:
         results = _with_risk_mitigation(scenario, inputs, costs_by_model, results, capacity)
-    rec = recommend(results)
+    rec = recommend(results, *_currency_of(scenario))
     ref = rec.deployment or scenario.deployment.models[0]
     chosen = chosen_by_model[ref]
     ref_costs = costs_by_model[ref]

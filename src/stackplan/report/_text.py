@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from stackplan._currency import currency_symbol_of
 from stackplan.plan import DeploymentResult, Plan
 
 __all__ = [
@@ -20,8 +21,6 @@ __all__ = [
     "money_of",
 ]
 
-#: Symbols of common currencies; other codes are written as the code and a space.
-SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3", "JPY": "\u00a5"}
 #: The currency the reports show money in: (ISO code, USD per one unit). Plans compute in USD;
 #: the renderers convert at the scenario's explicit rate (``organization.usd_per_currency_unit``).
 _MONEY: ContextVar[tuple[str, float]] = ContextVar("stackplan_money", default=("USD", 1.0))
@@ -43,8 +42,7 @@ def currency_code() -> str:
 
 
 def currency_symbol() -> str:
-    code = _MONEY.get()[0]
-    return SYMBOLS.get(code, code + " ")
+    return currency_symbol_of(_MONEY.get()[0])
 
 
 def money(x: float | None) -> float | None:
