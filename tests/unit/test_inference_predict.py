@@ -343,3 +343,11 @@ def test_token_costs_of_a_prediction_by_hand() -> None:
     assert tc.usd_per_million_output == pytest.approx(0.001 * (1 - p.prefill_time_share) / out_per_s * 1e6)
     with pytest.raises(InvalidInputError):
         p.token_costs(-1.0)
+
+
+def test_a_precision_the_chip_cannot_compute_is_noted_as_weight_only() -> None:
+    kw: dict[str, object] = {"input_tokens": 100, "output_tokens": 100, "precision": "fp4"}
+    p = predict_inference("llama-3.1-8b", "tpu-v5e", 1, **kw)  # type: ignore[arg-type]
+    assert any("no fp4 matrix units" in n and "run at bf16" in n for n in p.notes)
+    native = predict_inference("llama-3.1-8b", "b200", 1, **kw)  # type: ignore[arg-type]
+    assert not any("matrix units" in n for n in native.notes)

@@ -886,6 +886,13 @@ def _prediction(
             "fp4 runs the model's published checkpoint: routed experts in MXFP4 (0.53 B per weight, "
             "the framework's MXFP4 MoE kernel), attention, router and output head in bf16",
         )
+    if not acc.supports(o.precision) and not mxfp4_experts(arch, o.precision):
+        runs_at = get_inference_efficiency(acc.id, o.precision).precision
+        notes = (
+            *notes,
+            f"{acc.id} has no {o.precision} matrix units: the weights are stored in {o.precision} and "
+            f"the matmuls run at {runs_at} (weight-only quantisation, the {runs_at} efficiencies)",
+        )
     if o.batch_per_replica > o.max_batch_per_replica:
         notes = (
             *notes,
