@@ -13,16 +13,19 @@ def currency_symbol_of(code: str) -> str:
     return SYMBOLS.get(code, code + " ")
 
 
-def short_amount(usd: float, code: str = "USD", usd_per_unit: float = 1.0) -> str:
-    """``$6.1M`` style: a USD amount converted at ``usd_per_unit`` USD per unit of ``code``."""
-    x = usd / usd_per_unit
-    cur = currency_symbol_of(code)
-    sign = "-" if x < 0 else ""
-    x = abs(x)
+def short_amount(amount: float, symbol: str, digits: int = 1) -> str:
+    """``$1.2M`` style: an ``amount`` already in the currency of ``symbol``; ``digits`` decimals for
+    millions and billions, thousands from 10,000, cents below 10."""
+    sign = "-" if amount < 0 else ""
+    x = abs(amount)
     if x >= 1e9:
-        return f"{sign}{cur}{x / 1e9:,.2f}B"
+        return f"{sign}{symbol}{x / 1e9:,.{digits}f}B"
     if x >= 1e6:
-        return f"{sign}{cur}{x / 1e6:,.1f}M"
-    if x >= 1e3:
-        return f"{sign}{cur}{x / 1e3:,.0f}k"
-    return f"{sign}{cur}{x:,.0f}"
+        return f"{sign}{symbol}{x / 1e6:,.{digits}f}M"
+    if x >= 1e4:
+        return f"{sign}{symbol}{x / 1e3:,.0f}k"
+    if x >= 10:
+        return f"{sign}{symbol}{x:,.0f}"
+    if x >= 0.1 or x == 0:
+        return f"{sign}{symbol}{x:,.2f}"
+    return f"{sign}{symbol}{x:.2g}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stackplan._currency import short_amount
+from stackplan._currency import currency_symbol_of, short_amount
 from stackplan._numeric import HOURS_PER_YEAR
 from stackplan.deployments.costing import (
     CAPEX_LINES,
@@ -482,7 +482,7 @@ def recommend(
     """
 
     def _usd(x: float) -> str:
-        return short_amount(x, currency, usd_per_currency_unit)
+        return short_amount(x / usd_per_currency_unit, currency_symbol_of(currency))
 
     if not deployments:
         return Recommendation(deployment=None, reasons=())

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from stackplan._currency import currency_symbol_of
+from stackplan._currency import currency_symbol_of, short_amount
 from stackplan.plan import DeploymentResult, Plan
 
 __all__ = [
@@ -58,20 +58,7 @@ def fmt_usd(x: float | None, digits: int = 1) -> str:
     x = money(x)
     if x is None:
         return "-"
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    cur = currency_symbol()
-    if x >= 1e9:
-        return f"{sign}{cur}{x / 1e9:,.{digits}f}B"
-    if x >= 1e6:
-        return f"{sign}{cur}{x / 1e6:,.{digits}f}M"
-    if x >= 1e4:
-        return f"{sign}{cur}{x / 1e3:,.0f}k"
-    if x >= 10:
-        return f"{sign}{cur}{x:,.0f}"
-    if x >= 0.1 or x == 0:
-        return f"{sign}{cur}{x:,.2f}"
-    return f"{sign}{cur}{x:.2g}"
+    return short_amount(x, currency_symbol(), digits)
 
 
 def fmt_pct(x: float | None) -> str:
