@@ -351,3 +351,14 @@ def test_a_precision_the_chip_cannot_compute_is_noted_as_weight_only() -> None:
     assert any("no fp4 matrix units" in n and "run at bf16" in n for n in p.notes)
     native = predict_inference("llama-3.1-8b", "b200", 1, **kw)  # type: ignore[arg-type]
     assert not any("matrix units" in n for n in native.notes)
+
+
+def test_a_lone_prompt_crosses_the_pipeline_stages_one_after_another() -> None:
+    # Llama-3.1-70B fp8, one 4,000-token prompt on 8 x H100 as 8 pipeline stages: the stages run
+    # its prefill in turn, so TTFT is at least its 2 x 70.6e9 x 4,000 FLOPs at one H100's fp8 peak
+    # (1,979 TFLOP/s), 285 ms; split over 8 micro-batches it had been predicted at 86 ms.
+    kw: dict[str, object] = {"input_tokens": 4000, "output_tokens": 200, "precision": "fp8", "batch_size": 1}
+    pp = predict_inference("llama-3.1-70b", "h100-sxm", 8, tp=1, pp=8, **kw)  # type: ignore[arg-type]
+    assert pp.ttft_ms > 2 * 70.6e9 * 4000 / 1979e12 * 1e3
+    tp = predict_inference("llama-3.1-70b", "h100-sxm", 8, tp=8, pp=1, **kw)  # type: ignore[arg-type]
+    assert tp.ttft_ms < pp.ttft_ms

@@ -29,6 +29,7 @@ decode). Yu et al., "Orca", OSDI 2022 (iteration-level continuous batching). Dee
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from statistics import NormalDist
 from typing import Literal
@@ -771,16 +772,25 @@ def steady_state(
         others = np.maximum(n_c - i_p / chunk, 0.0)
         tpot = t_d / tau + others * (t_h - t_d) / o_steps
         tpot = np.maximum(tpot, np.where(n_c > o_steps, t_h, 0.0))
-        t_own = with_prompt(np.where(cohort_prompts, chunk, np.minimum(i_p, chunk)))
+        own_chunk = np.minimum(i_p, chunk)
+        t_own_work = with_prompt(np.where(cohort_prompts, chunk, own_chunk))
+        # the prompt's own chunk crosses the pipeline stages in one micro-batch (its tokens are
+        # not spread over the others), so with pp > 1 it waits pp x t_stage(chunk)
+        t_own = _own_chunk_latency(
+            with_prompt, np.where(cohort_prompts, chunk, own_chunk), own_chunk, cost.pp
+        )
         # a prompt longer than the chunk: full chunks, then an iteration with only its remainder
-        t_last = with_prompt(np.maximum(i_p - (own - 1.0) * chunk, 1.0))
+        rem = np.maximum(i_p - (own - 1.0) * chunk, 1.0)
+        t_last = _own_chunk_latency(with_prompt, rem, rem, cost.pp)
         t_prompt = np.where(own > 1.0, (own - 1.0) * t_own + t_last, t_own)
         per_prompt = (t_h - t_d) * i_p / chunk
         lifetime_work = bsz * per_prompt + o_steps / tau * t_d
         share = bsz * per_prompt / np.maximum(lifetime_work, 1e-30)
         rho = np.clip(share, 0.0, 0.95)
         ttft = t_prompt + rho / (2.0 * (1.0 - rho)) * per_prompt + 0.5 * t_d
-        burst_ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * np.where(n_c >= 1.0, t_h, t_own)
+        burst_ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * np.where(n_c >= 1.0, t_h, t_own_work) + (
+            t_own - t_own_work
+        )
     else:
         chunk = np.minimum(budget, bsz * i_p)
         t_p = iteration_time_s(
@@ -793,11 +803,44 @@ def steady_state(
         )
         t_h = t_p
         n_c = bsz * i_p / chunk
-        ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * t_p
+
+        def prefill_only(tokens: ArrayLike) -> FloatArray:
+            return iteration_time_s(
+                cost,
+                rates,
+                decode_sequences=np.zeros_like(bsz),
+                decode_context=decode_ctx,
+                prefill_tokens=tokens,
+                prefill_context=prefill_ctx,
+            )
+
+        own_chunk = np.minimum(i_p, chunk)
+        t_p_own = _own_chunk_latency(prefill_only, chunk, own_chunk, cost.pp)
+        ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * t_p + (t_p_own - t_p)
         tpot = t_d / tau + np.maximum(n_c - 1.0, 0.0) / 2.0 * t_p / o_steps
         burst_ttft = ttft
         share = n_c * t_p / np.maximum(n_c * t_p + o_steps / tau * t_d, 1e-30)
     return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens, share)
+
+
+def _own_chunk_latency(
+    iteration: Callable[[ArrayLike], FloatArray], tokens: ArrayLike, own_tokens: ArrayLike, pp: int
+) -> FloatArray:
+    """Time until an iteration carrying ``tokens`` prompt tokens returns a prompt's own chunk [s].
+
+    Without pipeline stages that is the iteration. With ``pp`` stages the iteration's micro-batches
+    split its tokens, but a prompt's own chunk (``own_tokens``) rides in one micro-batch and crosses
+    the stages one after another, so it waits at least ``pp x t_stage(own_tokens)``: the iteration
+    time of ``pp x own_tokens`` tokens (:func:`iteration_time_s` spreads its tokens over ``pp``
+    micro-batches). A framework schedules a request's next chunk only after its previous one has
+    left the pipeline (vLLM and TensorRT-LLM pipeline parallelism: a request is in one micro-batch
+    at a time), so its chunks do not overlap either.
+    """
+    if pp <= 1:
+        return iteration(tokens)
+    return iteration(
+        np.maximum(np.asarray(tokens, dtype=np.float64), pp * np.asarray(own_tokens, dtype=np.float64))
+    )
 
 
 def _prefill_chunk(budget: float, bsz: FloatArray, i_p: float, chunked: bool) -> FloatArray:
