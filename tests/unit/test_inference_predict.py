@@ -362,3 +362,13 @@ def test_a_lone_prompt_crosses_the_pipeline_stages_one_after_another() -> None:
     assert pp.ttft_ms > 2 * 70.6e9 * 4000 / 1979e12 * 1e3
     tp = predict_inference("llama-3.1-70b", "h100-sxm", 8, tp=8, pp=1, **kw)  # type: ignore[arg-type]
     assert tp.ttft_ms < pp.ttft_ms
+
+
+def test_a_lone_prompt_on_attention_dp_ranks_crosses_the_stages_in_turn() -> None:
+    # Qwen3-235B, attention DP8 + EP8: one 8,000-token prompt sits on one rank; with two pipeline
+    # stages its layers run on two ranks one after the other, so TTFT cannot fall to half of one
+    # stage's (it was predicted 380 ms against 663 ms for one stage).
+    kw: dict[str, object] = {"input_tokens": 8000, "output_tokens": 100, "precision": "fp8", "batch_size": 1}
+    one = predict_inference("qwen3-235b-a22b", "h100-sxm", 8, tp=1, ep=8, pp=1, **kw)  # type: ignore[arg-type]
+    two = predict_inference("qwen3-235b-a22b", "h100-sxm", 16, tp=1, ep=8, pp=2, **kw)  # type: ignore[arg-type]
+    assert two.ttft_ms > 0.9 * one.ttft_ms

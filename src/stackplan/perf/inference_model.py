@@ -966,23 +966,31 @@ def _attention_dp_steady_state(
     # every rank waits out the heavy iterations, so the prompts take n_h dt of each lifetime
     share = n_heavy * dt / np.maximum(n_heavy * dt + n_steps * t_d, 1e-30)
     own = np.ceil(i_p / c_r - 1e-9)
+
+    def rank_with(tokens: ArrayLike) -> FloatArray:
+        return iteration_time_s(
+            rank_cost,
+            rates,
+            decode_sequences=b_r,
+            decode_context=decode_ctx,
+            prefill_tokens=tokens,
+            prefill_context=prefill_ctx,
+        )
+
+    # the prompt's own chunk crosses the pipeline stages in one micro-batch (_own_chunk_latency)
+    t_h_own = t_h + (
+        _own_chunk_latency(rank_with, c_r, np.minimum(i_p, c_r), cost.pp) - np.maximum(t_rank_h, t_rank_d)
+    )
     # a prompt longer than the rank's chunk: full chunks, then an iteration with only its remainder
     rem = np.maximum(i_p - (own - 1.0) * c_r, 1.0)
-    t_rank_last = iteration_time_s(
-        rank_cost,
-        rates,
-        decode_sequences=b_r,
-        decode_context=decode_ctx,
-        prefill_tokens=rem,
-        prefill_context=prefill_ctx,
-    )
+    t_rank_last = _own_chunk_latency(rank_with, rem, rem, cost.pp)
     dt_last = (
         np.maximum(t_rank_last - t_rank_d, 0.0)
         + chunks_per_heavy * cost.pp * rem * cost.expert_flops_per_token / exp_rate
     )
-    t_prompt = np.where(own > 1.0, (own - 1.0) * t_h + t_d + dt_last, t_h)
+    t_prompt = np.where(own > 1.0, (own - 1.0) * t_h_own + t_d + dt_last, t_h_own)
     ttft = t_prompt + rho / (2.0 * (1.0 - rho)) * dt * i_p / c_r + 0.5 * t_d
-    burst_ttft = (np.maximum(n_r, 1.0) + 1.0) / 2.0 * t_h
+    burst_ttft = (np.maximum(n_r, 1.0) + 1.0) / 2.0 * t_h + (t_h_own - t_h)
     return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens, share)
 
 
