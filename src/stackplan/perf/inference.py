@@ -35,6 +35,7 @@ from stackplan.perf.inference_model import (
     iteration_time_s,
     kv_context,
     kv_tokens_held_per_request,
+    own_chunk_latency_s,
     poisson_tail_latency,
     prefill_attention_context,
     speculative_tokens_per_step,
@@ -1019,9 +1020,20 @@ def _predict_disaggregated(
             cost, rates, decode_sequences=0.0, decode_context=0.0, prefill_tokens=chunk, prefill_context=ctx
         )
     )
+    # the prompt crosses the pool's pipeline stages in one micro-batch (own_chunk_latency_s)
     t_own = float(
-        iteration_time_s(
-            cost, rates, decode_sequences=0.0, decode_context=0.0, prefill_tokens=i_p, prefill_context=ctx
+        own_chunk_latency_s(
+            lambda tokens: iteration_time_s(
+                cost,
+                rates,
+                decode_sequences=0.0,
+                decode_context=0.0,
+                prefill_tokens=tokens,
+                prefill_context=ctx,
+            ),
+            i_p,
+            i_p,
+            par.pp,
         )
     )
     prefill_replicas = dis.prefill_devices // par.devices

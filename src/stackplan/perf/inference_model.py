@@ -53,6 +53,7 @@ __all__ = [
     "kv_context",
     "kv_tokens_held_per_request",
     "mean_attended_context",
+    "own_chunk_latency_s",
     "poisson_tail_latency",
     "prefill_attention_context",
     "smooth_roofline",
@@ -776,12 +777,12 @@ def steady_state(
         t_own_work = with_prompt(np.where(cohort_prompts, chunk, own_chunk))
         # the prompt's own chunk crosses the pipeline stages in one micro-batch (its tokens are
         # not spread over the others), so with pp > 1 it waits pp x t_stage(chunk)
-        t_own = _own_chunk_latency(
+        t_own = own_chunk_latency_s(
             with_prompt, np.where(cohort_prompts, chunk, own_chunk), own_chunk, cost.pp
         )
         # a prompt longer than the chunk: full chunks, then an iteration with only its remainder
         rem = np.maximum(i_p - (own - 1.0) * chunk, 1.0)
-        t_last = _own_chunk_latency(with_prompt, rem, rem, cost.pp)
+        t_last = own_chunk_latency_s(with_prompt, rem, rem, cost.pp)
         t_prompt = np.where(own > 1.0, (own - 1.0) * t_own + t_last, t_own)
         per_prompt = (t_h - t_d) * i_p / chunk
         lifetime_work = bsz * per_prompt + o_steps / tau * t_d
@@ -815,7 +816,7 @@ def steady_state(
             )
 
         own_chunk = np.minimum(i_p, chunk)
-        t_p_own = _own_chunk_latency(prefill_only, chunk, own_chunk, cost.pp)
+        t_p_own = own_chunk_latency_s(prefill_only, chunk, own_chunk, cost.pp)
         ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * t_p + (t_p_own - t_p)
         tpot = t_d / tau + np.maximum(n_c - 1.0, 0.0) / 2.0 * t_p / o_steps
         burst_ttft = ttft
@@ -823,7 +824,7 @@ def steady_state(
     return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens, share)
 
 
-def _own_chunk_latency(
+def own_chunk_latency_s(
     iteration: Callable[[ArrayLike], FloatArray], tokens: ArrayLike, own_tokens: ArrayLike, pp: int
 ) -> FloatArray:
     """Time until an iteration carrying ``tokens`` prompt tokens returns a prompt's own chunk [s].
@@ -977,13 +978,13 @@ def _attention_dp_steady_state(
             prefill_context=prefill_ctx,
         )
 
-    # the prompt's own chunk crosses the pipeline stages in one micro-batch (_own_chunk_latency)
+    # the prompt's own chunk crosses the pipeline stages in one micro-batch (own_chunk_latency_s)
     t_h_own = t_h + (
-        _own_chunk_latency(rank_with, c_r, np.minimum(i_p, c_r), cost.pp) - np.maximum(t_rank_h, t_rank_d)
+        own_chunk_latency_s(rank_with, c_r, np.minimum(i_p, c_r), cost.pp) - np.maximum(t_rank_h, t_rank_d)
     )
     # a prompt longer than the rank's chunk: full chunks, then an iteration with only its remainder
     rem = np.maximum(i_p - (own - 1.0) * c_r, 1.0)
-    t_rank_last = _own_chunk_latency(rank_with, rem, rem, cost.pp)
+    t_rank_last = own_chunk_latency_s(rank_with, rem, rem, cost.pp)
     dt_last = (
         np.maximum(t_rank_last - t_rank_d, 0.0)
         + chunks_per_heavy * cost.pp * rem * cost.expert_flops_per_token / exp_rate
