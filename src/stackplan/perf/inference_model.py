@@ -777,8 +777,12 @@ def steady_state(
         t_own_work = with_prompt(np.where(cohort_prompts, chunk, own_chunk))
         # the prompt's own chunk crosses the pipeline stages in one micro-batch (its tokens are
         # not spread over the others), so with pp > 1 it waits pp x t_stage(chunk)
-        t_own = own_chunk_latency_s(
-            with_prompt, np.where(cohort_prompts, chunk, own_chunk), own_chunk, cost.pp
+        t_own = (
+            t_own_work
+            if cost.pp <= 1
+            else own_chunk_latency_s(
+                with_prompt, np.where(cohort_prompts, chunk, own_chunk), own_chunk, cost.pp
+            )
         )
         # a prompt longer than the chunk: full chunks, then an iteration with only its remainder
         rem = np.maximum(i_p - (own - 1.0) * chunk, 1.0)
@@ -793,17 +797,6 @@ def steady_state(
             t_own - t_own_work
         )
     else:
-        chunk = np.minimum(budget, bsz * i_p)
-        t_p = iteration_time_s(
-            cost,
-            rates,
-            decode_sequences=np.zeros_like(bsz),
-            decode_context=decode_ctx,
-            prefill_tokens=chunk,
-            prefill_context=prefill_ctx,
-        )
-        t_h = t_p
-        n_c = bsz * i_p / chunk
 
         def prefill_only(tokens: ArrayLike) -> FloatArray:
             return iteration_time_s(
@@ -815,8 +808,12 @@ def steady_state(
                 prefill_context=prefill_ctx,
             )
 
+        chunk = np.minimum(budget, bsz * i_p)
+        t_p = prefill_only(chunk)
+        t_h = t_p
+        n_c = bsz * i_p / chunk
         own_chunk = np.minimum(i_p, chunk)
-        t_p_own = own_chunk_latency_s(prefill_only, chunk, own_chunk, cost.pp)
+        t_p_own = t_p if cost.pp <= 1 else own_chunk_latency_s(prefill_only, chunk, own_chunk, cost.pp)
         ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * t_p + (t_p_own - t_p)
         tpot = t_d / tau + np.maximum(n_c - 1.0, 0.0) / 2.0 * t_p / o_steps
         burst_ttft = ttft
@@ -940,15 +937,20 @@ def _attention_dp_steady_state(
     b_r = bsz / d
     c_r = _prefill_chunk(budget, b_r, i_p, chunked_prefill)
     rank_cost = replace(cost, attn_dp=1, experts=0, moe_layers=0)
+
+    def rank_with(tokens: ArrayLike) -> FloatArray:
+        """A rank's iteration: its ``b_r`` decodes and ``tokens`` prompt tokens [s]."""
+        return iteration_time_s(
+            rank_cost,
+            rates,
+            decode_sequences=b_r,
+            decode_context=decode_ctx,
+            prefill_tokens=tokens,
+            prefill_context=prefill_ctx,
+        )
+
     t_rank_d = iteration_time_s(rank_cost, rates, decode_sequences=b_r, decode_context=decode_ctx)
-    t_rank_h = iteration_time_s(
-        rank_cost,
-        rates,
-        decode_sequences=b_r,
-        decode_context=decode_ctx,
-        prefill_tokens=c_r,
-        prefill_context=prefill_ctx,
-    )
+    t_rank_h = rank_with(c_r)
     exp_rate = rates.expert_compute_flops_per_s
     n_steps = o_steps / tau
     n_r = b_r * i_p / c_r
@@ -967,20 +969,13 @@ def _attention_dp_steady_state(
     # every rank waits out the heavy iterations, so the prompts take n_h dt of each lifetime
     share = n_heavy * dt / np.maximum(n_heavy * dt + n_steps * t_d, 1e-30)
     own = np.ceil(i_p / c_r - 1e-9)
-
-    def rank_with(tokens: ArrayLike) -> FloatArray:
-        return iteration_time_s(
-            rank_cost,
-            rates,
-            decode_sequences=b_r,
-            decode_context=decode_ctx,
-            prefill_tokens=tokens,
-            prefill_context=prefill_ctx,
-        )
-
     # the prompt's own chunk crosses the pipeline stages in one micro-batch (own_chunk_latency_s)
-    t_h_own = t_h + (
-        own_chunk_latency_s(rank_with, c_r, np.minimum(i_p, c_r), cost.pp) - np.maximum(t_rank_h, t_rank_d)
+    t_h_own = (
+        t_h
+        if cost.pp <= 1
+        else t_h
+        + own_chunk_latency_s(rank_with, c_r, np.minimum(i_p, c_r), cost.pp)
+        - np.maximum(t_rank_h, t_rank_d)
     )
     # a prompt longer than the rank's chunk: full chunks, then an iteration with only its remainder
     rem = np.maximum(i_p - (own - 1.0) * c_r, 1.0)
