@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from stackplan.catalog.accelerators import Accelerator, get_accelerator, list_accelerators
 from stackplan.catalog.serving import (
@@ -1015,27 +1016,15 @@ def _predict_disaggregated(
     i_p = max(input_tokens * (1.0 - hit), 1.0)
     ctx = prefill_attention_context(cost, input_tokens, hit)
     chunk = max(float(fw.prefill_chunk_tokens), i_p)
-    t_chunk = float(
-        iteration_time_s(
-            cost, rates, decode_sequences=0.0, decode_context=0.0, prefill_tokens=chunk, prefill_context=ctx
+
+    def prefill(tokens: ArrayLike) -> NDArray[np.float64]:
+        return iteration_time_s(
+            cost, rates, decode_sequences=0.0, decode_context=0.0, prefill_tokens=tokens, prefill_context=ctx
         )
-    )
+
+    t_chunk = float(prefill(chunk))
     # the prompt crosses the pool's pipeline stages in one micro-batch (own_chunk_latency_s)
-    t_own = float(
-        own_chunk_latency_s(
-            lambda tokens: iteration_time_s(
-                cost,
-                rates,
-                decode_sequences=0.0,
-                decode_context=0.0,
-                prefill_tokens=tokens,
-                prefill_context=ctx,
-            ),
-            i_p,
-            i_p,
-            par.pp,
-        )
-    )
+    t_own = float(own_chunk_latency_s(prefill, i_p, i_p, par.pp))
     prefill_replicas = dis.prefill_devices // par.devices
     prompts_per_s = prefill_replicas * chunk / i_p / t_chunk
     decode_rps = decode.output_tokens_per_s / output_tokens
