@@ -465,12 +465,6 @@ def _deployment_result(scenario: Scenario, costs: DeploymentCosts, inputs: PlanI
 _NAMES = {"cloud_first": "cloud-first", "hybrid": "hybrid", "on_prem": "on-prem"}
 
 
-def _currency_of(scenario: Scenario) -> tuple[str, float]:
-    """The organisation's currency and its rate [USD per unit] for the plan's wording."""
-    org = scenario.organization
-    return org.currency, org.usd_per_currency_unit or 1.0
-
-
 def recommend(
     deployments: Sequence[DeploymentResult], currency: str = "USD", usd_per_currency_unit: float = 1.0
 ) -> Recommendation:
@@ -478,7 +472,9 @@ def recommend(
     in numbers: cost, value, constraints (data class vs placement), time to capacity, lock-in.
 
     The reasons' wording shows money in ``currency`` (converted at ``usd_per_currency_unit`` USD per
-    unit, the scenario's organisation currency); their ``figures`` stay in USD.
+    unit): USD in the plan and its JSON, like every JSON amount; the reports word them again in the
+    organisation's currency (:func:`stackplan.report._text.recommendation_reasons`). Their
+    ``figures`` stay in USD.
     """
 
     def _usd(x: float) -> str:
@@ -613,7 +609,7 @@ def _with_risk_mitigation(
         stackplan_version="",
         components={},
         deployments=tuple(results),
-        recommendation=recommend(results, *_currency_of(scenario)),
+        recommendation=recommend(results),
         assumptions=(),
         capacity_plan=capacity,
     )
@@ -688,7 +684,7 @@ def build_plan(
         results.append(_deployment_result(scenario, costs, inputs))
     if risk_register:
         results = _with_risk_mitigation(scenario, inputs, costs_by_model, results, capacity)
-    rec = recommend(results, *_currency_of(scenario))
+    rec = recommend(results)
     ref = rec.deployment or scenario.deployment.models[0]
     chosen = chosen_by_model[ref]
     ref_costs = costs_by_model[ref]

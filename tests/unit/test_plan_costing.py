@@ -125,14 +125,21 @@ def test_hybrid_owns_the_steady_load_and_rents_the_peak() -> None:
     assert plan.deployment("hybrid").cash_flows[0].lines["cloud_compute"] > 0
 
 
-def test_recommendation_words_money_in_the_organisation_currency() -> None:
+def test_recommendation_words_money_in_usd_in_the_plan_and_in_the_currency_in_reports() -> None:
+    from stackplan.report._text import recommendation_reasons
+    from stackplan.report.markdown import plan_markdown
+
     sc = hand_scenario(data_class="restricted", cloud_ok="false")
     org = sc.organization.model_copy(update={"currency": "EUR", "usd_per_currency_unit": 1.25})
     sc = sc.model_copy(update={"organization": org})
     plan = build_plan(sc, inputs=hand_inputs(), demand=flat_demand(sc, 4))
+    # the plan and its JSON word money in USD, like every JSON amount (and the web app)
     cost = next(r for r in plan.recommendation.reasons if r.kind == "cost")
-    assert "$" not in cost.text
-    assert "\u20ac" in cost.text
+    assert "$" in cost.text
+    # the reports word the same reasons in the organisation's currency
+    shown = next(r for r in recommendation_reasons(plan) if r.kind == "cost")
+    assert "$" not in shown.text
     npv_eur = float(cost.figures["npv_cost_usd"]) / 1.25
-    shown = f"\u20ac{npv_eur / 1e6:,.1f}M" if npv_eur >= 1e6 else f"\u20ac{npv_eur / 1e3:,.0f}k"
-    assert shown in cost.text
+    eur = f"\u20ac{npv_eur / 1e6:,.1f}M" if npv_eur >= 1e6 else f"\u20ac{npv_eur / 1e3:,.0f}k"
+    assert eur in shown.text
+    assert shown.text in plan_markdown(plan)

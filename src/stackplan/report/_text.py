@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from stackplan._currency import currency_symbol_of, short_amount
-from stackplan.plan import DeploymentResult, Plan
+from stackplan.plan import DeploymentResult, Plan, Reason, recommend
 
 __all__ = [
     "NAMES",
@@ -19,6 +19,7 @@ __all__ = [
     "fmt_usd",
     "money",
     "money_of",
+    "recommendation_reasons",
 ]
 
 #: The currency the reports show money in: (ISO code, USD per one unit). Plans compute in USD;
@@ -116,3 +117,16 @@ def executive_summary(plan: Plan) -> list[str]:
         f"water {fmt_num(best.water_m3)} m3."
     )
     return out
+
+
+def recommendation_reasons(plan: Plan) -> tuple[Reason, ...]:
+    """The recommendation's reasons worded in the organisation's currency, as the reports show money.
+
+    The plan (and its JSON, where every amount is USD) words them in USD; the choice and the
+    figures are the same, only the wording's money is converted at the scenario's explicit rate.
+    """
+    org = plan.scenario.organization
+    if org.currency == "USD":
+        return plan.recommendation.reasons
+    rec = recommend(plan.deployments, org.currency, org.usd_per_currency_unit or 1.0)
+    return rec.reasons if rec.deployment == plan.recommendation.deployment else plan.recommendation.reasons

@@ -23,6 +23,7 @@ from stackplan.report._text import (
     fmt_usd,
     money,
     money_of,
+    recommendation_reasons,
 )
 
 __all__ = ["plan_html"]
@@ -313,4 +314,5 @@ def _plan_html(plan: Plan, uncertainty: Any = None) -> str:
         charts_json=json.dumps(charts).replace("</", "<\\/"),
         plotly_js=_plotly_js(),
         currency=currency_code(),
+        reasons=recommendation_reasons(plan),
     )

@@ -13,6 +13,7 @@ from stackplan.report._text import (
     fmt_pct,
     fmt_usd,
     money_of,
+    recommendation_reasons,
 )
 
 __all__ = ["plan_markdown"]
@@ -147,7 +148,7 @@ def _plan_markdown(plan: Plan) -> str:
     )
     rec = plan.recommendation
     md += ["", f"## Recommendation: {NAMES.get(rec.deployment or '', 'none')}", ""]
-    md += [f"- **{r.kind}**: {r.text}" for r in rec.reasons]
+    md += [f"- **{r.kind}**: {r.text}" for r in recommendation_reasons(plan)]
     for d in deps:
         md += ["", f"## {NAMES[d.model]}: cash flows by line item ({cur})", ""]
         names = [k for k in d.cash_flows[0].lines if any(c.lines[k] for c in d.cash_flows)]

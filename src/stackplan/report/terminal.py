@@ -14,6 +14,7 @@ from stackplan.report._text import (
     fmt_pct,
     fmt_usd,
     money_of,
+    recommendation_reasons,
 )
 
 __all__ = ["print_plan"]
@@ -119,5 +120,5 @@ def _print_plan(plan: Plan, console: Console) -> None:
 
     rec = plan.recommendation
     console.print(f"\n[bold green]Recommendation: {NAMES.get(rec.deployment or '', 'none')}[/]")
-    for r in rec.reasons:
+    for r in recommendation_reasons(plan):
         console.print(f"  - {r.kind.replace('_', ' ')}: {r.text}", markup=False, highlight=False)
