@@ -372,3 +372,16 @@ def test_a_lone_prompt_on_attention_dp_ranks_crosses_the_stages_in_turn() -> Non
     one = predict_inference("qwen3-235b-a22b", "h100-sxm", 8, tp=1, ep=8, pp=1, **kw)  # type: ignore[arg-type]
     two = predict_inference("qwen3-235b-a22b", "h100-sxm", 16, tp=1, ep=8, pp=2, **kw)  # type: ignore[arg-type]
     assert two.ttft_ms > 0.9 * one.ttft_ms
+
+
+def test_one_request_over_several_replicas_is_prefilled_whole() -> None:
+    # one request on 4 x H100 as two TP1 PP2 replicas: each replica averages half a request, but
+    # the request's 1,000-token prompt is prefilled whole, so TTFT is at least its FLOPs on one
+    # stage's device at peak (2 x 7.5e9 x 1,000 / 989e12 = 15 ms; it was predicted 14.6 ms for
+    # half the prompt)
+    p = predict_inference(
+        "llama-3.1-8b", "h100-sxm", 4, input_tokens=1000, output_tokens=2, batch_size=1, precision="bf16",
+        tp=1, pp=2, framework="sglang",
+    )  # fmt: skip
+    assert p.replicas == 2
+    assert p.ttft_ms > 2 * 7.5e9 * 1000 / 989e12 * 1e3

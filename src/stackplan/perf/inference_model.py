@@ -769,23 +769,21 @@ def steady_state(
         chunk = _prefill_chunk(budget, bsz, i_p, chunked_prefill)
         t_h = np.maximum(with_prompt(chunk), t_d)
         n_c = bsz * i_p / chunk
-        own = np.ceil(i_p / chunk - 1e-9)
         others = np.maximum(n_c - i_p / chunk, 0.0)
         tpot = t_d / tau + others * (t_h - t_d) / o_steps
         tpot = np.maximum(tpot, np.where(n_c > o_steps, t_h, 0.0))
-        own_chunk = np.minimum(i_p, chunk)
-        t_own_work = with_prompt(np.where(cohort_prompts, chunk, own_chunk))
+        # a request's own prompt is whole even where fewer than one request per replica is in
+        # flight on average (the lifetime cap B I_p of the chunk is then below one prompt)
+        chunk_own = _prefill_chunk(budget, np.maximum(bsz, 1.0), i_p, chunked_prefill)
+        own = np.ceil(i_p / chunk_own - 1e-9)
+        own_chunk = np.minimum(i_p, chunk_own)
+        iter_own = np.where(cohort_prompts, np.maximum(chunk, own_chunk), own_chunk)
+        t_own_work = with_prompt(iter_own)
         # the prompt's own chunk crosses the pipeline stages in one micro-batch (its tokens are
         # not spread over the others), so with pp > 1 it waits pp x t_stage(chunk)
-        t_own = (
-            t_own_work
-            if cost.pp <= 1
-            else own_chunk_latency_s(
-                with_prompt, np.where(cohort_prompts, chunk, own_chunk), own_chunk, cost.pp
-            )
-        )
+        t_own = t_own_work if cost.pp <= 1 else own_chunk_latency_s(with_prompt, iter_own, own_chunk, cost.pp)
         # a prompt longer than the chunk: full chunks, then an iteration with only its remainder
-        rem = np.maximum(i_p - (own - 1.0) * chunk, 1.0)
+        rem = np.maximum(i_p - (own - 1.0) * chunk_own, 1.0)
         t_last = own_chunk_latency_s(with_prompt, rem, rem, cost.pp)
         t_prompt = np.where(own > 1.0, (own - 1.0) * t_own + t_last, t_own)
         per_prompt = (t_h - t_d) * i_p / chunk
@@ -812,8 +810,14 @@ def steady_state(
         t_p = prefill_only(chunk)
         t_h = t_p
         n_c = bsz * i_p / chunk
-        own_chunk = np.minimum(i_p, chunk)
-        t_p_own = t_p if cost.pp <= 1 else own_chunk_latency_s(prefill_only, chunk, own_chunk, cost.pp)
+        # a request's own prompt is whole (see the mixed case)
+        own_chunk = np.minimum(i_p, budget)
+        iter_own = np.maximum(chunk, own_chunk)
+        t_p_own = (
+            t_p
+            if cost.pp <= 1 and np.all(iter_own == chunk)
+            else own_chunk_latency_s(prefill_only, iter_own, own_chunk, cost.pp)
+        )
         ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * t_p + (t_p_own - t_p)
         tpot = t_d / tau + np.maximum(n_c - 1.0, 0.0) / 2.0 * t_p / o_steps
         burst_ttft = ttft
@@ -968,17 +972,21 @@ def _attention_dp_steady_state(
     rho = np.clip(n_r * dt / np.maximum(lifetime_work, 1e-30), 0.0, 0.95)
     # every rank waits out the heavy iterations, so the prompts take n_h dt of each lifetime
     share = n_heavy * dt / np.maximum(n_heavy * dt + n_steps * t_d, 1e-30)
-    own = np.ceil(i_p / c_r - 1e-9)
+    # a request's own prompt is whole even below one request per rank on average
+    c_own = _prefill_chunk(budget, np.maximum(b_r, 1.0), i_p, chunked_prefill)
+    own = np.ceil(i_p / c_own - 1e-9)
+    own_tokens = np.minimum(i_p, c_own)
+    iter_own = np.maximum(c_r, own_tokens)
     # the prompt's own chunk crosses the pipeline stages in one micro-batch (own_chunk_latency_s)
     t_h_own = (
         t_h
-        if cost.pp <= 1
-        else t_h
-        + own_chunk_latency_s(rank_with, c_r, np.minimum(i_p, c_r), cost.pp)
-        - np.maximum(t_rank_h, t_rank_d)
+        if cost.pp <= 1 and np.all(iter_own == c_r)
+        else t_d
+        + np.maximum(own_chunk_latency_s(rank_with, iter_own, own_tokens, cost.pp) - t_rank_d, 0.0)
+        + chunks_per_heavy * cost.pp * iter_own * cost.expert_flops_per_token / exp_rate
     )
     # a prompt longer than the rank's chunk: full chunks, then an iteration with only its remainder
-    rem = np.maximum(i_p - (own - 1.0) * c_r, 1.0)
+    rem = np.maximum(i_p - (own - 1.0) * c_own, 1.0)
     t_rank_last = own_chunk_latency_s(rank_with, rem, rem, cost.pp)
     dt_last = (
         np.maximum(t_rank_last - t_rank_d, 0.0)

@@ -1,0 +1,122 @@
+"""Inference predictions against bounds that need no calibration (hypothesis).
+
+Whatever the model, the framework or the options, a prediction cannot beat the hardware: the
+output rate is at most what the devices' peak matmul rate allows for the linear-layer FLOPs of the
+prompts and outputs; a prompt's first token needs at least its own FLOPs on the devices of one
+pipeline stage at peak; a decode step reads at least the active weights once per stage at peak
+bandwidth; the prompts' share of device time is a share. A randomised sweep with these bounds
+found four model bugs (the prompts' share of MoE serving, free prompts under speculative decoding,
+a prompt spread over pipeline micro-batches, twice); these properties keep them found.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from stackplan import Disaggregation, SpeculativeDecoding
+from stackplan.catalog import get_accelerator
+from stackplan.errors import StackplanError
+from stackplan.models.loader import resolve_model
+from stackplan.perf.inference import InferencePrediction, predict_inference
+
+MODELS = ("llama-3.1-8b", "llama-3.1-70b", "qwen3-32b", "mixtral-8x7b", "qwen3-235b-a22b", "deepseek-v3")
+CHIPS = ("h100-sxm", "h200", "b200", "mi300x", "tpu-v5e")
+#: Bytes per weight [B] of each precision (block scales aside: a lower bound).
+WEIGHT_BYTES = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5}
+
+
+def _peak_flops(accelerator: str, precision: str) -> float:
+    """The chip's dense peak for the precision, or the highest it has below it [FLOP/s]."""
+    acc = get_accelerator(accelerator)
+    tflops = {
+        "bf16": acc.peak_tflops_bf16,
+        "fp8": acc.peak_tflops_fp8 or acc.peak_tflops_bf16,
+        "fp4": acc.peak_tflops_fp4 or acc.peak_tflops_fp8 or acc.peak_tflops_bf16,
+    }[precision]
+    return float(tflops) * 1e12
+
+
+cases = st.fixed_dictionaries(
+    {
+        "model": st.sampled_from(MODELS),
+        "accelerator": st.sampled_from(CHIPS),
+        "count": st.sampled_from([1, 2, 4, 8, 16]),
+        "input_tokens": st.sampled_from([16, 128, 1000, 4096, 16000]),
+        "output_tokens": st.sampled_from([2, 64, 500, 2000]),
+    },
+    optional={
+        "precision": st.sampled_from(["bf16", "fp8", "fp4"]),
+        "batch_size": st.sampled_from([1, 8, 64, 512]),
+        "prefix_cache_hit_rate": st.sampled_from([0.0, 0.5]),
+        "framework": st.sampled_from(["trtllm", "vllm", "sglang"]),
+        "pp": st.sampled_from([2, 4, 8]),
+        "speculative": st.builds(
+            SpeculativeDecoding,
+            draft_tokens=st.sampled_from([1, 3, 8]),
+            acceptance_rate=st.sampled_from([0.0, 0.6, 0.95]),
+        ),
+    },
+)
+
+
+def _predict(kw: dict[str, object]) -> InferencePrediction | None:
+    try:
+        return predict_inference(**kw)  # type: ignore[arg-type]
+    except StackplanError:
+        return None  # does not fit, or an option the layout cannot take: nothing to bound
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases)
+def test_predictions_stay_within_the_hardware(kw: dict[str, object]) -> None:
+    p = _predict(kw)
+    if p is None:
+        return
+    active = resolve_model(str(kw["model"])).matmul_params_active
+    peak = _peak_flops(p.accelerator, p.precision)
+    acc = get_accelerator(p.accelerator)
+    prompt = p.input_tokens * (1.0 - p.prefix_cache_hit_rate)
+    # throughput: the linear layers' FLOPs of a request's prompt and outputs at the devices' peak
+    flops_per_output = 2.0 * active * (prompt + p.output_tokens) / p.output_tokens
+    assert p.output_tokens_per_s <= p.count * peak / flops_per_output * 1.001
+    # TTFT: the prompt's own FLOPs on the devices of one pipeline stage at peak
+    stage_devices = p.count // p.replicas // p.parallelism.pp
+    assert p.ttft_ms / 1e3 >= 2.0 * active * prompt / (stage_devices * peak) * 0.999
+    # TPOT: every step reads the active weights once, stage after stage, at peak bandwidth
+    # (speculative steps yield several tokens per read)
+    if p.speculative is None:
+        read = active * WEIGHT_BYTES[p.precision] / (stage_devices * acc.hbm_bandwidth_tb_s * 1e12)
+        assert p.tpot_ms / 1e3 >= read * 0.999
+    assert p.memory_gib_per_device <= acc.hbm_gib * 1.0001
+    assert 0.0 <= p.prefill_time_share <= 1.0
+    # a few prompt tokens against many outputs cannot take most of the device time
+    if prompt / (prompt + p.output_tokens) < 0.05:
+        assert p.prefill_time_share < 0.5
+    # prompts always cost something, with or without speculative decoding
+    if prompt >= 16 and p.disaggregated is None:
+        assert p.prefill_time_share > 0.0
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(MODELS[:3]),
+    st.sampled_from(CHIPS[:3]),
+    st.sampled_from([1000, 4000]),
+)
+def test_a_disaggregated_prefill_pool_takes_its_share_of_the_devices(
+    model: str, accelerator: str, input_tokens: int
+) -> None:
+    p = _predict(
+        {
+            "model": model,
+            "accelerator": accelerator,
+            "count": 8,
+            "input_tokens": input_tokens,
+            "output_tokens": 200,
+            "disaggregated": Disaggregation(prefill_devices=4, decode_devices=4),
+        }
+    )
+    if p is None:
+        return
+    assert p.prefill_time_share == 0.5
