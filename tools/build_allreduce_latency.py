@@ -17,6 +17,10 @@ runs; ``*_eager`` rows are left out).
 Per framework and chip the newest measured version is taken; each row keeps the measured points
 (message size in bytes = elements x 2, latency in microseconds, the median where a point was
 measured more than once).
+
+AIConfigurator has no AMD system. For 8x MI300X the rows come from AMD's published rccl-tests run
+(:data:`MI300X_RCCL_GRAPH`), the collective vLLM and SGLang call on ROCm for messages above their
+custom all-reduce's range; it is written for both frameworks.
 """
 
 from __future__ import annotations
@@ -36,6 +40,43 @@ SYSTEMS = {
     "gb200": "gb200",
     "gb300": "gb300",
 }
+#: rccl-tests ``all_reduce_perf -b 8 -e 16G -f 2 -g 1 -G 1`` (graph mode, as decode runs) on
+#: 8x AMD Instinct MI300X, RCCL 2.22.3, ROCm 6.3, float32 sum, out-of-place time: (message bytes per
+#: GPU, microseconds), 256 B to 512 MiB. Source: Kolla, Alizadeh and Lee, "Understanding RCCL
+#: Bandwidth and xGMI Performance on AMD Instinct MI300X", ROCm Blogs, 2025-03-02
+#: (ROCm/rocm-blogs blogs/software-tools-optimization/mi300x-rccl-xgmi/README.md, second table).
+MI300X_RCCL_GRAPH = (
+    (256, 6.77),
+    (512, 7.44),
+    (1024, 7.47),
+    (2048, 7.46),
+    (4096, 7.61),
+    (8192, 7.64),
+    (16384, 8.71),
+    (32768, 9.05),
+    (65536, 9.14),
+    (131072, 9.51),
+    (262144, 10.26),
+    (524288, 14.26),
+    (1048576, 19.40),
+    (2097152, 35.03),
+    (4194304, 51.83),
+    (8388608, 83.74),
+    (16777216, 149.1),
+    (33554432, 243.4),
+    (67108864, 427.9),
+    (134217728, 795.3),
+    (268435456, 1534.4),
+    (536870912, 3024.0),
+)
+MI300X_RCCL_SOURCE = (
+    "AMD ROCm Blogs, 'Understanding RCCL Bandwidth and xGMI Performance on AMD Instinct MI300X' "
+    "(2025-03-02; ROCm/rocm-blogs blogs/software-tools-optimization/mi300x-rccl-xgmi/README.md): "
+    "rccl-tests all_reduce_perf -G 1 (graph mode) on 8x MI300X, RCCL 2.22.3, ROCm 6.3, out-of-place, "
+    "float32 sum (time depends on bytes); the RCCL path {framework} takes on ROCm above its custom "
+    "all-reduce's range"
+)
+
 #: Rows of a framework's sweep that time the path its decode iterations take.
 GRAPH_BACKENDS = {"trtllm": None, "vllm": "vllm_graph", "sglang": "sglang_graph"}
 
@@ -83,6 +124,19 @@ def rows(root: Path) -> list[dict[str, object]]:
                         f"all-reduce sweep {rel}" + (f", backend {backend}" if backend else ""),
                     }
                 )
+    for framework in ("vllm", "sglang"):
+        for size, latency in MI300X_RCCL_GRAPH:
+            out.append(
+                {
+                    "framework": framework,
+                    "accelerator": "mi300x",
+                    "devices": 8,
+                    "message_bytes": size,
+                    "latency_us": latency,
+                    "framework_version": "rccl-2.22.3",
+                    "source": MI300X_RCCL_SOURCE.format(framework=framework),
+                }
+            )
     return out
 
 
@@ -93,7 +147,7 @@ def main() -> None:
     w.write("# schema_version: 1\n# catalog: allreduce_latency\n# as_of: 2026-11-26\n")
     w.write(
         "# units: message_bytes bf16 bytes each device contributes [B]; latency_us time of one all-reduce "
-        "over `devices` GPUs of one NVLink domain with the framework's own all-reduce, as its CUDA-graph "
+        "over `devices` GPUs of one scale-up domain (NVLink, xGMI) with the framework's own all-reduce, as its CUDA-graph "
         "decode runs it [us]\n"
     )
     fields = [
