@@ -156,8 +156,9 @@ def test_heldout_ttft_median_within_15_percent() -> None:
 
 # Held-out maximum throughput: the TensorRT-LLM Performance Overview (commit 00f3768) cells that
 # were not in-sample (H200 and H100 FP8, B200 and GB200 FP4; dense and MoE), and MLPerf Inference
-# v5.0/v5.1 closed Offline results (B200, GB200, GB300, H200, MI300X, MI325X), each predicted by the
-# model as it stood when they were added (docs/inference-model.md, "Held-out maximum throughput").
+# v5.0/v5.1 closed Offline results (B200, GB200, GB300, H200, MI300X, MI325X), and AMD's published vLLM
+# results on 8x MI300X at TP8, each predicted by the model as it stood when they were added
+# (docs/inference-model.md, "Held-out maximum throughput").
 
 _PERF_OVERVIEW_COMMIT = "00f37686aa854010d68bcbd0f4ab000221541ca6"
 
@@ -174,11 +175,16 @@ def _mlperf_heldout(kind: str = "max throughput (held-out)") -> list[ValidationC
     return [c for c in throughput_cases() if c.kind == kind and c.id.startswith("mlperf5.")]
 
 
+def _amd_vllm() -> list[ValidationCase]:
+    return [c for c in _heldout_max() if c.id.startswith("amdperf-")]
+
+
 def test_heldout_max_throughput_set_is_distinct_sourced_and_covers_chips_fp4_moe() -> None:
     cases = _heldout_max()
-    assert len(cases) == 198
+    assert len(cases) == 206
     assert len(_perf_overview()) == 182
     assert len(_mlperf_heldout()) == 16
+    assert len(_amd_vllm()) == 8
     assert {c.split for c in cases} == {"held-out"}
     assert not {c.id for c in cases} & {c.id for c in _kind("max throughput")}
     assert {c.group.split()[0] for c in _perf_overview()} == {"h100-sxm", "h200", "b200", "gb200"}
@@ -188,8 +194,37 @@ def test_heldout_max_throughput_set_is_distinct_sourced_and_covers_chips_fp4_moe
         "qwen3-235b-a22b",
     }
     for c in cases:
-        assert _PERF_OVERVIEW_COMMIT in c.source or "mlcommons/inference_results_v5" in c.source
+        assert any(
+            mark in c.source
+            for mark in (
+                _PERF_OVERVIEW_COMMIT,
+                "mlcommons/inference_results_v5",
+                "rocm-hub/dev-ai/performance-results",
+            )
+        )
         assert c.predicted > 0
+
+
+def test_heldout_amd_vllm_rows_run_at_the_sequence_cap_the_source_set() -> None:
+    # Llama 3.1 70B FP8, TP8, 128/2048: 3,200 prompts with --max-num-seqs 3200 gave 13,279.6 tokens/s
+    # (hand-read from AMD's page); vLLM's default cap of 1,024 sequences must not apply
+    [case] = [c for c in _amd_vllm() if c.id == "amdperf-vllm0.11.1-llama3.1-70b-mi300x8-128-2048"]
+    assert case.published == 13279.6
+    assert "TP8" in case.subject
+    assert "batch 3200" in case.subject
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="AMD's published vLLM 0.11.1 results on 8x MI300X at TP8 (Llama 3.1 70B / 405B FP8, 4 lengths each): "
+    "the model over-predicts every row, median +51 % (+19..+66 %; +31..+80 % with the ring all-reduce). The "
+    "same chip's MLPerf v5.1 rows (AMD's tuned harness, one replica per GPU) are within 4 % and the page's "
+    "small-batch latencies (70B, 128/2,048, batch 1-4) within -12..+1 %: the large-batch TP8 decode of the "
+    "public vLLM ROCm build runs ~1.5x slower than the model costs it, cause not identified "
+    "(docs/inference-model.md, 'AMD vLLM results')",
+)
+def test_heldout_amd_vllm_mi300x_median_within_25_percent() -> None:
+    assert statistics.median(_abs(_amd_vllm())) <= 0.25
 
 
 def test_heldout_max_throughput_one_published_cell() -> None:
@@ -208,7 +243,8 @@ def test_heldout_max_throughput_dense_fp8_hopper_median_within_10_percent() -> N
 
 
 def test_heldout_max_throughput_median_within_10_percent() -> None:
-    # 198 rows (182 TensorRT-LLM perf overview + 16 MLPerf v5.0/v5.1 Offline): median 8.6 % (8.8 % while varying
+    # 206 rows (182 TensorRT-LLM perf overview + 16 MLPerf v5.0/v5.1 Offline + 8 AMD vLLM MI300X): median 8.4 %
+    # (8.2 % before the AMD rows; 8.6 % before the measured all-reduce, 8.8 % while varying
     # output lengths still kept prompt cohorts, 9.7 % with the assumed
     # fp4/fp8 matmul ratio 0.85 instead of the measured 0.742, 9.6 % before prompt
     # tokens skipped the output head, 9.4 % before the
@@ -220,8 +256,8 @@ def test_heldout_max_throughput_median_within_10_percent() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out max throughput: 33 of 198 rows beyond 25 %, all MoE in the perf overview (36 with the ring "
-    "all-reduce, 44 with the assumed fp4/fp8 matmul ratio 0.85, 54 before the measured MoE kernels), worst +67 % "
+    reason="held-out max throughput: 40 of 206 rows beyond 25 %: 33 MoE rows of the perf overview (36 with the "
+    "ring all-reduce, 44 with the assumed fp4/fp8 matmul ratio 0.85, 54 before the measured MoE kernels), worst +67 % "
     "(Llama 4 Scout 1x GB200 FP4 1000/1000, where the same run on B200 is 37 % faster). Every dense row is "
     "within 25 %: FP8 on H100/H200 (55 rows) median 4.4 %, FP4 B200 7.3 % / GB200 6.5 % (405B TP4 decode-heavy "
     "+26..+31 % before the measured all-reduce, now within +17 %); the MoE "
@@ -229,18 +265,18 @@ def test_heldout_max_throughput_median_within_10_percent() -> None:
     "before the measured MoE "
     "kernels): the decode iteration at large batch is still under-costed (the MoE kernels run slower at "
     "16-128 tokens per expert than the roofline gives) and the attention-DP straggler term over-costs "
-    "prefill-heavy lengths (docs/inference-model.md)",
+    "prefill-heavy lengths (docs/inference-model.md); and 7 of the 8 AMD vLLM MI300X TP8 rows (the test above)",
 )
 def test_heldout_max_throughput_none_beyond_25_percent() -> None:
     assert max(_abs(_heldout_max())) <= 0.25
 
 
 def test_all_max_throughput_median_within_10_percent() -> None:
-    # all 210 max-throughput rows (12 in-sample + 198 held-out): median 8.4 % (9.4 % with the assumed fp4/fp8
+    # all 218 max-throughput rows (12 in-sample + 206 held-out): median 8.3 % (8.4 % before the 8 AMD vLLM rows, 9.4 % with the assumed fp4/fp8
     # matmul ratio 0.85, 9.2 % before prompt tokens
     # skipped the output head, 9.8 % before the measured
     # MoE kernels and the conserved pooled expert prefill work, 9.9 % before Llama 4's chunked attention, 11.0 % before the smooth GEMM roofline and
-    # the sourced Mixtral H200 layout; perf overview rows 14.4 % at first prediction); 36 rows are still
+    # the sourced Mixtral H200 layout; perf overview rows 14.4 % at first prediction); 40 rows are still
     # beyond 25 % (the held-out test above)
     errors = _abs([*_kind("max throughput"), *_heldout_max()])
     assert statistics.median(errors) <= 0.10

@@ -88,6 +88,12 @@ def _framework(framework: str, accelerator: str, version: str = "") -> ServingFr
     return fw.with_deployment(async_scheduling=len(release) == 2 and release >= VLLM_ASYNC_DEFAULT_SINCE)
 
 
+def _deployed(framework: ServingFramework, row: dict[str, str]) -> ServingFramework:
+    """The framework with the sequence cap the source set (``max_batch_size`` column), if any."""
+    cap = _opt_int(row.get("max_batch_size") or "")
+    return framework if cap is None else framework.with_deployment(max_batch_size=cap)
+
+
 @cache
 def throughput_cases() -> tuple[ValidationCase, ...]:
     """Maximum-throughput and MLPerf Server cases.
@@ -116,7 +122,7 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
             batch_size=_opt_int(r["batch_size"]),
             max_ttft_ms=_opt_float(r["max_ttft_ms"]),
             max_tpot_ms=_opt_float(r["max_tpot_ms"]),
-            framework=_framework(r["framework"], r["accelerator"]),
+            framework=_deployed(_framework(r["framework"], r["accelerator"]), r),
             latency_percentile=_opt_float(r["latency_percentile"]),
             requests=_opt_int(r.get("requests") or ""),
             output_length_cv=float(r.get("output_length_cv") or 0.0),
