@@ -17,6 +17,7 @@ REQUIRED_ACCELERATORS = [
     "gb300",
     "mi300x",
     "mi325x",
+    "mi355x",
     "tpu-v4",
     "tpu-v5e",
     "tpu-v5p",

@@ -175,16 +175,21 @@ def _mlperf_heldout(kind: str = "max throughput (held-out)") -> list[ValidationC
     return [c for c in throughput_cases() if c.kind == kind and c.id.startswith("mlperf5.")]
 
 
+def _mlperf6(kind: str = "max throughput (held-out)") -> list[ValidationCase]:
+    return [c for c in throughput_cases() if c.kind == kind and c.id.startswith("mlperf6.")]
+
+
 def _amd_vllm() -> list[ValidationCase]:
     return [c for c in _heldout_max() if c.id.startswith("amdperf-")]
 
 
 def test_heldout_max_throughput_set_is_distinct_sourced_and_covers_chips_fp4_moe() -> None:
     cases = _heldout_max()
-    assert len(cases) == 206
+    assert len(cases) == 207
     assert len(_perf_overview()) == 182
     assert len(_mlperf_heldout()) == 16
     assert len(_amd_vllm()) == 8
+    assert len(_mlperf6()) == 1
     assert {c.split for c in cases} == {"held-out"}
     assert not {c.id for c in cases} & {c.id for c in _kind("max throughput")}
     assert {c.group.split()[0] for c in _perf_overview()} == {"h100-sxm", "h200", "b200", "gb200"}
@@ -199,6 +204,7 @@ def test_heldout_max_throughput_set_is_distinct_sourced_and_covers_chips_fp4_moe
             for mark in (
                 _PERF_OVERVIEW_COMMIT,
                 "mlcommons/inference_results_v5",
+                "mlcommons/inference_results_v6",
                 "rocm-hub/dev-ai/performance-results",
             )
         )
@@ -330,6 +336,20 @@ def test_mlperf_heldout_rows_are_sourced_to_mlcommons_and_cover_amd() -> None:
     # hand-read from closed/AMD/results/8xMI300X_2xEPYC_9575F/llama2-70b-99/Offline/.../mlperf_log_summary.txt
     [mi300x] = [c for c in offline if c.id == "mlperf5.1-llama2-70b-mi300x8-offline"]
     assert mi300x.published == pytest.approx(27803.9)
+
+
+def test_mlperf6_mi355x_rows_within_25_percent() -> None:
+    # MLPerf Inference v6.0 (February 2026), 8x MI355X, Llama 2 70B FP4: Offline 103,480 and Server
+    # 100,282.36 tokens/s (hand-read from the two mlperf_log_summary.txt files). MI355X entered the
+    # catalogue with these rows and no efficiency measured on it (MI325X MAMF fraction, fp8/bf16 0.88 and
+    # fp4/fp8 0.742 ratios assumed): first prediction -20.7 % / -18.3 %
+    [offline] = _mlperf6()
+    [server] = _mlperf6("server throughput (held-out)")
+    assert (offline.published, server.published) == (103480, pytest.approx(100282.36))
+    for c in (offline, server):
+        assert "mlcommons/inference_results_v6.0" in c.source
+        assert c.group.split()[0] == "mi355x"
+        assert abs(c.error) <= 0.25
 
 
 def test_mlperf_heldout_dense_offline_median_within_10_percent() -> None:
