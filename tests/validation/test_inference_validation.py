@@ -399,8 +399,9 @@ def test_mlperf_heldout_moe_offline_within_25_percent() -> None:
 
 
 def test_mlperf_heldout_server_median_within_15_percent() -> None:
-    # v5.1 Server (2 s / 200 ms at p99): MI300X Llama 2 +16.0 %, MI325X +4.1 %, Mixtral MI300X +12.5 %,
-    # MI325X +3.9 %, GB200 x4 Llama 2 FP4 +4.4 %
+    # v5.1 Server (2 s / 200 ms at p99): MI300X Llama 2 +17.6 %, MI325X +5.8 %, Mixtral MI300X +14.3 %,
+    # MI325X +5.6 %, GB200 x4 Llama 2 FP4 +4.4 % (MI300X/MI325X fp8 from AMD's measured FP8/BF16 MAF
+    # ratio; +16.0 / +4.1 / +12.5 / +3.9 % with the H100 ratio 0.88)
     server = _mlperf_heldout("server throughput (held-out)")
     assert len(server) == 5
     assert statistics.median(_abs(server)) <= 0.15
@@ -409,8 +410,8 @@ def test_mlperf_heldout_server_median_within_15_percent() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="MI300X Llama 2 v5.1 Server +16.0 % since the OpenOrca input mean 222 replaced the assumed 294 "
-    "(it was +2.7 %); the other four held-out Server rows are within 13 %",
+    reason="MI300X Llama 2 v5.1 Server +17.6 % (+16.0 % with the H100 fp8/bf16 ratio) since the OpenOrca input mean 222 replaced the assumed 294 "
+    "(it was +2.7 %); the other four v5.1 held-out Server rows are within 15 %",
 )
 def test_mlperf_heldout_server_each_within_15_percent() -> None:
     assert max(_abs(_mlperf_heldout("server throughput (held-out)"))) <= 0.15
