@@ -19,6 +19,7 @@ from stackplan.catalog.serving import (
 from stackplan.models import MLA, ModelArchitecture, MoE
 from stackplan.perf.inference import predict_inference
 from stackplan.perf.inference_model import (
+    DeviceRates,
     allreduce_time_s,
     expected_distinct_experts,
     iteration_breakdown_s,
@@ -189,6 +190,19 @@ def test_measured_allreduce_by_hand() -> None:
     assert float(allreduce_time_s(1e6, 1, 1e11, 5e-6, curve)) == 0.0
 
 
+def _tp8_fp8_rates(accelerator: str, framework: str) -> DeviceRates:
+    """Device rates of a dense fp8 model served at TP8 on ``accelerator`` by ``framework``."""
+    return device_rates(
+        get_accelerator(accelerator),
+        get_inference_efficiency(accelerator, "fp8"),
+        get_inference_efficiency(accelerator, "bf16"),
+        get_serving_framework(framework),
+        precision="fp8",
+        par=Parallelism(tp=8),
+        moe=False,
+    )
+
+
 def test_measured_allreduce_catalogue() -> None:
     curves = list_allreduce_latencies()
     assert {(c.framework, c.accelerator, c.devices) for c in curves} >= {
@@ -207,15 +221,7 @@ def test_measured_allreduce_catalogue() -> None:
     assert h100 is not None
     i = h100.message_bytes.index(4_194_304 * 2)
     assert h100.latency_s[i] == pytest.approx(79e-6, rel=0.02)
-    rates = device_rates(
-        get_accelerator("h100-sxm"),
-        get_inference_efficiency("h100-sxm", "fp8"),
-        get_inference_efficiency("h100-sxm", "bf16"),
-        get_serving_framework("trtllm"),
-        precision="fp8",
-        par=Parallelism(tp=8),
-        moe=False,
-    )
+    rates = _tp8_fp8_rates("h100-sxm", "trtllm")
     assert rates.allreduce_measured is not None
     b = 4_194_304 * 2
     ring = float(allreduce_time_s(b, 8, rates.link_bytes_per_s, rates.link_latency_s))
@@ -232,21 +238,13 @@ def test_measured_allreduce_catalogue() -> None:
 
 def test_mi300x_allreduce_from_published_rccl_run() -> None:
     # AMD's rccl-tests run on 8x MI300X (graph mode): 32 MiB in 243.4 us, 64 MiB in 427.9 us. The ring
-    # model at 80 % of the 448 GB/s xGMI mesh gives 5 us + 2 x 7/8 x 64 MiB / 358 GB/s = 333 us: the
-    # model charges is 1.3x the ring model there, and 1.7x at 16 MiB (5 + 142 us vs 5 + 82 us).
+    # model at 80 % of the 448 GB/s xGMI mesh gives 5 us + 2 x 7/8 x 64 MiB / 358 GB/s = 333 us: what the
+    # model charges from the measurement is 1.3x the ring time there, and 1.7x at 16 MiB (5 + 142 vs 5 + 82 us).
     curve = get_allreduce_latency("vllm", "mi300x", 8)
     assert curve is not None
     assert get_allreduce_latency("sglang", "mi300x", 8) is not None
     assert curve.latency_s[curve.message_bytes.index(64 * 2**20)] == pytest.approx(427.9e-6)
-    rates = device_rates(
-        get_accelerator("mi300x"),
-        get_inference_efficiency("mi300x", "fp8"),
-        get_inference_efficiency("mi300x", "bf16"),
-        get_serving_framework("vllm"),
-        precision="fp8",
-        par=Parallelism(tp=8),
-        moe=False,
-    )
+    rates = _tp8_fp8_rates("mi300x", "vllm")
     assert rates.allreduce_measured is not None
     for size, published_us, ring_factor in ((64 * 2**20, 427.9, 1.3), (16 * 2**20, 149.1, 1.7)):
         ring = float(allreduce_time_s(size, 8, rates.link_bytes_per_s, rates.link_latency_s))
