@@ -12,6 +12,7 @@ REQUIRED_ACCELERATORS = [
     "h100-sxm",
     "h800",
     "h200",
+    "h200-nvl",
     "b200",
     "gb200",
     "gb300",
