@@ -14,6 +14,7 @@ REQUIRED_ACCELERATORS = [
     "h200",
     "h200-nvl",
     "b200",
+    "b300",
     "gb200",
     "gb300",
     "mi300x",

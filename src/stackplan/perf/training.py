@@ -113,7 +113,7 @@ GEMM_TILE_K = 64
 #: Streaming multiprocessors (or compute units) per device, over which output tiles are spread in
 #: waves [-] (wave quantisation: a last, partly filled wave costs a whole wave; NVIDIA "Matrix
 #: Multiplication Background User's Guide", sec. "Wave quantization"). From the vendors' data
-#: sheets / whitepapers (H100 SXM 132 SMs, H800 132, H200 132, H200 NVL 132, A100 108, B200 148 (2 x 74),
+#: sheets / whitepapers (H100 SXM 132 SMs, H800 132, H200 132, H200 NVL 132, A100 108, B200 148 (2 x 74), B300 160,
 #: GB200/GB300 148/160, MI300X 304 CUs, MI325X 304, MI355X 256, Gaudi 3 64 MMEs x TPC groups treated as 64).
 #: Chips not listed use :data:`DEFAULT_COMPUTE_UNITS`.
 COMPUTE_UNITS: dict[str, int] = {
@@ -123,6 +123,7 @@ COMPUTE_UNITS: dict[str, int] = {
     "h200": 132,
     "h200-nvl": 132,
     "b200": 148,
+    "b300": 160,
     "gb200": 148,
     "gb300": 160,
     "mi300x": 304,
