@@ -449,8 +449,16 @@ def _stage_parts_s(
     prefill_tokens: ArrayLike = 0.0,
     prefill_context: ArrayLike = 0.0,
 ) -> dict[str, FloatArray]:
-    """Per-device time of each part of one pipeline stage of an iteration [s] (:func:`iteration_time_s`)."""
-    b = np.asarray(decode_sequences, dtype=np.float64) / cost.pp
+    """Per-device time of each part of one pipeline stage of an iteration [s] (:func:`iteration_time_s`).
+
+    The decode sequences fill the ``pp`` micro-batches; with fewer sequences than stages each
+    micro-batch holds one whole sequence and the step still takes ``pp`` stage times (a token crosses
+    every stage before the sequence's next one can start), so a micro-batch carries
+    ``max(B / pp, min(B, 1))`` sequences, never a fraction of one that would touch fewer experts
+    than one token routes to.
+    """
+    d = np.asarray(decode_sequences, dtype=np.float64)
+    b = np.maximum(d / cost.pp, np.minimum(d, 1.0))
     c = np.asarray(prefill_tokens, dtype=np.float64) / cost.pp
     s_d = np.asarray(decode_context, dtype=np.float64)
     s_p = np.asarray(prefill_context, dtype=np.float64)
