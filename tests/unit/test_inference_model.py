@@ -519,3 +519,20 @@ def test_a_speculative_iteration_carries_its_verify_tokens_and_the_prompt_chunk(
     assert float(s.decode_iteration_s[0]) == pytest.approx(t_v, rel=1e-9)
     assert float(s.prefill_iteration_s[0]) == pytest.approx(t_h, rel=1e-9)
     assert float(s.prefill_share[0]) > 0.0
+
+
+def test_verify_tokens_pay_the_output_head_but_not_the_moe_prefill_sync_by_hand() -> None:
+    # 1,000 verify tokens on the toy model with a 0.5 GFLOP/token output head and one MoE layer whose
+    # prompt-carrying iterations pay 1 ms: as prompt tokens they skip the head (1,000 x 1.5 GFLOP =
+    # 1.5 ms at 1 PFLOP/s) and pay the 1 ms; as verify tokens they pay the head (2.0 ms) and no sync.
+    cost = toy_cost(head_flops_per_token=0.5e9, moe_layers=1)
+    rates = dataclasses.replace(TOY_RATES, prefill_moe_layer_overhead_s=1e-3)
+    as_prompt = float(
+        iteration_time_s(cost, rates, decode_sequences=0.0, decode_context=0.0, prefill_tokens=1000.0)
+    )
+    as_verify = float(
+        iteration_time_s(cost, rates, decode_sequences=0.0, decode_context=0.0, verify_tokens=1000.0)
+    )
+    weights = 1e9 / 1e12
+    assert as_prompt == pytest.approx(smooth_roofline(weights, 1.5e-3) + 1e-3, rel=1e-9)
+    assert as_verify == pytest.approx(smooth_roofline(weights, 2.0e-3), rel=1e-9)

@@ -361,18 +361,21 @@ def iteration_time_s(
     decode_context: ArrayLike,
     prefill_tokens: ArrayLike = 0.0,
     prefill_context: ArrayLike = 0.0,
+    verify_tokens: ArrayLike = 0.0,
 ) -> FloatArray:
     """Time of one iteration of the whole model instance [s] (all pipeline stages).
 
     One iteration advances ``decode_sequences`` sequences by one token each (attending to a mean
     ``decode_context`` tokens) and processes ``prefill_tokens`` prompt tokens (attending to a mean
-    ``prefill_context`` tokens each). With ``pp`` stages the batch is split into ``pp``
+    ``prefill_context`` tokens each) and ``verify_tokens`` drafted tokens of speculative decoding
+    (attending to the decode context; unlike prompt tokens each is sampled, so it pays the output
+    head, and they do not make the iteration a prefill one: no MoE prefill synchronisation). With ``pp`` stages the batch is split into ``pp``
     micro-batches that fill the pipeline, so an iteration takes ``pp * t_stage(n / pp)``.
 
     Per stage and device::
 
         t_gemm   = R(W_dense / BW, (n_r f_dense - c_r f_head) / F) + R(E_touched B_exp / BW_exp, n f_exp / F)
-        t_attn   = max(b_r S_kv kv / BW_kv, b_r S_kv a_d / F_attn) + c_r S_p a_p / F_attn
+        t_attn   = max(b_r S_kv kv / BW_kv, b_r S_kv a_d / F_attn) + (c_r S_p + v_r S_d) a_p / F_attn
         t_elem   = n_r act / BW
         t_comm   = N_ar (alpha + 2 (tp-1)/tp n_r h / BW_link) + N_a2a (alpha + n_r a2a / BW_link)
         t_fixed  = L r_k t_layer + [prompt tokens > 0] L_moe t_moe_prefill   (r_k: layer_kernel_ratio)
@@ -399,6 +402,7 @@ def iteration_time_s(
         decode_context=decode_context,
         prefill_tokens=prefill_tokens,
         prefill_context=prefill_context,
+        verify_tokens=verify_tokens,
     )
     return _with_cpu(cost.pp * sum(parts.values(), np.zeros(())), rates)
 
@@ -448,6 +452,7 @@ def _stage_parts_s(
     decode_context: ArrayLike,
     prefill_tokens: ArrayLike = 0.0,
     prefill_context: ArrayLike = 0.0,
+    verify_tokens: ArrayLike = 0.0,
 ) -> dict[str, FloatArray]:
     """Per-device time of each part of one pipeline stage of an iteration [s] (:func:`iteration_time_s`).
 
@@ -460,12 +465,14 @@ def _stage_parts_s(
     d = np.asarray(decode_sequences, dtype=np.float64)
     b = np.maximum(d / cost.pp, np.minimum(d, 1.0))
     c = np.asarray(prefill_tokens, dtype=np.float64) / cost.pp
+    v = np.asarray(verify_tokens, dtype=np.float64) / cost.pp
     s_d = np.asarray(decode_context, dtype=np.float64)
     s_p = np.asarray(prefill_context, dtype=np.float64)
-    n = b + c
+    n = b + c + v
     n_r = n / cost.attn_dp
     b_r = b / cost.attn_dp
     c_r = c / cost.attn_dp
+    v_r = v / cost.attn_dp
 
     bw = rates.memory_bytes_per_s
     f_mm = rates.matmul_flops_per_s
@@ -486,7 +493,7 @@ def _stage_parts_s(
         b_r * s_kv * cost.kv_bytes_per_token / bw_kv,
         b_r * s_kv * cost.attention_flops_per_context_token_decode / f_at,
     )
-    t_attn_p = c_r * s_p * cost.attention_flops_per_context_token_prefill / f_at
+    t_attn_p = (c_r * s_p + v_r * s_d) * cost.attention_flops_per_context_token_prefill / f_at
     t_elem = n_r * cost.activation_bytes_per_token / bw
     t_ar = cost.allreduces * allreduce_time_s(
         n_r * cost.allreduce_bytes_per_token,
@@ -734,8 +741,7 @@ def steady_state(
             rates,
             decode_sequences=bsz,
             decode_context=decode_ctx,
-            prefill_tokens=verify,
-            prefill_context=decode_ctx,
+            verify_tokens=verify,
         )
         drafts = draft_tokens * draft_cost_fraction * t_d
         t_d = t_verify + drafts
@@ -743,16 +749,15 @@ def steady_state(
     def with_prompt(tokens: ArrayLike) -> FloatArray:
         """A decode iteration that also carries ``tokens`` prompt tokens (and, when speculating,
         its ``B k`` verify tokens at the decode context and the draft steps) [s]."""
-        c_t = np.asarray(tokens, dtype=np.float64)
-        ctx = (verify * decode_ctx + c_t * prefill_ctx) / np.maximum(verify + c_t, 1e-30)
         return (
             iteration_time_s(
                 cost,
                 rates,
                 decode_sequences=bsz,
                 decode_context=decode_ctx,
-                prefill_tokens=verify + c_t,
-                prefill_context=ctx,
+                prefill_tokens=tokens,
+                prefill_context=prefill_ctx,
+                verify_tokens=verify,
             )
             + drafts
         )
