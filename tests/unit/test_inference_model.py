@@ -536,3 +536,21 @@ def test_verify_tokens_pay_the_output_head_but_not_the_moe_prefill_sync_by_hand(
     weights = 1e9 / 1e12
     assert as_prompt == pytest.approx(smooth_roofline(weights, 1.5e-3) + 1e-3, rel=1e-9)
     assert as_verify == pytest.approx(smooth_roofline(weights, 2.0e-3), rel=1e-9)
+
+
+def test_prefill_first_prompt_of_several_chunks_waits_for_its_last_chunk_by_hand() -> None:
+    # One request of 4,000 prompt tokens with a 1,000-token budget, prefill-first: its first token
+    # comes after all four chunks, 4 t_p with t_p = R(1 GB / 1 TB/s, 1,000 x 2 GFLOP / 1 PFLOP/s).
+    # The wave formula (n_c + 1) / 2 t_p gave 2.5 t_p, less than the prompt's own FLOPs take.
+    cost = toy_cost(attention_flops_per_context_token_prefill=0.0)
+    st_ = steady_state(
+        cost,
+        TOY_RATES,
+        concurrency=np.array([1.0]),
+        input_tokens=4000,
+        output_tokens=2,
+        prefill_chunk_tokens=1000,
+        scheduling="prefill_first",
+    )
+    t_p = float(smooth_roofline(1e9 / 1e12, 1000 * 2e9 / 1e15))
+    assert float(st_.ttft_s[0]) == pytest.approx(4 * t_p, rel=1e-9)

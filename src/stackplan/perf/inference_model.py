@@ -715,10 +715,14 @@ def steady_state(
 
     ``prefill_first`` scheduling (SGLang's default): waiting prompts pre-empt decoding, so the
     closed loop stays synchronised in waves: all ``B`` prompts are prefilled back-to-back in
-    ``n_c`` chunks of ``t_p = t(c prefill)``, then all decode. Chunk ``j`` returns its first tokens
-    after ``j`` chunks::
+    ``n_c`` chunks of ``t_p = t(c prefill)``, then all decode. A prompt of ``k = I_p / c_own``
+    chunks returns its first token after its last chunk, so the wave's prompts finish after
+    ``k, 2k, ...`` chunks::
 
-        TTFT = (n_c + 1) / 2 t_p,    TPOT = t_d / tau + (n_c - 1) / 2 t_p / (O - 1)
+        TTFT = (n_c + k) / 2 t_p,    TPOT = t_d / tau + (n_c - 1) / 2 t_p / (O - 1)
+
+    (with ``pp`` stages each of the own prompt's chunks also crosses the stages before the next one
+    starts: ``+ k (t_p_own - t_p)``).
 
     When prefill demand exceeds what decode iterations can carry (``n_c > O - 1``) the instance is
     prefill-bound and TPOT is at least ``t_h``. Along a sorted concurrency array, points where more
@@ -831,7 +835,11 @@ def steady_state(
             if cost.pp <= 1 and np.all(iter_own == chunk)
             else own_chunk_latency_s(prefill_only, iter_own, own_chunk, cost.pp)
         )
-        ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * t_p + (t_p_own - t_p)
+        # a prompt of k = I_p / chunk chunks returns its first token after its last chunk: the wave's
+        # prompts, k chunks each, finish at k, 2k, ... chunks (mean (n_c + k) / 2), and each of the
+        # own prompt's chunks crosses the pipeline stages before the next one starts
+        own = i_p / own_chunk
+        ttft = (np.maximum(n_c, own) + own) / 2.0 * t_p + own * (t_p_own - t_p)
         tpot = t_d / tau + np.maximum(n_c - 1.0, 0.0) / 2.0 * t_p / o_steps
         burst_ttft = ttft
         share = n_c * t_p / np.maximum(n_c * t_p + o_steps / tau * t_d, 1e-30)
