@@ -166,6 +166,49 @@ def test_prompt_longer_than_the_chunk_ends_with_its_remainder() -> None:
     assert t(401.0) < t(599.0)  # the old count, two full chunks, was longer
 
 
+def test_mixed_tpot_counts_each_other_prompt_once_per_lifetime_by_hand() -> None:
+    # B = 4 clients, I = 4000, O = 11, budget M = 2048: chunk c = M - B = 2044 tokens, so one
+    # lifetime holds n_c = B I / c heavy iterations, I / c of them the request's own prompt. Its
+    # prompt waits behind q = rho / (2 (1 - rho)) prompts (the M/D/1 queue of its TTFT); those were
+    # prefilled before it started decoding, so only the other n_c - I/c - q I/c chunks slow its
+    # decode steps: TPOT = t_d + (n_c - I/c - q I/c) (t_h - t_d) / (O - 1). The old count charged
+    # the queued prompts twice (in the TTFT and again in the TPOT).
+    cost, bsz, inp, out = _toy_cost(), 4.0, 4000, 11
+    st_ = steady_state(
+        cost,
+        _RATES,
+        concurrency=np.array([bsz]),
+        input_tokens=inp,
+        output_tokens=out,
+        prefill_chunk_tokens=2048,
+        scheduling="mixed",
+    )
+
+    def t(prompt_tokens: float) -> float:
+        return float(
+            iteration_time_s(
+                cost,
+                _RATES,
+                decode_sequences=bsz,
+                decode_context=inp + out / 2,
+                prefill_tokens=prompt_tokens,
+                prefill_context=inp / 2,
+            )
+        )
+
+    chunk = 2048 - bsz
+    t_d, t_h = t(0.0), t(chunk)
+    own = inp / chunk
+    n_c = bsz * own
+    per_prompt = (t_h - t_d) * own
+    rho = bsz * per_prompt / (bsz * per_prompt + (out - 1) * t_d)
+    q = rho / (2 * (1 - rho))
+    expected = t_d + (n_c - own - q * own) * (t_h - t_d) / (out - 1)
+    assert float(st_.tpot_s[0]) == pytest.approx(expected, rel=1e-9)
+    double_counted = t_d + (n_c - own) * (t_h - t_d) / (out - 1)
+    assert expected < double_counted * 0.95  # the case separates the two counts
+
+
 def test_expected_distinct_experts_by_hand() -> None:
     # E = 8, k = 2: one token touches 2; two tokens 8 (1 - (6/8)^2) = 3.5; many tokens all 8
     got = expected_distinct_experts(8, 2, [1, 2, 10_000])

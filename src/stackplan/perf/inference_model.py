@@ -699,19 +699,21 @@ def steady_state(
     iteration), i.e. ``n_c = B I_p / c`` heavy iterations per lifetime.
 
     ``mixed`` scheduling (vLLM v1, TensorRT-LLM in-flight batching, Sarathi-Serve): a chunk rides
-    along with the decode batch, costing ``t_h = t(B decodes + c prefill)``. A request decoding for
-    ``O - 1`` tokens shares its iterations with the ``n_c - c_own`` chunks of the others::
+    along with the decode batch, costing ``t_h = t(B decodes + c prefill)``. Its own prompt waits
+    in an M/D/1 prefill queue of utilisation ``rho`` (the prompts' share of the lifetime's work),
+    behind ``q = rho / (2 (1 - rho))`` prompts on average, and a request decoding for ``O - 1``
+    tokens shares its iterations with the others' chunks that were not already prefilled while it
+    waited (work conservation: each other prompt is prefilled once per lifetime)::
 
-        TPOT = t_d / tau + (n_c - I_p / c) (t_h - t_d) / (O - 1)
+        TPOT = t_d / tau + (n_c - I_p / c - q I_p / c) (t_h - t_d) / (O - 1)
 
-    and its own prompt waits in an M/D/1 prefill queue of utilisation
-    ``rho = n_c t_h / T`` (``T`` the lifetime)::
+    and its first token comes after::
 
-        TTFT = (k - 1) t_h + t(B decodes + r) + rho / (2 (1 - rho)) t_h + t_h / 2
+        TTFT = (k - 1) t_h + t(B decodes + r) + q P + t_d / 2,    P = (t_h - t_d) I_p / c
 
     with ``k = ceil(I_p / c)`` iterations for its own prompt, the last carrying only the remainder
-    ``r = I_p - (k - 1) c`` (the whole prompt when ``k = 1``), and the last term the iteration in
-    flight when the request arrives.
+    ``r = I_p - (k - 1) c`` (the whole prompt when ``k = 1``), ``P`` the time a prompt adds to the
+    iterations, and the last term the iteration in flight when the request arrives.
 
     ``prefill_first`` scheduling (SGLang's default): waiting prompts pre-empt decoding, so the
     closed loop stays synchronised in waves: all ``B`` prompts are prefilled back-to-back in
@@ -786,7 +788,15 @@ def steady_state(
         chunk = _prefill_chunk(budget, bsz, i_p, chunked_prefill)
         t_h = np.maximum(with_prompt(chunk), t_d)
         n_c = bsz * i_p / chunk
-        others = np.maximum(n_c - i_p / chunk, 0.0)
+        # work conservation in the closed loop: in one lifetime the other requests' prompts are
+        # prefilled once each, either while this request's prompt waits in the queue (TTFT) or while
+        # it decodes (TPOT), not in both; the queue holds rho / (2 (1 - rho)) prompts on average
+        per_prompt = (t_h - t_d) * i_p / chunk
+        lifetime_work = bsz * per_prompt + o_steps / tau * t_d
+        share = bsz * per_prompt / np.maximum(lifetime_work, 1e-30)
+        rho = np.clip(share, 0.0, 0.95)
+        queued = rho / (2.0 * (1.0 - rho)) * i_p / chunk
+        others = np.maximum(n_c - i_p / chunk - queued, 0.0)
         tpot = t_d / tau + others * (t_h - t_d) / o_steps
         tpot = np.maximum(tpot, np.where(n_c > o_steps, t_h, 0.0))
         # a request's own prompt is whole even where fewer than one request per replica is in
@@ -803,10 +813,6 @@ def steady_state(
         rem = np.maximum(i_p - (own - 1.0) * chunk_own, 1.0)
         t_last = own_chunk_latency_s(with_prompt, rem, rem, cost.pp)
         t_prompt = np.where(own > 1.0, (own - 1.0) * t_own + t_last, t_own)
-        per_prompt = (t_h - t_d) * i_p / chunk
-        lifetime_work = bsz * per_prompt + o_steps / tau * t_d
-        share = bsz * per_prompt / np.maximum(lifetime_work, 1e-30)
-        rho = np.clip(share, 0.0, 0.95)
         ttft = t_prompt + rho / (2.0 * (1.0 - rho)) * per_prompt + 0.5 * t_d
         burst_ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * np.where(n_c >= 1.0, t_h, t_own_work) + (
             t_own - t_own_work
