@@ -20,6 +20,7 @@ from stackplan.models import MLA, ModelArchitecture, MoE
 from stackplan.perf.inference import predict_inference
 from stackplan.perf.inference_model import (
     DeviceRates,
+    SteadyState,
     allreduce_time_s,
     expected_distinct_experts,
     iteration_breakdown_s,
@@ -133,8 +134,9 @@ def test_whole_prompt_iteration_without_chunked_prefill() -> None:
 def test_prompt_longer_than_the_chunk_ends_with_its_remainder() -> None:
     # One client, I = 1000, budget M = 600: the chunk is M - B = 599 tokens, so the prompt takes two
     # iterations, a full chunk of 599 and then its remainder of 401 tokens (not a second full chunk).
-    # TTFT = t(599) + t(401) + queue + half a decode step, the queue being the M/D/1 wait at the
-    # prefill utilisation rho = per_prompt / (per_prompt + (O - 1) t_d), per_prompt = (t(599) - t_d) 1000/599.
+    # TTFT = t(599) + t(401) + half a decode step: a lone client never waits behind another prompt
+    # (until 2026-11-26 it waited the M/D/1 time of rho / (2 (1 - rho)) prompts at its own prefill
+    # utilisation rho = per_prompt / (per_prompt + (O - 1) t_d), per_prompt = (t(599) - t_d) 1000/599).
     cost, out = _toy_cost(), 101
     st_ = steady_state(
         cost,
@@ -159,9 +161,7 @@ def test_prompt_longer_than_the_chunk_ends_with_its_remainder() -> None:
         )
 
     t_d = t(0.0)
-    per_prompt = (t(599.0) - t_d) * 1000 / 599
-    rho = per_prompt / (per_prompt + (out - 1) * t_d)
-    expected = t(599.0) + t(401.0) + rho / (2 * (1 - rho)) * per_prompt + 0.5 * t_d
+    expected = t(599.0) + t(401.0) + 0.5 * t_d
     assert float(st_.ttft_s[0]) == pytest.approx(expected, rel=1e-9)
     assert t(401.0) < t(599.0)  # the old count, two full chunks, was longer
 
@@ -207,6 +207,109 @@ def test_mixed_tpot_counts_each_other_prompt_once_per_lifetime_by_hand() -> None
     assert float(st_.tpot_s[0]) == pytest.approx(expected, rel=1e-9)
     double_counted = t_d + (n_c - own) * (t_h - t_d) / (out - 1)
     assert expected < double_counted * 0.95  # the case separates the two counts
+
+
+def test_fewer_requests_than_replicas_are_each_served_alone() -> None:
+    # A quarter of a request per replica on average: each request has its replica to itself, so
+    # its TTFT and TPOT are those of one client and only the throughput scales with the occupancy.
+    # (The old state at concurrency 0.25 cut the prompt into quarter chunks whose per-iteration
+    # costs queued against it, and decoded a quarter of a sequence.)
+    rates = dataclasses.replace(_RATES, prefill_moe_layer_overhead_s=1e-3)
+    cost = _toy_cost(layers=3, moe_layers=2)
+
+    def at(concurrency: float) -> SteadyState:
+        return steady_state(
+            cost,
+            rates,
+            concurrency=np.array([concurrency]),
+            input_tokens=1000,
+            output_tokens=101,
+            prefill_chunk_tokens=8192,
+            scheduling="mixed",
+        )
+
+    quarter, one = at(0.25), at(1.0)
+    assert float(quarter.ttft_s[0]) == pytest.approx(float(one.ttft_s[0]), rel=1e-12)
+    assert float(quarter.tpot_s[0]) == pytest.approx(float(one.tpot_s[0]), rel=1e-12)
+    assert float(quarter.output_tokens_per_s[0]) == pytest.approx(
+        0.25 * float(one.output_tokens_per_s[0]), rel=1e-12
+    )
+
+
+def test_cohort_prompts_pay_their_own_iteration_once_by_hand() -> None:
+    # TensorRT-LLM cohorts: B = 4 clients, I = 1000, O = 11, budget 8192. All four prompts fit one
+    # iteration (c = min(M - B, B I) = 4000), so a lifetime holds n_c = 1 heavy iteration: the one
+    # carrying the request's prompt with its cohort. It is the request's TTFT (no other prompt is
+    # left to wait behind) and none of its decode steps carries a prompt:
+    # TTFT = t(4 decodes + 4000) + t_d / 2, TPOT = t_d. (The old count charged 3/4 of that iteration
+    # to the TPOT as well.)
+    cost, bsz, inp, out = _toy_cost(), 4.0, 1000, 11
+    st_ = steady_state(
+        cost,
+        _RATES,
+        concurrency=np.array([bsz]),
+        input_tokens=inp,
+        output_tokens=out,
+        prefill_chunk_tokens=8192,
+        scheduling="mixed",
+        cohort_prompts=True,
+    )
+
+    def t(prompt_tokens: float) -> float:
+        return float(
+            iteration_time_s(
+                cost,
+                _RATES,
+                decode_sequences=bsz,
+                decode_context=inp + out / 2,
+                prefill_tokens=prompt_tokens,
+                prefill_context=inp / 2,
+            )
+        )
+
+    t_d = t(0.0)
+    assert float(st_.ttft_s[0]) == pytest.approx(t(4000.0) + 0.5 * t_d, rel=1e-9)
+    assert float(st_.tpot_s[0]) == pytest.approx(t_d, rel=1e-9)
+
+
+def test_prompt_arriving_at_random_waits_out_a_length_biased_iteration_by_hand() -> None:
+    # vLLM (no cohorts): B = 8 clients, I = 1000, O = 101, budget 8192: the lifetime's prompts fit
+    # one chunk (c = 8000, n_c = 1), of which the others' are n_o = 1 - I/c = 7/8 heavy
+    # iterations against N = O - 1 = 100 decode iterations. A prompt arriving at a random time lands
+    # in an iteration picked in proportion to its length (renewal theory) and waits its mean
+    # residual E[X^2] / (2 E[X]) = (n_o t_h^2 + N t_d^2) / (2 (n_o t_h + N t_d)), then the M/D/1 wait
+    # behind q = rho / (2 (1 - rho)) prompts of (t_h - t_d) / 8 each, then its own prompt's iteration.
+    cost, bsz, inp, out = _toy_cost(), 8.0, 1000, 101
+    st_ = steady_state(
+        cost,
+        _RATES,
+        concurrency=np.array([bsz]),
+        input_tokens=inp,
+        output_tokens=out,
+        prefill_chunk_tokens=8192,
+        scheduling="mixed",
+    )
+
+    def t(prompt_tokens: float) -> float:
+        return float(
+            iteration_time_s(
+                cost,
+                _RATES,
+                decode_sequences=bsz,
+                decode_context=inp + out / 2,
+                prefill_tokens=prompt_tokens,
+                prefill_context=inp / 2,
+            )
+        )
+
+    t_d, t_h = t(0.0), t(8000.0)
+    per_prompt = (t_h - t_d) / 8
+    rho = 8 * per_prompt / (8 * per_prompt + 100 * t_d)
+    n_o = 7 / 8
+    resid = (n_o * t_h**2 + 100 * t_d**2) / (2 * (n_o * t_h + 100 * t_d))
+    expected = t(1000.0) + rho / (2 * (1 - rho)) * per_prompt + resid
+    assert float(st_.ttft_s[0]) == pytest.approx(expected, rel=1e-9)
+    assert resid > 0.5 * t_d * 1.05  # the case separates it from the old half decode step
 
 
 def test_expected_distinct_experts_by_hand() -> None:

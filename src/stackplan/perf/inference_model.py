@@ -701,19 +701,29 @@ def steady_state(
     ``mixed`` scheduling (vLLM v1, TensorRT-LLM in-flight batching, Sarathi-Serve): a chunk rides
     along with the decode batch, costing ``t_h = t(B decodes + c prefill)``. Its own prompt waits
     in an M/D/1 prefill queue of utilisation ``rho`` (the prompts' share of the lifetime's work),
-    behind ``q = rho / (2 (1 - rho))`` prompts on average, and a request decoding for ``O - 1``
-    tokens shares its iterations with the others' chunks that were not already prefilled while it
-    waited (work conservation: each other prompt is prefilled once per lifetime)::
+    behind ``q = min(rho / (2 (1 - rho)), B - m)`` prompts on average (never more than the other
+    clients have: ``m = 1``, or with cohorts the ``m = min(c / I_p, B)`` prompts that share its own
+    iteration), and a request decoding for ``O - 1`` tokens shares its iterations with the others'
+    chunks that were not already prefilled while it waited or in its own iteration (work
+    conservation: each other prompt is prefilled once per lifetime)::
 
-        TPOT = t_d / tau + (n_c - I_p / c - q I_p / c) (t_h - t_d) / (O - 1)
+        TPOT = t_d / tau + (n_c - n_own - q I_p / c) (t_h - t_d) / (O - 1)
 
-    and its first token comes after::
+    (``n_own = I_p / c``, or with cohorts ``max(I_p / c, 1)``) and its first token comes after::
 
-        TTFT = (k - 1) t_h + t(B decodes + r) + q P + t_d / 2,    P = (t_h - t_d) I_p / c
+        TTFT = (k - 1) t_h + t(B decodes + r) + q P + R,    P = (t_h - t_d) I_p / c
 
     with ``k = ceil(I_p / c)`` iterations for its own prompt, the last carrying only the remainder
-    ``r = I_p - (k - 1) c`` (the whole prompt when ``k = 1``), ``P`` the time a prompt adds to the
-    iterations, and the last term the iteration in flight when the request arrives.
+    ``r = I_p - (k - 1) c`` (the whole prompt when ``k = 1``; with cohorts the cohort's chunk),
+    ``P`` the time a prompt adds to the iterations, and ``R`` what is left of the iteration in
+    flight when the request arrives. Cohorts come back together at an iteration's end (``R =
+    t_d / 2``); without cohorts a prompt arrives at a random point of the others' iterations, so
+    the iteration it lands in is length-biased (renewal theory): ``R = (n_o t_h^2 + N t_d^2) /
+    (2 (n_o t_h + N t_d))`` over the others' ``n_o = n_c - I_p / c`` heavy and ``N = (O - 1) / tau``
+    decode iterations of a lifetime.
+
+    Below one request per replica on average (``B < 1``) each request is served alone: the
+    latencies are those of ``B = 1`` and the throughput is ``B`` times its.
 
     ``prefill_first`` scheduling (SGLang's default): waiting prompts pre-empt decoding, so the
     closed loop stays synchronised in waves: all ``B`` prompts are prefilled back-to-back in
@@ -731,7 +741,11 @@ def steady_state(
     concurrency would lower throughput are served by admission control instead: the extra
     requests wait ``(B / B' - 1)`` lifetimes for a slot and throughput stays at its best ``B' < B``.
     """
-    bsz = np.asarray(concurrency, dtype=np.float64)
+    occupancy = np.asarray(concurrency, dtype=np.float64)
+    # below one request per replica on average each request is served alone (the replica is idle
+    # the rest of the time): its latencies are those of concurrency 1, and only the throughput
+    # scales with the occupancy
+    bsz = np.maximum(occupancy, 1.0)
     i_p = max(float(input_tokens) * (1.0 - prefix_hit_rate), 1.0)
     o_steps = max(float(output_tokens) - 1.0, 1.0)
     decode_ctx = token_weighted_decode_context(input_tokens, output_tokens, output_length_cv)
@@ -773,6 +787,7 @@ def steady_state(
         return _attention_dp_steady_state(
             cost,
             rates,
+            occupancy=occupancy,
             bsz=bsz,
             t_d=t_d,
             tau=tau,
@@ -795,10 +810,16 @@ def steady_state(
         lifetime_work = bsz * per_prompt + o_steps / tau * t_d
         share = bsz * per_prompt / np.maximum(lifetime_work, 1e-30)
         rho = np.clip(share, 0.0, 0.95)
-        queued = rho / (2.0 * (1.0 - rho)) * i_p / chunk
-        others = np.maximum(n_c - i_p / chunk - queued, 0.0)
+        # ... and never behind more prompts than the B - 1 other clients have
+        cohort = np.where(cohort_prompts, np.clip(chunk / i_p, 1.0, bsz), 1.0)
+        waiting = np.minimum(rho / (2.0 * (1.0 - rho)), bsz - cohort)
+        queued = waiting * i_p / chunk
+        # the request's own heavy iterations: its prompt's chunks, or with cohorts the one iteration
+        # that carries its prompt together with its cohort's (those are already in its TTFT)
+        own_iters = np.where(cohort_prompts, np.maximum(i_p / chunk, 1.0), i_p / chunk)
+        others = np.maximum(n_c - own_iters - queued, 0.0)
         tpot = t_d / tau + others * (t_h - t_d) / o_steps
-        tpot = np.maximum(tpot, np.where(n_c > o_steps, t_h, 0.0))
+        tpot = np.maximum(tpot, np.where(others > o_steps, t_h, 0.0))
         # a request's own prompt is whole even where fewer than one request per replica is in
         # flight on average (the lifetime cap B I_p of the chunk is then below one prompt)
         chunk_own = _prefill_chunk(budget, np.maximum(bsz, 1.0), i_p, chunked_prefill)
@@ -813,7 +834,12 @@ def steady_state(
         rem = np.maximum(i_p - (own - 1.0) * chunk_own, 1.0)
         t_last = own_chunk_latency_s(with_prompt, rem, rem, cost.pp)
         t_prompt = np.where(own > 1.0, (own - 1.0) * t_own + t_last, t_own)
-        ttft = t_prompt + rho / (2.0 * (1.0 - rho)) * per_prompt + 0.5 * t_d
+        # without cohorts the clients' prompts arrive at random points of the others' iterations:
+        # the one in flight is length-biased (renewal theory), its mean residual E[X^2] / 2 E[X] over
+        # the others' heavy iterations and the decode iterations of a lifetime
+        n_o, n_d = np.maximum(n_c - i_p / chunk, 0.0), o_steps / tau
+        resid = (n_o * t_h**2 + n_d * t_d**2) / (2.0 * (n_o * t_h + n_d * t_d))
+        ttft = t_prompt + waiting * per_prompt + np.where(cohort_prompts, 0.5 * t_d, resid)
         burst_ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * np.where(n_c >= 1.0, t_h, t_own_work) + (
             t_own - t_own_work
         )
@@ -849,7 +875,7 @@ def steady_state(
         tpot = t_d / tau + np.maximum(n_c - 1.0, 0.0) / 2.0 * t_p / o_steps
         burst_ttft = ttft
         share = n_c * t_p / np.maximum(n_c * t_p + o_steps / tau * t_d, 1e-30)
-    return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens, share)
+    return _finish(occupancy, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens, share)
 
 
 def own_chunk_latency_s(
@@ -887,7 +913,7 @@ def _prefill_chunk(budget: float, bsz: FloatArray, i_p: float, chunked: bool) ->
 
 
 def _finish(
-    bsz: FloatArray,
+    occupancy: FloatArray,
     ttft: FloatArray,
     burst_ttft: FloatArray,
     tpot: FloatArray,
@@ -897,16 +923,17 @@ def _finish(
     output_tokens: int,
     prefill_share: FloatArray,
 ) -> SteadyState:
-    """Little's law throughput and admission control along a sorted concurrency array."""
+    """Little's law throughput (``occupancy`` requests in flight per replica, fractional below one)
+    and admission control along a sorted concurrency array."""
     latency = ttft + o_steps * tpot
-    throughput = bsz * float(output_tokens) / latency
-    if bsz.ndim == 1 and bsz.size > 1 and np.all(np.diff(bsz) > 0):
+    throughput = occupancy * float(output_tokens) / latency
+    if occupancy.ndim == 1 and occupancy.size > 1 and np.all(np.diff(occupancy) > 0):
         # Admission control: where more concurrency no longer adds throughput (prefill-bound),
         # the extra requests queue for a slot instead (Little's law), so throughput plateaus.
         best = np.maximum.accumulate(
-            np.where(throughput >= np.maximum.accumulate(throughput), np.arange(bsz.size), 0)
+            np.where(throughput >= np.maximum.accumulate(throughput), np.arange(occupancy.size), 0)
         )
-        wait = (bsz / bsz[best] - 1.0) * latency[best]
+        wait = (occupancy / occupancy[best] - 1.0) * latency[best]
         throughput, tpot, t_d, t_h = throughput[best], tpot[best], t_d[best], t_h[best]
         prefill_share = prefill_share[best]
         ttft = ttft[best] + wait
@@ -920,7 +947,9 @@ def _finish(
         output_tokens_per_s=np.asarray(throughput, dtype=np.float64),
         decode_iteration_s=np.asarray(t_d, dtype=np.float64),
         prefill_iteration_s=np.asarray(t_h, dtype=np.float64),
-        prefill_share=np.clip(np.asarray(prefill_share, dtype=np.float64) + np.zeros_like(bsz), 0.0, 1.0),
+        prefill_share=np.clip(
+            np.asarray(prefill_share, dtype=np.float64) + np.zeros_like(occupancy), 0.0, 1.0
+        ),
     )
 
 
@@ -928,6 +957,7 @@ def _attention_dp_steady_state(
     cost: ServingCost,
     rates: DeviceRates,
     *,
+    occupancy: FloatArray,
     bsz: FloatArray,
     t_d: FloatArray,
     tau: float,
@@ -1020,9 +1050,11 @@ def _attention_dp_steady_state(
         + chunks_per_heavy * cost.pp * rem * cost.expert_flops_per_token / exp_rate
     )
     t_prompt = np.where(own > 1.0, (own - 1.0) * t_h_own + t_d + dt_last, t_h_own)
-    ttft = t_prompt + rho / (2.0 * (1.0 - rho)) * dt * i_p / c_r + 0.5 * t_d
+    # the rank's queue never holds more prompts than its other requests
+    waiting = np.minimum(rho / (2.0 * (1.0 - rho)), np.maximum(b_r - 1.0, 0.0))
+    ttft = t_prompt + waiting * dt * i_p / c_r + 0.5 * t_d
     burst_ttft = (np.maximum(n_r, 1.0) + 1.0) / 2.0 * t_h + (t_h_own - t_h)
-    return _finish(bsz, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens, share)
+    return _finish(occupancy, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens, share)
 
 
 #: Autocorrelation factor of the number of requests in service averaged over one request's
