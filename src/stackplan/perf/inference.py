@@ -939,6 +939,62 @@ def _prediction(
     )
 
 
+@dataclass(frozen=True)
+class _PrefillPool:
+    """One layout of a disaggregated prefill pool and what it prefills."""
+
+    par: Parallelism
+    cost: ServingCost
+    t_chunk_s: float
+    t_own_s: float
+    prompts_per_s: float
+
+
+def _prefill_pool(
+    arch: ModelArchitecture,
+    acc: Accelerator,
+    fw: ServingFramework,
+    par: Parallelism,
+    precision: str,
+    kv: str,
+    input_tokens: int,
+    hit: float,
+    chunk: float,
+    devices: int,
+) -> _PrefillPool | None:
+    """A prefill pool of ``devices`` in replicas of ``par``: full chunks of ``chunk`` prompt tokens,
+    a prompt's own prefill latency and the pool's prompts per second (None when one prompt's
+    weights, KV cache and activations do not fit)."""
+    if devices % par.devices:
+        return None
+    mem = memory_per_device(
+        arch,
+        par,
+        acc,
+        fw,
+        weight_bytes_per_param=weight_bytes_per_param(precision),
+        kv_bytes_per_element=bytes_per_element(kv),
+        sequences=1,
+        context_tokens=float(input_tokens),
+        precision=precision,
+    )
+    if not mem.fits:
+        return None
+    cost, rates = _cost_and_rates(arch, acc, fw, par, precision, kv)
+    i_p = max(input_tokens * (1.0 - hit), 1.0)
+    ctx = prefill_attention_context(cost, input_tokens, hit)
+
+    def prefill(tokens: ArrayLike) -> NDArray[np.float64]:
+        return iteration_time_s(
+            cost, rates, decode_sequences=0.0, decode_context=0.0, prefill_tokens=tokens, prefill_context=ctx
+        )
+
+    t_chunk = float(prefill(chunk))
+    # the prompt crosses the pool's pipeline stages in one micro-batch (own_chunk_latency_s)
+    t_own = float(own_chunk_latency_s(prefill, i_p, i_p, par.pp))
+    return _PrefillPool(par, cost, t_chunk, t_own, devices // par.devices * chunk / i_p / t_chunk)
+
+
 def _predict_disaggregated(
     arch: ModelArchitecture,
     acc: Accelerator,
@@ -987,46 +1043,50 @@ def _predict_disaggregated(
         arch, acc.id, dis.decode_devices, tp=tp, ep=ep, pp=pp, max_tpot_ms=max_tpot_ms, **decode_kw
     )
     w_b, kv_b = weight_bytes_per_param(precision), bytes_per_element(kv)
-    par = decode.parallelism
-    if dis.prefill_devices % par.devices:
-        par = Parallelism(
-            tp=math.gcd(par.tp, dis.prefill_devices),
-            ep=1 if arch.moe is None else math.gcd(par.ep, dis.prefill_devices),
-            pp=1,
+    i_p = max(input_tokens * (1.0 - hit), 1.0)
+    chunk = max(float(fw.prefill_chunk_tokens), i_p)
+    if tp is None and ep is None and pp is None:
+        # each pool gets its own layout (DistServe places the two phases independently): the
+        # prefill pool's is the one that prefills the most prompts per second on its devices
+        layouts = _candidate_parallelisms(arch, acc, dis.prefill_devices, None, None, None)
+    else:
+        # a layout the user fixed holds for both pools (as far as the prefill pool's count allows)
+        par = decode.parallelism
+        if dis.prefill_devices % par.devices:
+            par = Parallelism(
+                tp=math.gcd(par.tp, dis.prefill_devices),
+                ep=1 if arch.moe is None else math.gcd(par.ep, dis.prefill_devices),
+                pp=1,
+            )
+        layouts = [par]
+    pools = [
+        pool
+        for par in layouts
+        if (
+            pool := _prefill_pool(
+                arch, acc, fw, par, precision, kv, input_tokens, hit, chunk, dis.prefill_devices
+            )
         )
-    pre_mem = memory_per_device(
-        arch,
-        par,
-        acc,
-        fw,
-        weight_bytes_per_param=w_b,
-        kv_bytes_per_element=kv_b,
-        sequences=1,
-        context_tokens=float(input_tokens),
-        precision=precision,
-    )
-    if not pre_mem.fits or dis.prefill_devices % par.devices:
+        is not None
+    ]
+    if not pools:
+        par = layouts[0]
+        need = memory_per_device(
+            arch, par, acc, fw, weight_bytes_per_param=w_b, kv_bytes_per_element=kv_b, sequences=1,
+            context_tokens=float(input_tokens), precision=precision,
+        )  # fmt: skip
         raise DoesNotFitError(
             f"{model_name} prefill pool does not fit on {dis.prefill_devices} x {acc.id}",
-            needed_gib=pre_mem.total_gib,
+            needed_gib=need.total_gib,
             available_gib=acc.hbm_gib,
             suggestion="Fix: give the prefill pool as many devices as one decode replica.",
         )
-    cost, rates = _cost_and_rates(arch, acc, fw, par, precision, kv)
-    i_p = max(input_tokens * (1.0 - hit), 1.0)
-    ctx = prefill_attention_context(cost, input_tokens, hit)
-    chunk = max(float(fw.prefill_chunk_tokens), i_p)
-
-    def prefill(tokens: ArrayLike) -> NDArray[np.float64]:
-        return iteration_time_s(
-            cost, rates, decode_sequences=0.0, decode_context=0.0, prefill_tokens=tokens, prefill_context=ctx
-        )
-
-    t_chunk = float(prefill(chunk))
-    # the prompt crosses the pool's pipeline stages in one micro-batch (own_chunk_latency_s)
-    t_own = float(own_chunk_latency_s(prefill, i_p, i_p, par.pp))
+    if max_ttft_ms is not None and any(p.t_own_s * 1e3 <= max_ttft_ms for p in pools):
+        pools = [p for p in pools if p.t_own_s * 1e3 <= max_ttft_ms]
+    best = max(pools, key=lambda p: (p.prompts_per_s, -p.t_own_s))
+    par, cost, t_chunk, t_own = best.par, best.cost, best.t_chunk_s, best.t_own_s
     prefill_replicas = dis.prefill_devices // par.devices
-    prompts_per_s = prefill_replicas * chunk / i_p / t_chunk
+    prompts_per_s = best.prompts_per_s
     decode_rps = decode.output_tokens_per_s / output_tokens
     rps = min(prompts_per_s, decode_rps)
     rho = min(rps / prompts_per_s, 0.95)
