@@ -1,0 +1,187 @@
+"""Time whole decode and prefill steps of a Llama-3.1-8B-shaped model on the local GPU (PyTorch).
+
+A minimal bf16 decoder with the published Llama 3.1 8B shapes (32 layers, hidden 4,096, 32 query
+and 8 KV heads of 128, MLP 14,336, vocabulary 128,256) and random weights: RMSNorm, fused QKV,
+a KV cache written in place, scaled-dot-product attention, SwiGLU MLP, output head. Decode steps
+(one new token for each of ``B`` sequences against a cache of ``L`` tokens) run as one CUDA graph,
+so the time is the GPU's alone, and also eagerly (Python launching every kernel, the host overhead
+serving frameworks remove with graphs). Prefill steps run one prompt of ``S`` tokens (causal
+attention, the head on its last token only). Rotary embeddings are left out (elementwise, < 1 %
+of a step).
+
+Usage: ``python3 benchmarks/device/measure_model_step.py OUT_DIR`` on a machine with an NVIDIA GPU
+and PyTorch. Writes ``model_step.csv``. Not part of the test suite (which never needs a GPU); the
+results ship in ``src/stackplan/validation/data/kernels/`` and are compared with the model by
+``tests/validation/test_model_step_measurements.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F  # noqa: N812
+
+LAYERS, HIDDEN, HEADS, KV_HEADS, HEAD_DIM, MLP, VOCAB = 32, 4096, 32, 8, 128, 14336, 128256
+DTYPE = torch.bfloat16
+EPS = 1e-5
+
+
+class Model:
+    """Random bf16 weights of the Llama-3.1-8B shapes, one tensor per projection."""
+
+    def __init__(self) -> None:
+        def w(*shape: int) -> torch.Tensor:
+            return torch.empty(*shape, device="cuda", dtype=DTYPE).normal_(0.0, 0.02)
+
+        qkv = (HEADS + 2 * KV_HEADS) * HEAD_DIM
+        self.embed = w(VOCAB, HIDDEN)
+        self.layers = [
+            {
+                "n1": torch.ones(HIDDEN, device="cuda", dtype=DTYPE),
+                "qkv": w(qkv, HIDDEN),
+                "o": w(HIDDEN, HEADS * HEAD_DIM),
+                "n2": torch.ones(HIDDEN, device="cuda", dtype=DTYPE),
+                "gate_up": w(2 * MLP, HIDDEN),
+                "down": w(HIDDEN, MLP),
+            }
+            for _ in range(LAYERS)
+        ]
+        self.norm = torch.ones(HIDDEN, device="cuda", dtype=DTYPE)
+        self.head = w(VOCAB, HIDDEN)
+
+
+def rms(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    return F.rms_norm(x, (HIDDEN,), g, EPS)
+
+
+def decode_step(
+    m: Model, tokens: torch.Tensor, cache_k: list[torch.Tensor], cache_v: list[torch.Tensor], pos: int
+) -> torch.Tensor:
+    """One new token per sequence; ``cache_*[l]`` is ``[B, KV_HEADS, L + 1, HEAD_DIM]``, slot ``pos`` new."""
+    b = tokens.shape[0]
+    group = HEADS // KV_HEADS
+    x = m.embed[tokens]  # [B, H]
+    for layer, ck, cv in zip(m.layers, cache_k, cache_v, strict=True):
+        h = rms(x, layer["n1"]) @ layer["qkv"].t()
+        q, k, v = h.split([HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM], dim=-1)
+        ck[:, :, pos] = k.view(b, KV_HEADS, HEAD_DIM)
+        cv[:, :, pos] = v.view(b, KV_HEADS, HEAD_DIM)
+        # GQA decode: the query heads that share a KV head attend as rows of one query block
+        qg = q.view(b, KV_HEADS, group, HEAD_DIM)
+        a = F.scaled_dot_product_attention(qg, ck, cv)  # [B, KV, group, D]
+        x = x + a.reshape(b, HEADS * HEAD_DIM) @ layer["o"].t()
+        gu = rms(x, layer["n2"]) @ layer["gate_up"].t()
+        g, u = gu.chunk(2, dim=-1)
+        x = x + (F.silu(g) * u) @ layer["down"].t()
+    return (rms(x, m.norm) @ m.head.t()).argmax(dim=-1)
+
+
+def _attend_causal(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    try:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+    except (TypeError, RuntimeError):
+        rep = HEADS // KV_HEADS
+        return F.scaled_dot_product_attention(
+            q, k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1), is_causal=True
+        )
+
+
+def prefill_step(m: Model, tokens: torch.Tensor) -> torch.Tensor:
+    """One prompt of ``S`` tokens (``tokens`` is ``[S]``); the head runs on the last token only."""
+    s = tokens.shape[0]
+    x = m.embed[tokens]  # [S, H]
+    for layer in m.layers:
+        h = rms(x, layer["n1"]) @ layer["qkv"].t()
+        q, k, v = h.split([HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM], dim=-1)
+        q = q.view(s, HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
+        k = k.view(s, KV_HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
+        v = v.view(s, KV_HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
+        a = _attend_causal(q, k, v).squeeze(0).transpose(0, 1).reshape(s, HEADS * HEAD_DIM)
+        x = x + a @ layer["o"].t()
+        gu = rms(x, layer["n2"]) @ layer["gate_up"].t()
+        g, u = gu.chunk(2, dim=-1)
+        x = x + (F.silu(g) * u) @ layer["down"].t()
+    return (rms(x[-1:], m.norm) @ m.head.t()).argmax(dim=-1)
+
+
+def _time(fn, iters: int) -> float:  # type: ignore[no-untyped-def]
+    """Mean seconds per call of ``fn`` over ``iters`` calls after three warm-ups (CUDA events)."""
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(iters):
+        fn()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end) / 1e3 / iters
+
+
+def _decode_case(m: Model, batch: int, context: int) -> tuple[float, float]:
+    """Seconds per decode step of ``batch`` sequences over ``context`` cached tokens: (graph, eager)."""
+    shape = (batch, KV_HEADS, context + 1, HEAD_DIM)
+    cache_k = [torch.empty(shape, device="cuda", dtype=DTYPE).normal_(0.0, 1.0) for _ in range(LAYERS)]
+    cache_v = [torch.empty(shape, device="cuda", dtype=DTYPE).normal_(0.0, 1.0) for _ in range(LAYERS)]
+    tokens = torch.randint(0, VOCAB, (batch,), device="cuda")
+    step = partial(decode_step, m, tokens, cache_k, cache_v, context)
+    eager = _time(step, 10)
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(2):
+            step()
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        step()
+    return _time(graph.replay, 30), eager
+
+
+def main(out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    props = torch.cuda.get_device_properties(0)
+    m = Model()
+    rows: list[dict[str, object]] = []
+    t0 = time.time()
+    for batch, context in ((1, 1024), (8, 1024), (32, 1024), (64, 1024), (128, 1024), (32, 4096), (64, 4096)):
+        graphed, eager = _decode_case(m, batch, context)
+        for mode, sec in (("cuda_graph", graphed), ("eager", eager)):
+            rows.append({"phase": "decode", "mode": mode, "batch": batch, "tokens": context, "seconds": sec})
+        print(
+            f"decode B={batch} L={context}: graph {graphed * 1e3:.3f} ms, eager {eager * 1e3:.3f} ms",
+            flush=True,
+        )
+        torch.cuda.empty_cache()
+    for seq in (512, 1024, 2048, 4096, 8192):
+        tokens = torch.randint(0, VOCAB, (seq,), device="cuda")
+        sec = _time(partial(prefill_step, m, tokens), 5)
+        rows.append({"phase": "prefill", "mode": "eager", "batch": 1, "tokens": seq, "seconds": sec})
+        print(f"prefill S={seq}: {sec * 1e3:.2f} ms", flush=True)
+    path = out_dir / "model_step.csv"
+    with path.open("w", newline="") as f:
+        f.write("# schema_version: 1\n")
+        f.write(f"# as_of: {time.strftime('%Y-%m-%d')}\n")
+        f.write(
+            f"# measured: one {props.name} ({props.multi_processor_count} SMs), PyTorch {torch.__version__}, "
+            f"CUDA {torch.version.cuda}; Llama-3.1-8B shapes, random bf16 weights, by Stackplan's "
+            "benchmarks/device/measure_model_step.py\n"
+        )
+        f.write(
+            "# units: batch sequences [-]; tokens the decode context L (cache of L + 1) or the prompt length S "
+            "[tokens]; seconds per step [s] (CUDA events)\n"
+        )
+        writer = csv.DictWriter(f, fieldnames=["phase", "mode", "batch", "tokens", "seconds"])
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {path} in {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "."))
