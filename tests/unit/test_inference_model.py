@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from stackplan.models import MLA, ModelArchitecture, MoE
 from stackplan.perf.inference import predict_inference
 from stackplan.perf.inference_model import (
     DeviceRates,
+    ServingCost,
     SteadyState,
     allreduce_time_s,
     expected_distinct_experts,
@@ -131,21 +133,25 @@ def test_whole_prompt_iteration_without_chunked_prefill() -> None:
         assert float(st_.prefill_iteration_s[0]) == pytest.approx(float(expected), rel=1e-9)
 
 
-def test_prompt_longer_than_the_chunk_ends_with_its_remainder() -> None:
-    # One client, I = 1000, budget M = 600: the chunk is M - B = 599 tokens, so the prompt takes two
-    # iterations, a full chunk of 599 and then its remainder of 401 tokens (not a second full chunk).
-    # TTFT = t(599) + t(401) + half a decode step: a lone client never waits behind another prompt
-    # (until 2026-11-26 it waited the M/D/1 time of rho / (2 (1 - rho)) prompts at its own prefill
-    # utilisation rho = per_prompt / (per_prompt + (O - 1) t_d), per_prompt = (t(599) - t_d) 1000/599).
-    cost, out = _toy_cost(), 101
+def _mixed_by_hand(
+    cost: ServingCost,
+    concurrency: float,
+    inp: int,
+    out: int,
+    budget: int,
+    cohort_prompts: bool = False,
+) -> tuple[SteadyState, Callable[[float], float]]:
+    """The mixed steady state of one concurrency, and the iteration time ``t(prompt tokens)`` of
+    its decodes (context ``I + O / 2``) carrying that many prompt tokens (context ``I / 2``)."""
     st_ = steady_state(
         cost,
         _RATES,
-        concurrency=np.array([1.0]),
-        input_tokens=1000,
+        concurrency=np.array([concurrency]),
+        input_tokens=inp,
         output_tokens=out,
-        prefill_chunk_tokens=600,
+        prefill_chunk_tokens=budget,
         scheduling="mixed",
+        cohort_prompts=cohort_prompts,
     )
 
     def t(prompt_tokens: float) -> float:
@@ -153,12 +159,24 @@ def test_prompt_longer_than_the_chunk_ends_with_its_remainder() -> None:
             iteration_time_s(
                 cost,
                 _RATES,
-                decode_sequences=1,
-                decode_context=1000 + out / 2,
+                decode_sequences=concurrency,
+                decode_context=inp + out / 2,
                 prefill_tokens=prompt_tokens,
-                prefill_context=500,
+                prefill_context=inp / 2,
             )
         )
+
+    return st_, t
+
+
+def test_prompt_longer_than_the_chunk_ends_with_its_remainder() -> None:
+    # One client, I = 1000, budget M = 600: the chunk is M - B = 599 tokens, so the prompt takes two
+    # iterations, a full chunk of 599 and then its remainder of 401 tokens (not a second full chunk).
+    # TTFT = t(599) + t(401) + half a decode step: a lone client never waits behind another prompt
+    # (until 2026-11-26 it waited the M/D/1 time of rho / (2 (1 - rho)) prompts at its own prefill
+    # utilisation rho = per_prompt / (per_prompt + (O - 1) t_d), per_prompt = (t(599) - t_d) 1000/599).
+    cost, out = _toy_cost(), 101
+    st_, t = _mixed_by_hand(cost, 1.0, 1000, out, 600)
 
     t_d = t(0.0)
     expected = t(599.0) + t(401.0) + 0.5 * t_d
@@ -174,27 +192,7 @@ def test_mixed_tpot_counts_each_other_prompt_once_per_lifetime_by_hand() -> None
     # decode steps: TPOT = t_d + (n_c - I/c - q I/c) (t_h - t_d) / (O - 1). The old count charged
     # the queued prompts twice (in the TTFT and again in the TPOT).
     cost, bsz, inp, out = _toy_cost(), 4.0, 4000, 11
-    st_ = steady_state(
-        cost,
-        _RATES,
-        concurrency=np.array([bsz]),
-        input_tokens=inp,
-        output_tokens=out,
-        prefill_chunk_tokens=2048,
-        scheduling="mixed",
-    )
-
-    def t(prompt_tokens: float) -> float:
-        return float(
-            iteration_time_s(
-                cost,
-                _RATES,
-                decode_sequences=bsz,
-                decode_context=inp + out / 2,
-                prefill_tokens=prompt_tokens,
-                prefill_context=inp / 2,
-            )
-        )
+    st_, t = _mixed_by_hand(cost, bsz, inp, out, 2048)
 
     chunk = 2048 - bsz
     t_d, t_h = t(0.0), t(chunk)
@@ -244,28 +242,7 @@ def test_cohort_prompts_pay_their_own_iteration_once_by_hand() -> None:
     # TTFT = t(4 decodes + 4000) + t_d / 2, TPOT = t_d. (The old count charged 3/4 of that iteration
     # to the TPOT as well.)
     cost, bsz, inp, out = _toy_cost(), 4.0, 1000, 11
-    st_ = steady_state(
-        cost,
-        _RATES,
-        concurrency=np.array([bsz]),
-        input_tokens=inp,
-        output_tokens=out,
-        prefill_chunk_tokens=8192,
-        scheduling="mixed",
-        cohort_prompts=True,
-    )
-
-    def t(prompt_tokens: float) -> float:
-        return float(
-            iteration_time_s(
-                cost,
-                _RATES,
-                decode_sequences=bsz,
-                decode_context=inp + out / 2,
-                prefill_tokens=prompt_tokens,
-                prefill_context=inp / 2,
-            )
-        )
+    st_, t = _mixed_by_hand(cost, bsz, inp, out, 8192, cohort_prompts=True)
 
     t_d = t(0.0)
     assert float(st_.ttft_s[0]) == pytest.approx(t(4000.0) + 0.5 * t_d, rel=1e-9)
@@ -280,27 +257,7 @@ def test_prompt_arriving_at_random_waits_out_a_length_biased_iteration_by_hand()
     # residual E[X^2] / (2 E[X]) = (n_o t_h^2 + N t_d^2) / (2 (n_o t_h + N t_d)), then the M/D/1 wait
     # behind q = rho / (2 (1 - rho)) prompts of (t_h - t_d) / 8 each, then its own prompt's iteration.
     cost, bsz, inp, out = _toy_cost(), 8.0, 1000, 101
-    st_ = steady_state(
-        cost,
-        _RATES,
-        concurrency=np.array([bsz]),
-        input_tokens=inp,
-        output_tokens=out,
-        prefill_chunk_tokens=8192,
-        scheduling="mixed",
-    )
-
-    def t(prompt_tokens: float) -> float:
-        return float(
-            iteration_time_s(
-                cost,
-                _RATES,
-                decode_sequences=bsz,
-                decode_context=inp + out / 2,
-                prefill_tokens=prompt_tokens,
-                prefill_context=inp / 2,
-            )
-        )
+    st_, t = _mixed_by_hand(cost, bsz, inp, out, 8192)
 
     t_d, t_h = t(0.0), t(8000.0)
     per_prompt = (t_h - t_d) / 8
