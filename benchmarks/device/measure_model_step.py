@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import sys
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -32,52 +33,69 @@ EPS = 1e-5
 
 
 class Model:
-    """Random bf16 weights of the Llama-3.1-8B shapes, one tensor per projection."""
+    """Random bf16 weights of the Llama-3.1-8B shapes, one tensor per projection.
 
-    def __init__(self) -> None:
-        def w(*shape: int) -> torch.Tensor:
-            return torch.empty(*shape, device="cuda", dtype=DTYPE).normal_(0.0, 0.02)
+    ``mlp(x, layer)`` is the feed-forward block (dense SwiGLU here; measure_moe_step.py swaps in
+    routed experts); ``vocab`` the output head's rows.
+    """
 
+    def __init__(self, vocab: int = VOCAB, mlp_weights: bool = True) -> None:
         qkv = (HEADS + 2 * KV_HEADS) * HEAD_DIM
-        self.embed = w(VOCAB, HIDDEN)
+        self.embed = weights(vocab, HIDDEN)
         self.layers = [
             {
                 "n1": torch.ones(HIDDEN, device="cuda", dtype=DTYPE),
-                "qkv": w(qkv, HIDDEN),
-                "o": w(HIDDEN, HEADS * HEAD_DIM),
+                "qkv": weights(qkv, HIDDEN),
+                "o": weights(HIDDEN, HEADS * HEAD_DIM),
                 "n2": torch.ones(HIDDEN, device="cuda", dtype=DTYPE),
-                "gate_up": w(2 * MLP, HIDDEN),
-                "down": w(HIDDEN, MLP),
+                **(
+                    {"gate_up": weights(2 * MLP, HIDDEN), "down": weights(HIDDEN, MLP)} if mlp_weights else {}
+                ),
             }
             for _ in range(LAYERS)
         ]
         self.norm = torch.ones(HIDDEN, device="cuda", dtype=DTYPE)
-        self.head = w(VOCAB, HIDDEN)
+        self.head = weights(vocab, HIDDEN)
+        self.mlp = dense_mlp
+
+
+def weights(*shape: int) -> torch.Tensor:
+    return torch.empty(*shape, device="cuda", dtype=DTYPE).normal_(0.0, 0.02)
 
 
 def rms(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
     return F.rms_norm(x, (HIDDEN,), g, EPS)
 
 
+def attend_decode(
+    x: torch.Tensor, layer: dict[str, torch.Tensor], ck: torch.Tensor, cv: torch.Tensor, pos: int
+) -> torch.Tensor:
+    """Attention block of a decode step (norm, QKV, cache write at ``pos``, attention, output proj)."""
+    b = x.shape[0]
+    h = rms(x, layer["n1"]) @ layer["qkv"].t()
+    q, k, v = h.split([HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM], dim=-1)
+    ck[:, :, pos] = k.view(b, KV_HEADS, HEAD_DIM)
+    cv[:, :, pos] = v.view(b, KV_HEADS, HEAD_DIM)
+    # GQA decode: the query heads that share a KV head attend as rows of one query block
+    qg = q.view(b, KV_HEADS, HEADS // KV_HEADS, HEAD_DIM)
+    a = F.scaled_dot_product_attention(qg, ck, cv)  # [B, KV, group, D]
+    return a.reshape(b, HEADS * HEAD_DIM) @ layer["o"].t()
+
+
+def dense_mlp(x: torch.Tensor, layer: dict[str, torch.Tensor]) -> torch.Tensor:
+    gu = rms(x, layer["n2"]) @ layer["gate_up"].t()
+    g, u = gu.chunk(2, dim=-1)
+    return (F.silu(g) * u) @ layer["down"].t()
+
+
 def decode_step(
     m: Model, tokens: torch.Tensor, cache_k: list[torch.Tensor], cache_v: list[torch.Tensor], pos: int
 ) -> torch.Tensor:
     """One new token per sequence; ``cache_*[l]`` is ``[B, KV_HEADS, L + 1, HEAD_DIM]``, slot ``pos`` new."""
-    b = tokens.shape[0]
-    group = HEADS // KV_HEADS
     x = m.embed[tokens]  # [B, H]
     for layer, ck, cv in zip(m.layers, cache_k, cache_v, strict=True):
-        h = rms(x, layer["n1"]) @ layer["qkv"].t()
-        q, k, v = h.split([HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM], dim=-1)
-        ck[:, :, pos] = k.view(b, KV_HEADS, HEAD_DIM)
-        cv[:, :, pos] = v.view(b, KV_HEADS, HEAD_DIM)
-        # GQA decode: the query heads that share a KV head attend as rows of one query block
-        qg = q.view(b, KV_HEADS, group, HEAD_DIM)
-        a = F.scaled_dot_product_attention(qg, ck, cv)  # [B, KV, group, D]
-        x = x + a.reshape(b, HEADS * HEAD_DIM) @ layer["o"].t()
-        gu = rms(x, layer["n2"]) @ layer["gate_up"].t()
-        g, u = gu.chunk(2, dim=-1)
-        x = x + (F.silu(g) * u) @ layer["down"].t()
+        x = x + attend_decode(x, layer, ck, cv, pos)
+        x = x + m.mlp(x, layer)
     return (rms(x, m.norm) @ m.head.t()).argmax(dim=-1)
 
 
@@ -91,21 +109,24 @@ def _attend_causal(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.T
         )
 
 
+def attend_prefill(x: torch.Tensor, layer: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Attention block of one prompt ``x`` of ``[S, H]`` (causal)."""
+    s = x.shape[0]
+    h = rms(x, layer["n1"]) @ layer["qkv"].t()
+    q, k, v = h.split([HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM], dim=-1)
+    q = q.view(s, HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
+    k = k.view(s, KV_HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
+    v = v.view(s, KV_HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
+    a = _attend_causal(q, k, v).squeeze(0).transpose(0, 1).reshape(s, HEADS * HEAD_DIM)
+    return a @ layer["o"].t()
+
+
 def prefill_step(m: Model, tokens: torch.Tensor) -> torch.Tensor:
     """One prompt of ``S`` tokens (``tokens`` is ``[S]``); the head runs on the last token only."""
-    s = tokens.shape[0]
     x = m.embed[tokens]  # [S, H]
     for layer in m.layers:
-        h = rms(x, layer["n1"]) @ layer["qkv"].t()
-        q, k, v = h.split([HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM], dim=-1)
-        q = q.view(s, HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
-        k = k.view(s, KV_HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
-        v = v.view(s, KV_HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
-        a = _attend_causal(q, k, v).squeeze(0).transpose(0, 1).reshape(s, HEADS * HEAD_DIM)
-        x = x + a @ layer["o"].t()
-        gu = rms(x, layer["n2"]) @ layer["gate_up"].t()
-        g, u = gu.chunk(2, dim=-1)
-        x = x + (F.silu(g) * u) @ layer["down"].t()
+        x = x + attend_prefill(x, layer)
+        x = x + m.mlp(x, layer)
     return (rms(x[-1:], m.norm) @ m.head.t()).argmax(dim=-1)
 
 
@@ -123,14 +144,27 @@ def _time(fn, iters: int) -> float:  # type: ignore[no-untyped-def]
     return start.elapsed_time(end) / 1e3 / iters
 
 
-def _decode_case(m: Model, batch: int, context: int) -> tuple[float, float]:
-    """Seconds per decode step of ``batch`` sequences over ``context`` cached tokens: (graph, eager)."""
+def _decode_case(m: Model, batch: int, context: int, graph_too: bool = True) -> tuple[float, float]:
+    """Seconds per decode step of ``batch`` sequences over ``context`` cached tokens: (graph, eager).
+
+    The graph time is NaN where ``graph_too`` is false or the step cannot be captured."""
     shape = (batch, KV_HEADS, context + 1, HEAD_DIM)
     cache_k = [torch.empty(shape, device="cuda", dtype=DTYPE).normal_(0.0, 1.0) for _ in range(LAYERS)]
     cache_v = [torch.empty(shape, device="cuda", dtype=DTYPE).normal_(0.0, 1.0) for _ in range(LAYERS)]
-    tokens = torch.randint(0, VOCAB, (batch,), device="cuda")
+    tokens = torch.randint(0, m.embed.shape[0], (batch,), device="cuda")
     step = partial(decode_step, m, tokens, cache_k, cache_v, context)
     eager = _time(step, 10)
+    if not graph_too:
+        return float("nan"), eager
+    try:
+        return _time(_capture(step).replay, 30), eager
+    except RuntimeError as err:
+        print(f"CUDA graph capture failed ({err}); eager only", flush=True)
+        return float("nan"), eager
+
+
+def _capture(step: Callable[[], object]) -> torch.cuda.CUDAGraph:
+    """``step`` captured as a CUDA graph after two warm-up runs on a side stream."""
     stream = torch.cuda.Stream()
     stream.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(stream):
@@ -140,7 +174,7 @@ def _decode_case(m: Model, batch: int, context: int) -> tuple[float, float]:
     graph = torch.cuda.CUDAGraph()
     with torch.cuda.graph(graph):
         step()
-    return _time(graph.replay, 30), eager
+    return graph
 
 
 def main(out_dir: Path) -> None:
