@@ -7,7 +7,8 @@ kernels; decode as one CUDA graph) on one H200 on 2026-11-26
 kernels, so its GPU time per step (the step's work plus the per-layer kernel latency, without the
 framework's host time) should sit a little under the unfused run and never far from it. Measured:
 decode 5-12 % under (median 10 %, batch 1-128, context 1,024-4,096), prefill 6-8 % under
-(512-8,192 tokens).
+(512-8,192 tokens); on one H100 SXM (``h100-sxm_model_step.csv``) decode 5-11 % (median 8 %),
+prefill 1-7 % under, and the H100/H200 step ratios within 6 % of the engine's.
 
 ``benchmarks/device/measure_moe_step.py`` timed the Mixtral-8x7B shapes the same way, the experts
 as two grouped GEMMs over the tokens sorted by expert (``h200_moe_step.csv``), so a decode step
@@ -40,14 +41,16 @@ def _rows(name: str = "h200_model_step.csv") -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(body)))
 
 
-def _model_parts_s(phase: str, batch: int, tokens: int, model: str = "llama-3.1-8b") -> dict[str, float]:
-    """The engine's parts of one step of ``model`` bf16 on one H200 (TensorRT-LLM kernels) [s]."""
+def _model_parts_s(
+    phase: str, batch: int, tokens: int, model: str = "llama-3.1-8b", chip: str = "h200"
+) -> dict[str, float]:
+    """The engine's parts of one step of ``model`` bf16 on one ``chip`` (TensorRT-LLM kernels) [s]."""
     arch = get_model(model).architecture
     par = Parallelism()
-    eff = get_inference_efficiency("h200", "bf16")
+    eff = get_inference_efficiency(chip, "bf16")
     cost = serving_cost(arch, par, weight_bytes_per_param=2.0, kv_bytes_per_element=2.0)
     fw = get_serving_framework("trtllm")
-    rates = device_rates(get_accelerator("h200"), eff, eff, fw, precision="bf16", par=par)
+    rates = device_rates(get_accelerator(chip), eff, eff, fw, precision="bf16", par=par)
     if phase == "decode":
         return iteration_breakdown_s(cost, rates, decode_sequences=batch, decode_context=tokens)
     ctx = prefill_attention_context(cost, tokens)
@@ -56,15 +59,17 @@ def _model_parts_s(phase: str, batch: int, tokens: int, model: str = "llama-3.1-
     )
 
 
-def _model_gpu_s(phase: str, batch: int, tokens: int, model: str = "llama-3.1-8b") -> float:
+def _model_gpu_s(
+    phase: str, batch: int, tokens: int, model: str = "llama-3.1-8b", chip: str = "h200"
+) -> float:
     """The engine's GPU time of one step (host time left out) [s]."""
-    return sum(v for k, v in _model_parts_s(phase, batch, tokens, model).items() if k != "cpu")
+    return sum(v for k, v in _model_parts_s(phase, batch, tokens, model, chip).items() if k != "cpu")
 
 
-def _errors(phase: str, mode: str) -> list[float]:
+def _errors(phase: str, mode: str, chip: str = "h200") -> list[float]:
     return [
-        _model_gpu_s(phase, int(r["batch"]), int(r["tokens"])) / float(r["seconds"]) - 1.0
-        for r in _rows()
+        _model_gpu_s(phase, int(r["batch"]), int(r["tokens"]), chip=chip) / float(r["seconds"]) - 1.0
+        for r in _rows(f"{chip}_model_step.csv")
         if r["phase"] == phase and r["mode"] == mode
     ]
 
@@ -75,11 +80,41 @@ def test_the_measurement_covers_decode_batches_and_prompt_lengths() -> None:
     assert {int(r["tokens"]) for r in rows if r["phase"] == "prefill"} >= {512, 1024, 2048, 4096, 8192}
 
 
+@pytest.mark.parametrize("chip", ["h100-sxm", "h200"])
 @pytest.mark.parametrize(("phase", "mode"), [("decode", "cuda_graph"), ("prefill", "eager")])
-def test_model_step_is_at_most_15_percent_under_the_unfused_gpu_run(phase: str, mode: str) -> None:
-    errors = _errors(phase, mode)
+def test_model_step_is_at_most_15_percent_under_the_unfused_gpu_run(phase: str, mode: str, chip: str) -> None:
+    errors = _errors(phase, mode, chip)
+    assert len(errors) >= 5
     assert all(-0.15 <= e <= 0.02 for e in errors), [f"{e:+.1%}" for e in errors]
     assert -0.12 <= statistics.median(errors) <= -0.03
+
+
+def test_h100_over_h200_step_ratio_matches_the_measured_one() -> None:
+    # Same die and clocks, 3.35 against 4.8 TB/s of HBM: decode steps (bandwidth-bound) take ~1.2-1.3x
+    # as long on the H100, prefill steps (compute-bound) the same. Measured 1.28x at batch 1 (engine
+    # 1.27x), 1.22x at batch 128 (1.28x), prefill 0.99-1.01x (1.02-1.03x).
+    def steps(chip: str) -> dict[tuple[str, str, str], float]:
+        return {
+            (r["phase"], r["batch"], r["tokens"]): float(r["seconds"])
+            for r in _rows(f"{chip}_model_step.csv")
+            if r["mode"] != "eager" or r["phase"] == "prefill"
+        }
+
+    h100, h200 = steps("h100-sxm"), steps("h200")
+    assert h100.keys() == h200.keys()
+    for phase, batch, tokens in h100:
+        measured = h100[(phase, batch, tokens)] / h200[(phase, batch, tokens)]
+        engine = _model_gpu_s(phase, int(batch), int(tokens), chip="h100-sxm") / _model_gpu_s(
+            phase, int(batch), int(tokens)
+        )
+        # weight-bound decode steps within 2 %; where the KV read rivals the weights (64 x 4,096,
+        # 128 x 1,024: 8.6 / 4.3 GB of KV against 16 GB of weights) the H200 gains 5-8 % less than
+        # its bandwidth: its decode attention reads at a lower fraction of peak than the H100's
+        # (AIConfigurator's TensorRT-LLM kernel sweeps too: 0.77 vs 0.83), where the engine uses the
+        # streaming fraction on both
+        kv_heavy = phase == "decode" and int(batch) * int(tokens) >= 128 * 1024
+        tolerance = 0.08 if kv_heavy else 0.02 if phase == "decode" else 0.05
+        assert engine / measured - 1.0 == pytest.approx(0.0, abs=tolerance), (phase, batch, tokens)
 
 
 def test_eager_decode_is_never_faster_than_the_captured_graph() -> None:
