@@ -9,9 +9,10 @@ serving frameworks remove with graphs). Prefill steps run one prompt of ``S`` to
 attention, the head on its last token only). Rotary embeddings are left out (elementwise, < 1 %
 of a step).
 
-Usage: ``python3 benchmarks/device/measure_model_step.py OUT_DIR`` on a machine with an NVIDIA GPU
-and PyTorch. Writes ``model_step.csv``. Not part of the test suite (which never needs a GPU); the
-results ship in ``src/stackplan/validation/data/kernels/`` and are compared with the model by
+Usage: ``python3 benchmarks/device/measure_model_step.py OUT_DIR [bf16|fp8]`` on a machine with an
+NVIDIA GPU and PyTorch. Writes ``model_step.csv`` (``model_step_fp8.csv``: the linear layers' weights
+in FP8 E4M3 through ``torch._scaled_mm``, activations cast with a static scale). Not part of the
+test suite (which never needs a GPU); the results ship in ``src/stackplan/validation/data/kernels/`` and are compared with the model by
 ``tests/validation/test_model_step_measurements.py``.
 """
 
@@ -33,24 +34,28 @@ EPS = 1e-5
 
 
 class Model:
-    """Random bf16 weights of the Llama-3.1-8B shapes, one tensor per projection.
+    """Random weights of the Llama-3.1-8B shapes, one tensor per projection (bf16; the linear layers
+    FP8 with ``precision="fp8"``).
 
     ``mlp(x, layer)`` is the feed-forward block (dense SwiGLU here; measure_moe_step.py swaps in
     routed experts); ``vocab`` the output head's rows.
     """
 
-    def __init__(self, vocab: int = VOCAB, mlp_weights: bool = True) -> None:
+    def __init__(self, vocab: int = VOCAB, mlp_weights: bool = True, precision: str = "bf16") -> None:
         qkv = (HEADS + 2 * KV_HEADS) * HEAD_DIM
+
+        def proj(*shape: int) -> torch.Tensor:  # the linear layers' weights, FP8 when asked
+            w = weights(*shape)
+            return w.to(torch.float8_e4m3fn) if precision == "fp8" else w
+
         self.embed = weights(vocab, HIDDEN)
         self.layers = [
             {
                 "n1": torch.ones(HIDDEN, device="cuda", dtype=DTYPE),
-                "qkv": weights(qkv, HIDDEN),
-                "o": weights(HIDDEN, HEADS * HEAD_DIM),
+                "qkv": proj(qkv, HIDDEN),
+                "o": proj(HIDDEN, HEADS * HEAD_DIM),
                 "n2": torch.ones(HIDDEN, device="cuda", dtype=DTYPE),
-                **(
-                    {"gate_up": weights(2 * MLP, HIDDEN), "down": weights(HIDDEN, MLP)} if mlp_weights else {}
-                ),
+                **({"gate_up": proj(2 * MLP, HIDDEN), "down": proj(HIDDEN, MLP)} if mlp_weights else {}),
             }
             for _ in range(LAYERS)
         ]
@@ -63,6 +68,21 @@ def weights(*shape: int) -> torch.Tensor:
     return torch.empty(*shape, device="cuda", dtype=DTYPE).normal_(0.0, 0.02)
 
 
+def linear(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """``x @ w.T``; FP8 weights (``float8_e4m3fn``) run as ``torch._scaled_mm`` on an FP8 cast of ``x``
+    with static per-tensor scales of one (as calibrated FP8 checkpoints use; random inputs stay well
+    inside E4M3's range of +-448)."""
+    if w.dtype != torch.float8_e4m3fn:
+        return x @ w.t()
+    one = _UNIT_SCALE.get(x.device)
+    if one is None:  # made once, outside any graph capture (the warm-up runs first)
+        one = _UNIT_SCALE[x.device] = torch.ones((), device=x.device, dtype=torch.float32)
+    return torch._scaled_mm(x.to(torch.float8_e4m3fn), w.t(), scale_a=one, scale_b=one, out_dtype=DTYPE)
+
+
+_UNIT_SCALE: dict[torch.device, torch.Tensor] = {}
+
+
 def rms(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
     return F.rms_norm(x, (HIDDEN,), g, EPS)
 
@@ -72,20 +92,20 @@ def attend_decode(
 ) -> torch.Tensor:
     """Attention block of a decode step (norm, QKV, cache write at ``pos``, attention, output proj)."""
     b = x.shape[0]
-    h = rms(x, layer["n1"]) @ layer["qkv"].t()
+    h = linear(rms(x, layer["n1"]), layer["qkv"])
     q, k, v = h.split([HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM], dim=-1)
     ck[:, :, pos] = k.view(b, KV_HEADS, HEAD_DIM)
     cv[:, :, pos] = v.view(b, KV_HEADS, HEAD_DIM)
     # GQA decode: the query heads that share a KV head attend as rows of one query block
     qg = q.view(b, KV_HEADS, HEADS // KV_HEADS, HEAD_DIM)
     a = F.scaled_dot_product_attention(qg, ck, cv)  # [B, KV, group, D]
-    return a.reshape(b, HEADS * HEAD_DIM) @ layer["o"].t()
+    return linear(a.reshape(b, HEADS * HEAD_DIM), layer["o"])
 
 
 def dense_mlp(x: torch.Tensor, layer: dict[str, torch.Tensor]) -> torch.Tensor:
-    gu = rms(x, layer["n2"]) @ layer["gate_up"].t()
+    gu = linear(rms(x, layer["n2"]), layer["gate_up"])
     g, u = gu.chunk(2, dim=-1)
-    return (F.silu(g) * u) @ layer["down"].t()
+    return linear(F.silu(g) * u, layer["down"])
 
 
 def decode_step(
@@ -112,13 +132,13 @@ def _attend_causal(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.T
 def attend_prefill(x: torch.Tensor, layer: dict[str, torch.Tensor]) -> torch.Tensor:
     """Attention block of one prompt ``x`` of ``[S, H]`` (causal)."""
     s = x.shape[0]
-    h = rms(x, layer["n1"]) @ layer["qkv"].t()
+    h = linear(rms(x, layer["n1"]), layer["qkv"])
     q, k, v = h.split([HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM, KV_HEADS * HEAD_DIM], dim=-1)
     q = q.view(s, HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
     k = k.view(s, KV_HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
     v = v.view(s, KV_HEADS, HEAD_DIM).transpose(0, 1).unsqueeze(0)
     a = _attend_causal(q, k, v).squeeze(0).transpose(0, 1).reshape(s, HEADS * HEAD_DIM)
-    return a @ layer["o"].t()
+    return linear(a, layer["o"])
 
 
 def prefill_step(m: Model, tokens: torch.Tensor) -> torch.Tensor:
@@ -177,11 +197,11 @@ def _capture(step: Callable[[], object]) -> torch.cuda.CUDAGraph:
     return graph
 
 
-def main(out_dir: Path) -> None:
+def main(out_dir: Path, precision: str = "bf16") -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
     props = torch.cuda.get_device_properties(0)
-    m = Model()
+    m = Model(precision=precision)
     rows: list[dict[str, object]] = []
     t0 = time.time()
     for batch, context in ((1, 1024), (8, 1024), (32, 1024), (64, 1024), (128, 1024), (32, 4096), (64, 4096)):
@@ -198,14 +218,14 @@ def main(out_dir: Path) -> None:
         sec = _time(partial(prefill_step, m, tokens), 5)
         rows.append({"phase": "prefill", "mode": "eager", "batch": 1, "tokens": seq, "seconds": sec})
         print(f"prefill S={seq}: {sec * 1e3:.2f} ms", flush=True)
-    path = out_dir / "model_step.csv"
+    path = out_dir / ("model_step.csv" if precision == "bf16" else f"model_step_{precision}.csv")
     with path.open("w", newline="") as f:
         f.write("# schema_version: 1\n")
         f.write(f"# as_of: {time.strftime('%Y-%m-%d')}\n")
         f.write(
             f"# measured: one {props.name} ({props.multi_processor_count} SMs), PyTorch {torch.__version__}, "
-            f"CUDA {torch.version.cuda}; Llama-3.1-8B shapes, random bf16 weights, by Stackplan's "
-            "benchmarks/device/measure_model_step.py\n"
+            f"CUDA {torch.version.cuda}; Llama-3.1-8B shapes, random {precision} linear-layer weights "
+            "(bf16 embedding, head and KV cache), by Stackplan's benchmarks/device/measure_model_step.py\n"
         )
         f.write(
             "# units: batch sequences [-]; tokens the decode context L (cache of L + 1) or the prompt length S "
@@ -218,4 +238,4 @@ def main(out_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "."))
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "."), sys.argv[2] if len(sys.argv) > 2 else "bf16")
