@@ -17,6 +17,7 @@ REQUIRED_ACCELERATORS = [
     "b300",
     "gb200",
     "gb300",
+    "rtx-pro-6000",
     "mi300x",
     "mi325x",
     "mi355x",
