@@ -31,7 +31,7 @@ def test_prices_json_filters_by_accelerator() -> None:
 
 
 def test_unknown_accelerator_is_a_user_error_with_a_suggestion() -> None:
-    result = runner.invoke(app, ["catalog", "prices", "--accelerator", "h100"])
+    result = runner.invoke(app, ["catalog", "prices", "--accelerator", "h10"])
     assert result.exit_code == 2
     assert "h100-sxm" in result.output
     assert "Traceback" not in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stackplan.catalog import CatalogModel, get_accelerator, get_model, list_accelerators, list_models
+from stackplan.catalog.names import ACCELERATOR_ALIASES
 from stackplan.errors import UnknownIdError
 
 REQUIRED_ACCELERATORS = [
@@ -97,7 +98,7 @@ def test_published_total_within_1pct_of_architecture_plus_vision(model: CatalogM
 
 def test_unknown_accelerator_suggests_closest() -> None:
     with pytest.raises(UnknownIdError) as info:
-        get_accelerator("h100")
+        get_accelerator("h10")
     assert "h100-sxm" in info.value.suggestions
 
 
@@ -125,3 +126,55 @@ def test_deepseek_active_excludes_input_embedding() -> None:
     m = get_model("deepseek-v3")
     a = m.architecture
     assert m.derived_active_params == a.active_params - 129280 * 7168
+
+
+def test_accelerator_aliases_point_at_catalogue_ids() -> None:
+    ids = {a.id for a in list_accelerators()}
+    assert set(ACCELERATOR_ALIASES.values()) <= ids
+    assert not set(ACCELERATOR_ALIASES) & ids  # an alias never shadows an id
+
+
+@pytest.mark.parametrize(
+    ("name", "acc_id"),
+    [
+        ("h100", "h100-sxm"),
+        ("H100-SXM5-80GB", "h100-sxm"),
+        ("A100_SXM4_80GB", "a100-sxm-80gb"),
+        ("gb200-nvl72", "gb200"),
+        ("trn2", "trainium2"),
+        ("Trillium", "tpu-v6e"),
+        ("B200", "b200"),
+    ],
+)
+def test_accelerators_resolve_from_their_common_names(name: str, acc_id: str) -> None:
+    assert get_accelerator(name).id == acc_id
+
+
+@pytest.mark.parametrize(
+    ("name", "model_id"),
+    [
+        ("meta-llama/Llama-3.1-8B-Instruct", "llama-3.1-8b"),
+        ("meta-llama/Meta-Llama-3.1-405B-Instruct-FP8", "llama-3.1-405b"),
+        ("llama3.1-70b", "llama-3.1-70b"),
+        ("Qwen/Qwen3-32B", "qwen3-32b"),
+        ("mistralai/Mixtral-8x7B-Instruct-v0.1", "mixtral-8x7b"),
+        ("deepseek-ai/DeepSeek-R1", "deepseek-r1"),
+        ("openai/gpt-oss-120b", "gpt-oss-120b"),
+        ("Llama-2-70b-chat-hf", "llama-2-70b"),
+    ],
+)
+def test_models_resolve_from_checkpoint_names(name: str, model_id: str) -> None:
+    assert get_model(name).id == model_id
+
+
+def test_every_id_resolves_to_itself_in_any_case() -> None:
+    for a in list_accelerators():
+        assert get_accelerator(a.id.upper()).id == a.id
+    for m in list_models():
+        assert get_model(m.id.upper()).id == m.id
+
+
+@pytest.mark.parametrize("name", ["qwen3", "llama", "l40s", "h1000"])
+def test_names_that_match_nothing_or_several_ids_are_errors(name: str) -> None:
+    with pytest.raises(UnknownIdError):
+        get_model(name) if name in {"qwen3", "llama"} else get_accelerator(name)

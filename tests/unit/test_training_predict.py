@@ -79,7 +79,7 @@ def test_unknown_ids_list_the_closest() -> None:
         predict_training("llama-3.1-80b", "h100-sxm", 8)
     assert "llama-3.1-8b" in err.value.suggestions or "llama-3.1-70b" in err.value.suggestions
     with pytest.raises(UnknownIdError) as err2:
-        predict_training("llama-2-7b", "h100", 8)
+        predict_training("llama-2-7b", "h10", 8)
     assert "h100-sxm" in err2.value.suggestions
 
 

@@ -7,6 +7,7 @@ from functools import cache
 from typing import Literal
 
 from stackplan.catalog._files import read_table
+from stackplan.catalog.names import resolve_accelerator_id
 from stackplan.errors import InvalidInputError, UnknownIdError
 
 __all__ = ["Accelerator", "Precision", "accelerator_ids", "get_accelerator", "list_accelerators"]
@@ -147,8 +148,11 @@ def accelerator_ids() -> list[str]:
 
 
 def get_accelerator(accelerator_id: str, *, field: str = "--accelerator") -> Accelerator:
-    """Look up an accelerator by id; unknown ids raise :class:`UnknownIdError` with the closest ids."""
+    """Look up an accelerator by id or a common other name (``h100``, ``trn2``, ``gb200-nvl72``:
+    :mod:`stackplan.catalog.names`); unknown names raise :class:`UnknownIdError` with the closest ids."""
+    ids = accelerator_ids()
+    found = resolve_accelerator_id(accelerator_id, ids)
     for a in list_accelerators():
-        if a.id == accelerator_id:
+        if a.id == found:
             return a
-    raise UnknownIdError(field, "accelerator", accelerator_id, accelerator_ids())
+    raise UnknownIdError(field, "accelerator", accelerator_id, ids)

@@ -15,6 +15,7 @@ from typing import Literal, TypeVar, get_args
 
 from stackplan.catalog._files import read_table
 from stackplan.catalog._parse import find_one, num, opt_num
+from stackplan.catalog.names import resolve_accelerator_id
 from stackplan.errors import InvalidInputError, UnknownIdError
 
 __all__ = [
@@ -210,6 +211,7 @@ def cloud_prices(
         rows = tuple(p for p in rows if p.provider == provider)
     if accelerator is not None:
         known = sorted({p.accelerator for p in list_cloud_prices()})
+        accelerator = resolve_accelerator_id(accelerator, known) or accelerator
         if accelerator not in known:
             raise UnknownIdError("accelerator", "rentable accelerator", accelerator, known)
         rows = tuple(p for p in rows if p.accelerator == accelerator)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from stackplan.catalog.names import resolve_model_id
 from stackplan.errors import (
     CatalogError,
     InputError,
@@ -457,11 +458,14 @@ def model_ids() -> list[str]:
 
 
 def get_model(model_id: str, *, field: str = "--model") -> CatalogModel:
-    """Look up a catalogue model by id; unknown ids list the closest ones."""
+    """Look up a catalogue model by id or a checkpoint name that means it (``meta-llama/Llama-3.1-8B-Instruct``,
+    ``Qwen/Qwen3-32B-FP8``: :mod:`stackplan.catalog.names`); unknown names list the closest ids."""
+    ids = model_ids()
+    found = resolve_model_id(model_id, ids)
     for m in list_models():
-        if m.id == model_id:
+        if m.id == found:
             return m
-    raise UnknownIdError(field, "model", model_id, model_ids())
+    raise UnknownIdError(field, "model", model_id, ids)
 
 
 def resolve_model(spec: str | ModelArchitecture, *, field: str = "--model") -> ModelArchitecture:
