@@ -19,6 +19,8 @@ REQUIRED_ACCELERATORS = [
     "gb200",
     "gb300",
     "rtx-pro-6000",
+    "l40s",
+    "l4",
     "mi300x",
     "mi325x",
     "mi355x",
@@ -144,6 +146,7 @@ def test_accelerator_aliases_point_at_catalogue_ids() -> None:
         ("trn2", "trainium2"),
         ("Trillium", "tpu-v6e"),
         ("B200", "b200"),
+        ("L40S", "l40s"),
     ],
 )
 def test_accelerators_resolve_from_their_common_names(name: str, acc_id: str) -> None:
@@ -174,7 +177,7 @@ def test_every_id_resolves_to_itself_in_any_case() -> None:
         assert get_model(m.id.upper()).id == m.id
 
 
-@pytest.mark.parametrize("name", ["qwen3", "llama", "l40s", "h1000"])
+@pytest.mark.parametrize("name", ["qwen3", "llama", "l40", "h1000"])
 def test_names_that_match_nothing_or_several_ids_are_errors(name: str) -> None:
     with pytest.raises(UnknownIdError):
         get_model(name) if name in {"qwen3", "llama"} else get_accelerator(name)

@@ -44,6 +44,8 @@ ACCELERATOR_ALIASES: dict[str, str] = {
     "rtx-pro-6000-server": "rtx-pro-6000",
     "rtx-pro-6000-blackwell-server-edition": "rtx-pro-6000",
     "rtxpro6000": "rtx-pro-6000",
+    "l40s-48gb": "l40s",
+    "l4-24gb": "l4",
     "mi300": "mi300x",
     "mi300x-192gb": "mi300x",
     "mi325x-256gb": "mi325x",
