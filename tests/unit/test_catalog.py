@@ -24,6 +24,7 @@ REQUIRED_ACCELERATORS = [
     "mi300x",
     "mi325x",
     "mi355x",
+    "mi350x",
     "tpu-v4",
     "tpu-v5e",
     "tpu-v5p",

@@ -50,6 +50,7 @@ ACCELERATOR_ALIASES: dict[str, str] = {
     "mi300x-192gb": "mi300x",
     "mi325x-256gb": "mi325x",
     "mi355x-288gb": "mi355x",
+    "mi350x-288gb": "mi350x",
     "v4": "tpu-v4",
     "v5e": "tpu-v5e",
     "tpu-v5-lite": "tpu-v5e",

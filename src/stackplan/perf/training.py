@@ -114,7 +114,7 @@ GEMM_TILE_K = 64
 #: waves [-] (wave quantisation: a last, partly filled wave costs a whole wave; NVIDIA "Matrix
 #: Multiplication Background User's Guide", sec. "Wave quantization"). From the vendors' data
 #: sheets / whitepapers (H100 SXM 132 SMs, H800 132, H200 132, H200 NVL 132, A100 108, B200 148 (2 x 74), B300 160,
-#: GB200/GB300 148/160, RTX PRO 6000 Blackwell 188, L40S 142, L4 58, MI300X 304 CUs, MI325X 304, MI355X 256, Gaudi 3 64 MMEs x TPC groups treated as 64).
+#: GB200/GB300 148/160, RTX PRO 6000 Blackwell 188, L40S 142, L4 58, MI300X 304 CUs, MI325X 304, MI355X / MI350X 256, Gaudi 3 64 MMEs x TPC groups treated as 64).
 #: Chips not listed use :data:`DEFAULT_COMPUTE_UNITS`.
 COMPUTE_UNITS: dict[str, int] = {
     "a100-sxm-80gb": 108,
@@ -132,6 +132,7 @@ COMPUTE_UNITS: dict[str, int] = {
     "mi300x": 304,
     "mi325x": 304,
     "mi355x": 256,
+    "mi350x": 256,
 }
 DEFAULT_COMPUTE_UNITS = 132
 
