@@ -197,10 +197,29 @@ def _capture(step: Callable[[], object]) -> torch.cuda.CUDAGraph:
     return graph
 
 
+def write_steps(path: Path, rows: list[dict[str, object]], what: str, script: str) -> None:
+    """The step times as a catalogue-style CSV: dated, with the machine and the script that measured them."""
+    props = torch.cuda.get_device_properties(0)
+    with path.open("w", newline="") as f:
+        f.write("# schema_version: 1\n")
+        f.write(f"# as_of: {time.strftime('%Y-%m-%d')}\n")
+        f.write(f"# source: measured by the Stackplan project ({script})\n")
+        f.write(
+            f"# measured: one {props.name} ({props.multi_processor_count} SMs), PyTorch {torch.__version__}, "
+            f"CUDA {torch.version.cuda}; {what}\n"
+        )
+        f.write(
+            "# units: batch sequences [-]; tokens the decode context L (cache of L + 1) or the prompt length S "
+            "[tokens]; seconds per step [s] (CUDA events)\n"
+        )
+        writer = csv.DictWriter(f, fieldnames=["phase", "mode", "batch", "tokens", "seconds"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def main(out_dir: Path, precision: str = "bf16") -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
-    props = torch.cuda.get_device_properties(0)
     m = Model(precision=precision)
     rows: list[dict[str, object]] = []
     t0 = time.time()
@@ -219,21 +238,12 @@ def main(out_dir: Path, precision: str = "bf16") -> None:
         rows.append({"phase": "prefill", "mode": "eager", "batch": 1, "tokens": seq, "seconds": sec})
         print(f"prefill S={seq}: {sec * 1e3:.2f} ms", flush=True)
     path = out_dir / ("model_step.csv" if precision == "bf16" else f"model_step_{precision}.csv")
-    with path.open("w", newline="") as f:
-        f.write("# schema_version: 1\n")
-        f.write(f"# as_of: {time.strftime('%Y-%m-%d')}\n")
-        f.write(
-            f"# measured: one {props.name} ({props.multi_processor_count} SMs), PyTorch {torch.__version__}, "
-            f"CUDA {torch.version.cuda}; Llama-3.1-8B shapes, random {precision} linear-layer weights "
-            "(bf16 embedding, head and KV cache), by Stackplan's benchmarks/device/measure_model_step.py\n"
-        )
-        f.write(
-            "# units: batch sequences [-]; tokens the decode context L (cache of L + 1) or the prompt length S "
-            "[tokens]; seconds per step [s] (CUDA events)\n"
-        )
-        writer = csv.DictWriter(f, fieldnames=["phase", "mode", "batch", "tokens", "seconds"])
-        writer.writeheader()
-        writer.writerows(rows)
+    write_steps(
+        path,
+        rows,
+        f"Llama-3.1-8B shapes, random {precision} linear-layer weights (bf16 embedding, head and KV cache)",
+        "benchmarks/device/measure_model_step.py",
+    )
     print(f"wrote {path} in {time.time() - t0:.0f} s")
 
 

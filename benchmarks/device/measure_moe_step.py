@@ -15,7 +15,6 @@ Usage: ``python3 benchmarks/device/measure_moe_step.py OUT_DIR``. Writes ``moe_s
 
 from __future__ import annotations
 
-import csv
 import sys
 import time
 from functools import partial
@@ -23,7 +22,17 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F  # noqa: N812
-from measure_model_step import DTYPE, HIDDEN, Model, _decode_case, _time, prefill_step, rms, weights
+from measure_model_step import (
+    DTYPE,
+    HIDDEN,
+    Model,
+    _decode_case,
+    _time,
+    prefill_step,
+    rms,
+    weights,
+    write_steps,
+)
 
 EXPERTS, TOP_K, EXPERT_FFN, VOCAB = 8, 2, 14336, 32000
 ALIGN = 16
@@ -98,7 +107,6 @@ def _grouped_works(m: MoEModel) -> bool:
 def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
-    props = torch.cuda.get_device_properties(0)
     m = MoEModel()
     kernel = "grouped_mm"
     if not _grouped_works(m):
@@ -122,21 +130,12 @@ def main(out_dir: Path) -> None:
         rows.append({"phase": "prefill", "mode": "eager", "batch": 1, "tokens": seq, "seconds": sec})
         print(f"prefill S={seq}: {sec * 1e3:.2f} ms", flush=True)
     path = out_dir / "moe_step.csv"
-    with path.open("w", newline="") as f:
-        f.write("# schema_version: 1\n")
-        f.write(f"# as_of: {time.strftime('%Y-%m-%d')}\n")
-        f.write("# source: measured by the Stackplan project (benchmarks/device/measure_moe_step.py)\n")
-        f.write(
-            f"# measured: one {props.name} ({props.multi_processor_count} SMs), PyTorch {torch.__version__}, "
-            f"CUDA {torch.version.cuda}; Mixtral-8x7B shapes, random bf16 weights, experts by {kernel}\n"
-        )
-        f.write(
-            "# units: batch sequences [-]; tokens the decode context L (cache of L + 1) or the prompt length S "
-            "[tokens]; seconds per step [s] (CUDA events)\n"
-        )
-        writer = csv.DictWriter(f, fieldnames=["phase", "mode", "batch", "tokens", "seconds"])
-        writer.writeheader()
-        writer.writerows(rows)
+    write_steps(
+        path,
+        rows,
+        f"Mixtral-8x7B shapes, random bf16 weights, experts by {kernel}",
+        "benchmarks/device/measure_moe_step.py",
+    )
     print(f"wrote {path} in {time.time() - t0:.0f} s")
 
 

@@ -79,17 +79,9 @@ def _model_parts_s(
     )
 
 
-def _model_gpu_s(
-    phase: str,
-    batch: int,
-    tokens: int,
-    model: str = "llama-3.1-8b",
-    chip: str = "h200",
-    precision: str = "bf16",
-) -> float:
-    """The engine's GPU time of one step (host time left out) [s]."""
-    parts = _model_parts_s(phase, batch, tokens, model, chip, precision)
-    return sum(v for k, v in parts.items() if k != "cpu")
+def _model_gpu_s(*step: str | int, **options: str) -> float:
+    """The engine's GPU time of one step (:func:`_model_parts_s` without the host time) [s]."""
+    return sum(v for k, v in _model_parts_s(*step, **options).items() if k != "cpu")  # type: ignore[arg-type]
 
 
 def _errors(phase: str, mode: str, chip: str = "h200", precision: str = "bf16") -> list[float]:
