@@ -10,7 +10,9 @@ experts the batch touches, the mechanism this measures (2 of 8 at batch 1, all 8
 Decode runs as one CUDA graph. If the grouped GEMM is missing the experts run in a loop, eagerly
 (``kernel`` column).
 
-Usage: ``python3 benchmarks/device/measure_moe_step.py OUT_DIR``. Writes ``moe_step.csv``.
+Usage: ``python3 benchmarks/device/measure_moe_step.py OUT_DIR`` writes ``moe_step.csv``;
+``... OUT_DIR qwen3-block`` times Qwen3-235B-A22B's MoE block alone (128 experts, top-8) at decode
+batches 1-256 and writes ``moe_block_qwen3.csv``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from measure_model_step import (
     DTYPE,
     HIDDEN,
     Model,
+    _capture,
     _decode_case,
     _time,
     prefill_step,
@@ -38,31 +41,32 @@ EXPERTS, TOP_K, EXPERT_FFN, VOCAB = 8, 2, 14336, 32000
 ALIGN = 16
 
 
-def moe_grouped(x: torch.Tensor, layer: dict[str, torch.Tensor]) -> torch.Tensor:
+def moe_grouped(x: torch.Tensor, layer: dict[str, torch.Tensor], top_k: int = TOP_K) -> torch.Tensor:
     """Routed experts on ``x`` ``[T, H]`` with two grouped GEMMs (no host synchronisation)."""
     t = x.shape[0]
+    experts = layer["w13"].shape[0]
     h = rms(x, layer["n2"])
-    gate, idx = torch.topk(h @ layer["router"].t(), TOP_K, dim=-1)  # [T, K]
+    gate, idx = torch.topk(h @ layer["router"].t(), top_k, dim=-1)  # [T, K]
     gate = torch.softmax(gate.float(), dim=-1).to(DTYPE).reshape(-1)
     flat = idx.reshape(-1)
     order = torch.argsort(flat, stable=True)
     chosen = flat[order]
-    counts = torch.zeros(EXPERTS, dtype=torch.long, device=x.device).scatter_add_(
+    counts = torch.zeros(experts, dtype=torch.long, device=x.device).scatter_add_(
         0, flat, torch.ones_like(flat)
     )
     padded = (counts + ALIGN - 1) // ALIGN * ALIGN
     ends = torch.cumsum(padded, 0)
     first = torch.cumsum(counts, 0) - counts
-    dest = ends[chosen] - padded[chosen] + torch.arange(t * TOP_K, device=x.device) - first[chosen]
-    rows = (t * TOP_K + ALIGN - 1) // ALIGN * ALIGN + EXPERTS * ALIGN
+    dest = ends[chosen] - padded[chosen] + torch.arange(t * top_k, device=x.device) - first[chosen]
+    rows = (t * top_k + ALIGN - 1) // ALIGN * ALIGN + experts * ALIGN
     buf = torch.zeros(rows, HIDDEN, device=x.device, dtype=DTYPE)
-    buf[dest] = h[order // TOP_K]
+    buf[dest] = h[order // top_k]
     offs = ends.to(torch.int32)
     gu = torch._grouped_mm(buf, layer["w13"].transpose(-2, -1), offs=offs)
     g, u = gu.chunk(2, dim=-1)
     y = torch._grouped_mm((F.silu(g) * u).contiguous(), layer["w2"].transpose(-2, -1), offs=offs)
     out = torch.zeros(t, HIDDEN, device=x.device, dtype=DTYPE)
-    return out.index_add_(0, order // TOP_K, y[dest] * gate[order, None])
+    return out.index_add_(0, order // top_k, y[dest] * gate[order, None])
 
 
 def moe_loop(x: torch.Tensor, layer: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -139,5 +143,51 @@ def main(out_dir: Path) -> None:
     print(f"wrote {path} in {time.time() - t0:.0f} s")
 
 
+#: Qwen3-235B-A22B's MoE block (Qwen3 technical report and config.json: hidden 4,096, 128 experts
+#: of 1,536, top-8), stacked this many layers deep so that one timing spans several GB of experts.
+QWEN3_BLOCK = {"experts": 128, "top_k": 8, "ffn": 1536, "layers": 16}
+
+
+def block_main(out_dir: Path) -> None:
+    """Decode-time MoE blocks of Qwen3-235B-A22B alone (no attention), ``QWEN3_BLOCK["layers"]`` deep,
+    one CUDA graph per batch; seconds per block in ``moe_block_qwen3.csv``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    e, k, f, n = (QWEN3_BLOCK[key] for key in ("experts", "top_k", "ffn", "layers"))
+    layers = [
+        {
+            "n2": torch.ones(HIDDEN, device="cuda", dtype=DTYPE),
+            "router": weights(e, HIDDEN),
+            "w13": weights(e, 2 * f, HIDDEN),
+            "w2": weights(e, HIDDEN, f),
+        }
+        for _ in range(n)
+    ]
+    block = partial(moe_grouped, top_k=k)
+    rows: list[dict[str, object]] = []
+    for batch in (1, 2, 4, 8, 16, 32, 64, 128, 256):
+        x = torch.empty(batch, HIDDEN, device="cuda", dtype=DTYPE).normal_()
+
+        def stack(x: torch.Tensor = x) -> torch.Tensor:
+            y = x
+            for layer in layers:
+                y = y + block(y, layer)
+            return y
+
+        sec = _time(_capture(stack).replay, 30) / n
+        rows.append({"phase": "moe_block", "mode": "cuda_graph", "batch": batch, "tokens": 0, "seconds": sec})
+        print(f"Qwen3-235B MoE block, B={batch}: {sec * 1e6:.1f} us", flush=True)
+    write_steps(
+        out_dir / "moe_block_qwen3.csv",
+        rows,
+        f"Qwen3-235B-A22B MoE blocks ({e} experts of {f}, top-{k}, hidden {HIDDEN}) alone, {n} deep, random bf16 "
+        "weights, experts by grouped_mm; seconds per block",
+        "benchmarks/device/measure_moe_step.py OUT qwen3-block",
+    )
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "."))
+    if len(sys.argv) > 2 and sys.argv[2] == "qwen3-block":
+        block_main(Path(sys.argv[1]))
+    else:
+        main(Path(sys.argv[1] if len(sys.argv) > 1 else "."))
