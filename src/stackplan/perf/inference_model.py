@@ -738,8 +738,9 @@ def steady_state(
 
     When prefill demand exceeds what decode iterations can carry (``n_c > O - 1``) the instance is
     prefill-bound and TPOT is at least ``t_h``. Along a sorted concurrency array, points where more
-    concurrency would lower throughput are served by admission control instead: the extra
-    requests wait ``(B / B' - 1)`` lifetimes for a slot and throughput stays at its best ``B' < B``.
+    concurrency would lower throughput (by more than :data:`ADMISSION_TOLERANCE`) are served by
+    admission control instead: the extra requests wait ``(B / B' - 1)`` lifetimes for a slot and
+    throughput stays at its best ``B' < B``.
     """
     occupancy = np.asarray(concurrency, dtype=np.float64)
     # below one request per replica on average each request is served alone (the replica is idle
