@@ -270,6 +270,17 @@ def test_prompt_arriving_at_random_waits_out_a_length_biased_iteration_by_hand()
     assert resid > 0.5 * t_d * 1.05  # the case separates it from the old half decode step
 
 
+def test_sglang_reserves_a_tenth_of_the_clipped_remaining_output_by_hand() -> None:
+    # SGLang's admission in steady state: each running request holds its current tokens (I + O/2 on
+    # average over its decode) and reserves new_token_ratio = 0.7 x 0.14 = 0.098 of its remaining
+    # output, clipped at 4,096 tokens. I = 1,000, O = 2,000: 1,000 + 1,000 + 0.098 x 1,000 = 2,098
+    # (full reservation 3,000). O = 8,192 (beyond the clip): the clipped remaining averages
+    # (8,192 - 2,048) x 4,096 / 8,192 = 3,072, so 1,000 + 4,096 + 0.098 x 3,072 = 5,397.06.
+    assert kv_tokens_held_per_request(1000, 2000, "estimated_remaining") == pytest.approx(2098.0)
+    assert kv_tokens_held_per_request(1000, 8192, "estimated_remaining") == pytest.approx(5397.056)
+    assert kv_tokens_held_per_request(1000, 2000, "full_sequence") == pytest.approx(3000.0)
+
+
 def test_expected_distinct_experts_by_hand() -> None:
     # E = 8, k = 2: one token touches 2; two tokens 8 (1 - (6/8)^2) = 3.5; many tokens all 8
     got = expected_distinct_experts(8, 2, [1, 2, 10_000])

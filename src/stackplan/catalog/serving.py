@@ -141,7 +141,7 @@ class ServingFramework:
     source: str
     prefill_moe_layer_overhead_us: float = 0.0
     chunked_prefill: bool = True
-    kv_admission: Literal["full_sequence", "current_length"] = "full_sequence"
+    kv_admission: Literal["full_sequence", "current_length", "estimated_remaining"] = "full_sequence"
     moe_backend: str | None = None
     async_scheduling: bool = False
     budget_rule: Literal["fixed", "sglang"] = "fixed"
@@ -362,7 +362,7 @@ def list_serving_frameworks() -> tuple[ServingFramework, ...]:
         if rule not in ("fixed", "sglang"):
             raise CatalogError(f"serving_frameworks.csv: unknown budget_rule {rule!r} for {r['id']}")
         admission = r.get("kv_admission", "").strip() or "full_sequence"
-        if admission not in ("full_sequence", "current_length"):
+        if admission not in ("full_sequence", "current_length", "estimated_remaining"):
             raise CatalogError(f"serving_frameworks.csv: unknown kv_admission {admission!r} for {r['id']}")
         out.append(
             ServingFramework(
@@ -376,7 +376,7 @@ def list_serving_frameworks() -> tuple[ServingFramework, ...]:
                 iteration_overhead_ms=float(r["iteration_overhead_ms"]),
                 layer_overhead_us=float(r["layer_overhead_us"]),
                 prefill_moe_layer_overhead_us=_optional_number(r.get("prefill_moe_layer_overhead_us")) or 0.0,
-                kv_admission="current_length" if admission == "current_length" else "full_sequence",
+                kv_admission=admission,  # type: ignore[arg-type]
                 async_scheduling=r.get("async_scheduling", "").strip().lower() == "true",
                 budget_rule="sglang" if rule == "sglang" else "fixed",
                 source=r["source"],

@@ -533,7 +533,7 @@ def _stage_parts_s(
 def kv_tokens_held_per_request(
     input_tokens: float,
     output_tokens: float,
-    admission: Literal["full_sequence", "current_length"],
+    admission: Literal["full_sequence", "current_length", "estimated_remaining"],
     output_length_cv: float = 0.0,
 ) -> float:
     """KV-cache tokens one running request takes out of the cache's capacity [tokens].
@@ -554,9 +554,29 @@ def kv_tokens_held_per_request(
     Reference: vLLM docs "Optimization and Tuning: Preemption"; TensorRT-LLM docs "Useful
     Runtime Options: Capacity Scheduler Policy"; Kwon et al., "PagedAttention", SOSP 2023.
     """
+    current = token_weighted_decode_context(input_tokens, output_tokens, output_length_cv)
     if admission == "current_length":
-        return token_weighted_decode_context(input_tokens, output_tokens, output_length_cv)
+        return current
+    if admission == "estimated_remaining":
+        # SGLang's PrefillAdder: each running request reserves its remaining output, clipped at
+        # CLIP_MAX_NEW_TOKENS_ESTIMATION and scaled by new_token_ratio, which decays to its floor
+        # 0.7 x 0.14 once no request has been retracted for 600 steps; time-averaged over a
+        # request's decode the clipped remaining output is O/2 (O <= C) or (O - C/2) C / O
+        out = float(output_tokens) * (1.0 + output_length_cv**2)
+        clip = SGLANG_CLIP_NEW_TOKENS
+        remaining = out / 2.0 if out <= clip else (out - clip / 2.0) * clip / out
+        return current + SGLANG_MIN_NEW_TOKEN_RATIO * remaining
     return float(input_tokens) + float(output_tokens) * (1.0 + output_length_cv**2)
+
+
+#: SGLang's floor of ``new_token_ratio``, the share of each running request's remaining output its
+#: scheduler reserves KV for: ``default_init_new_token_ratio`` 0.7 x
+#: ``default_min_new_token_ratio_factor`` 0.14 (sglang ``global_config.py``) [-].
+SGLANG_MIN_NEW_TOKEN_RATIO = 0.7 * 0.14
+
+#: SGLang's clip of the output it expects per request, ``SGLANG_CLIP_MAX_NEW_TOKENS_ESTIMATION``
+#: (sglang ``srt/managers/env_vars.py``, default 4096) [tokens].
+SGLANG_CLIP_NEW_TOKENS = 4096.0
 
 
 def finite_run_throughput(
