@@ -112,7 +112,9 @@ class ServingFramework:
         ``full_sequence``: a request is admitted only when the KV cache for its whole prompt and
         output is free, so it is never evicted (TensorRT-LLM's default ``GUARANTEED_NO_EVICT``);
         ``current_length``: admitted on the KV its current tokens need and pre-empted (recomputed)
-        if the cache later runs out (vLLM).
+        if the cache later runs out (vLLM); ``estimated_remaining``: admitted while the current
+        tokens plus a share of every request's remaining output fit, retracted when the cache runs
+        out (SGLang; :func:`stackplan.perf.inference_model.kv_tokens_held_per_request`).
     moe_backend
         The MoE kernel backend (TensorRT-LLM ``moe_config.backend``, SGLang
         ``--moe-runner-backend``, vLLM ``--moe-backend``); ``None``: the framework's default for

@@ -545,6 +545,8 @@ def kv_tokens_held_per_request(
       ``I`` to ``I + O`` during its decode; with the closed loop's requests spread evenly over
       their lifetimes the cache holds on average ``I + O / 2`` per request, so the concurrency
       memory sustains is ``capacity / (I + O / 2)`` (Little's law over KV token-time).
+    * ``estimated_remaining`` (SGLang): the current tokens plus :data:`SGLANG_MIN_NEW_TOKEN_RATIO`
+      of the remaining output, clipped at :data:`SGLANG_CLIP_NEW_TOKENS`.
 
     With output lengths that vary (coefficient of variation ``cv``, independent of the input), a
     request holds its KV for a time proportional to its output, so the time-average occupancy of
