@@ -252,8 +252,8 @@ def test_heldout_max_throughput_dense_fp8_hopper_median_within_10_percent() -> N
 
 def test_heldout_max_throughput_median_within_10_percent() -> None:
     # 232 rows (182 TensorRT-LLM perf overview + 16 MLPerf v5.0/v5.1 and 26 v6.0 Offline + 8 AMD vLLM MI300X):
-    # median 8.4 % (8.1 % on 224 before the five RTX PRO 6000 rows, first predicted -10..-24 %, and the
-    # three MI350X rows, +7..+9 %) (8.4 % before the mixed steady state counted each queued prompt once; 8.2 % before the AMD and v6.0 rows; 8.6 % before the measured all-reduce, 8.8 % while varying
+    # median 8.2 % (8.1 % on 224 before the five RTX PRO 6000 rows, first predicted -10..-24 %, and the
+    # three MI350X rows, +0.5..+2.5 % with the power-capped MI355X ratio, +7..+9 % at first) (8.4 % before the mixed steady state counted each queued prompt once; 8.2 % before the AMD and v6.0 rows; 8.6 % before the measured all-reduce, 8.8 % while varying
     # output lengths still kept prompt cohorts, 9.7 % with the assumed
     # fp4/fp8 matmul ratio 0.85 instead of the measured 0.742, 9.6 % before prompt
     # tokens skipped the output head, 9.4 % before the
@@ -281,7 +281,7 @@ def test_heldout_max_throughput_none_beyond_25_percent() -> None:
 
 
 def test_all_max_throughput_median_within_10_percent() -> None:
-    # all 244 max-throughput rows (12 in-sample + 232 held-out): median 8.0 % (8.0 % on 236 before the RTX PRO 6000 and MI350X rows) (8.3 % before the mixed steady state counted each queued prompt once, 8.4 % before the AMD vLLM and v6.0 rows, 9.4 % with the assumed fp4/fp8
+    # all 244 max-throughput rows (12 in-sample + 232 held-out): median 7.9 % (8.0 % on 236 before the RTX PRO 6000 and MI350X rows) (8.3 % before the mixed steady state counted each queued prompt once, 8.4 % before the AMD vLLM and v6.0 rows, 9.4 % with the assumed fp4/fp8
     # matmul ratio 0.85, 9.2 % before prompt tokens
     # skipped the output head, 9.8 % before the measured
     # MoE kernels and the conserved pooled expert prefill work, 9.9 % before Llama 4's chunked attention, 11.0 % before the smooth GEMM roofline and
@@ -406,16 +406,18 @@ def test_mlperf6_rtx_pro_6000_rows_within_25_percent() -> None:
     assert max(_abs(rows)) <= 0.25
 
 
-def test_mlperf6_mi350x_rows_within_15_percent() -> None:
+def test_mlperf6_mi350x_rows_within_10_percent() -> None:
     # MI350X, the air-cooled MI355X (same 256 CUs at 2.2 against 2.4 GHz peak, 1,000 against 1,400 W),
-    # entered the catalogue with three MLPerf v6.0 Llama 2 70B FP4 Offline results, efficiencies the MI355X
+    # entered the catalogue with three MLPerf v6.0 Llama 2 70B FP4 Offline results. With the MI355X
     # fractions of peak: Cisco 8x +9.4 %, Cisco 16x (two nodes) +8.0 %, Supermicro / Red Hat 8x (vLLM 0.14)
-    # +7.3 % at first prediction, where the MI355X row is -11.1 %: MI350X ran 24 % slower than MI355X for an
-    # 8 % lower peak, the power limit the model does not model (hand-read: Cisco 8x 78,936.7 tokens/s)
+    # +7.3 % at first prediction (MI350X ran 24 % slower than MI355X for an 8 % lower peak). The same round
+    # has one MI355X system run at 1,400 W and capped at 1,000 W (Dell / MangoBoost: 16 % slower): with that
+    # ratio in the MI350X rows (its sustained clock at 1,000 W, not its peak) +2.5 / +1.1 / +0.5 %
+    # (hand-read: Cisco 8x 78,936.7 tokens/s)
     rows = [c for c in _mlperf6() if c.group.split()[0] == "mi350x"]
     assert len(rows) == 3
     assert {c.published for c in rows} >= {78936.7}
-    assert max(_abs(rows)) <= 0.15
+    assert max(_abs(rows)) <= 0.10
 
 
 def test_mlperf6_b300_dense_rows_within_15_percent() -> None:
