@@ -23,7 +23,7 @@ from stackplan.models.loader import resolve_model
 from stackplan.perf.inference import InferencePrediction, predict_inference
 
 MODELS = ("llama-3.1-8b", "llama-3.1-70b", "qwen3-32b", "mixtral-8x7b", "qwen3-235b-a22b", "deepseek-v3")
-CHIPS = ("h100-sxm", "h200", "b200", "mi300x", "tpu-v5e")
+CHIPS = ("h100-sxm", "h200", "b200", "mi300x", "tpu-v5e", "rtx-pro-6000", "l40s", "mi350x")
 #: Bytes per weight [B] of each precision (block scales aside: a lower bound).
 WEIGHT_BYTES = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5}
 
