@@ -862,7 +862,17 @@ def steady_state(
         # the others' heavy iterations and the decode iterations of a lifetime
         n_o, n_d = np.maximum(n_c - i_p / chunk, 0.0), o_steps / tau
         resid = (n_o * t_h**2 + n_d * t_d**2) / (2.0 * (n_o * t_h + n_d * t_d))
-        ttft = t_prompt + waiting * per_prompt + np.where(cohort_prompts, 0.5 * t_d, resid)
+        if cohort_prompts:
+            ttft = t_prompt + waiting * per_prompt + 0.5 * t_d
+        else:
+            # without cohorts the prompts queued ahead are not served one after another: at the next
+            # iteration boundary the scheduler takes every waiting prompt the token budget left by
+            # the decodes holds (vLLM v1), so a prompt that fits its chunk shares one iteration with
+            # them; what does not fit waits at the marginal cost of a prompt
+            joint = np.minimum((1.0 + waiting) * own_chunk, np.maximum(budget - bsz, own_chunk))
+            t_joint = own_chunk_latency_s(with_prompt, joint, own_chunk, cost.pp)
+            overflow = np.maximum((1.0 + waiting) * own_chunk - joint, 0.0) / own_chunk * per_prompt
+            ttft = np.where(own > 1.0, t_prompt + waiting * per_prompt + resid, t_joint + overflow + resid)
         burst_ttft = (np.maximum(n_c, 1.0) + 1.0) / 2.0 * np.where(n_c >= 1.0, t_h, t_own_work) + (
             t_own - t_own_work
         )
