@@ -93,6 +93,8 @@ def test_framework_row_preferred_with_fallback_to_all() -> None:
     assert everyone["ttft_ms"].framework == "all"
     assert vllm["ttft_ms"].framework == "vllm"
     assert vllm["ttft_ms"].cases < everyone["ttft_ms"].cases
-    # vLLM has too few maximum-throughput rows of its own: the all-framework row stands in
-    assert vllm["output_tokens_per_s"].framework == "all"
+    # SGLang has too few maximum-throughput rows of its own (one MLPerf result): the all-framework row
+    # stands in; vLLM's reached MIN_FRAMEWORK_CASES (21) with the power-limited MI355X pair
+    assert inference_accuracy("held-out", "sglang")["output_tokens_per_s"].framework == "all"
+    assert vllm["output_tokens_per_s"].framework == "vllm"
     assert inference_accuracy("held-out", "no-such-framework") == everyone

@@ -135,6 +135,14 @@ def inference(
             "from vLLM 0.14); default the framework's.",
         ),
     ] = None,
+    power_cap_w: Annotated[
+        float | None,
+        typer.Option(
+            "--power-cap-w",
+            help="Board power limit per device [W] below its TDP (nvidia-smi -pl): compute slows with the "
+            "clock the chip sustains under it; default the TDP.",
+        ),
+    ] = None,
     pricing: PricingOpt = "on_demand",
     provider: ProviderOpt = None,
     region: RegionOpt = None,
@@ -188,6 +196,7 @@ def inference(
         framework=fw,
         latency_percentile=latency_percentile,
         output_length_cv=output_length_cv,
+        power_cap_w=power_cap_w,
     )
     rate = device_rate(p.accelerator, pricing, provider, region, usd_per_device_hour)
     tc = p.token_costs(rate.usd_per_accelerator_hour) if rate is not None else None
@@ -246,6 +255,11 @@ def inference(
         ("memory per device, GiB", f"{p.memory_gib_per_device:,.1f}"),
         ("  weights, GiB", f"{p.weights_gib_per_device:,.1f}"),
         ("  KV cache, GiB", f"{p.kv_cache_gib:,.1f}"),
+        (
+            "board power per device, W",
+            f"{p.accelerator_power_w:,.0f}" + (" (power limit)" if p.power_cap_w is not None else " (TDP)"),
+        ),
+        ("  boards' energy per output token, J", f"{p.accelerator_energy_j_per_output_token:,.3f}"),
         *_cost_rows(p.count, rate, tc, p.prefill_time_share, where=provider),
     ]
     for k, v in rows:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -53,6 +53,7 @@ from stackplan.perf.inference_setup import (
     serving_cost,
     weight_bytes_per_param,
 )
+from stackplan.perf.power_cap import with_power_cap
 from stackplan.validation.accuracy import inference_accuracy
 
 __all__ = [
@@ -167,11 +168,23 @@ class InferencePrediction:
     decode_iteration_ms: tuple[tuple[str, float], ...] = ()
     prefill_iteration_ms: tuple[tuple[str, float], ...] = ()
     prefill_time_share: float = 0.0
+    power_cap_w: float | None = None
+    accelerator_power_w: float = 0.0
 
     @property
     def output_tokens_per_s_per_device(self) -> float:
         """Output tokens per second per device [1/s]."""
         return self.output_tokens_per_s / self.count
+
+    @property
+    def accelerator_energy_j_per_output_token(self) -> float:
+        """Energy of the ``count`` boards per output token at their power limit [J].
+
+        ``count x accelerator_power_w / output_tokens_per_s``: the boards' draw at full load is their
+        limit (the TDP, or ``power_cap_w``), an upper bound; host, network and cooling are not in it
+        (:mod:`stackplan.sustainability` adds them for a plan).
+        """
+        return self.count * self.accelerator_power_w / self.output_tokens_per_s
 
     def token_costs(self, usd_per_device_hour: float) -> TokenCosts:
         """Token prices when each of the ``count`` devices costs ``usd_per_device_hour``.
@@ -231,6 +244,9 @@ class InferencePrediction:
             "decode_iteration_ms": dict(self.decode_iteration_ms),
             "prefill_iteration_ms": dict(self.prefill_iteration_ms),
             "prefill_time_share": self.prefill_time_share,
+            "power_cap_w": self.power_cap_w,
+            "accelerator_power_w": self.accelerator_power_w,
+            "accelerator_energy_j_per_output_token": self.accelerator_energy_j_per_output_token,
             "validated_accuracy": {
                 q: a.as_dict() for q, a in inference_accuracy("held-out", self.framework).items()
             },
@@ -620,6 +636,7 @@ def predict_inference(
     latency_percentile: float | None = None,
     requests: int | None = None,
     output_length_cv: float = 0.0,
+    power_cap_w: float | None = None,
 ) -> InferencePrediction:
     """Predict serving throughput, latency and memory of ``model`` on ``count`` ``accelerator`` s.
 
@@ -664,6 +681,10 @@ def predict_inference(
         (:func:`~stackplan.perf.inference_model.finite_run_throughput`); TTFT and TPOT stay those of
         the steady state. ``None``: the steady state of an endless stream. Ignored with
         ``disaggregated``.
+    power_cap_w
+        Board power limit of each device [W] (e.g. ``nvidia-smi -pl``), below the TDP: the compute
+        rates fall with the clock the chip sustains under it
+        (:func:`~stackplan.perf.power_cap.with_power_cap`); ``None``: the TDP.
 
     Raises
     ------
@@ -698,7 +719,7 @@ def predict_inference(
             "--latency-percentile", "must be in [50, 100)", latency_percentile, "e.g. 99 for p99 targets"
         )
     arch = resolve_model(model)
-    acc = get_accelerator(accelerator)
+    acc = with_power_cap(get_accelerator(accelerator), power_cap_w)
     fw = _framework_for(acc, framework)
     uncached = math.ceil(input_tokens * (1.0 - prefix_cache_hit_rate))
     if not fw.chunked_prefill and uncached > fw.prefill_chunk_tokens:
@@ -718,11 +739,14 @@ def predict_inference(
     model_name = model if isinstance(model, str) else model.name
 
     if disaggregated is not None:
-        return _predict_disaggregated(
-            arch, acc, fw, count, model_name=model_name, input_tokens=input_tokens, output_tokens=output_tokens,
-            precision=precision or "bf16", kv_precision=kv_precision, tp=tp, ep=ep, pp=pp,
-            hit=prefix_cache_hit_rate, speculative=speculative, dis=disaggregated,
-            max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms,
+        return replace(
+            _predict_disaggregated(
+                arch, acc, fw, count, model_name=model_name, input_tokens=input_tokens,
+                output_tokens=output_tokens, precision=precision or "bf16", kv_precision=kv_precision,
+                tp=tp, ep=ep, pp=pp, hit=prefix_cache_hit_rate, speculative=speculative,
+                dis=disaggregated, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms,
+            ),
+            power_cap_w=power_cap_w,
         )  # fmt: skip
 
     if tp is not None and tp > 0 and arch.heads % tp:
@@ -827,11 +851,14 @@ def predict_inference(
                 throughput=best_p.throughput,
             )
     best = max(feasible, key=lambda o: (o.throughput, -o.par.devices))
-    return _prediction(
-        arch, acc, fw, best, count=count, model_name=model_name, mode=mode, input_tokens=input_tokens,
-        output_tokens=output_tokens, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms,
-        hit=prefix_cache_hit_rate, speculative=speculative, percentile=latency_percentile,
-        output_length_cv=output_length_cv,
+    return replace(
+        _prediction(
+            arch, acc, fw, best, count=count, model_name=model_name, mode=mode, input_tokens=input_tokens,
+            output_tokens=output_tokens, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms,
+            hit=prefix_cache_hit_rate, speculative=speculative, percentile=latency_percentile,
+            output_length_cv=output_length_cv,
+        ),
+        power_cap_w=power_cap_w,
     )  # fmt: skip
 
 
@@ -936,6 +963,7 @@ def _prediction(
         decode_iteration_ms=tuple((k, v * 1e3) for k, v in decode_parts.items()),
         prefill_iteration_ms=tuple((k, v * 1e3) for k, v in prefill_parts.items()),
         prefill_time_share=share,
+        accelerator_power_w=acc.tdp_w,
     )
 
 

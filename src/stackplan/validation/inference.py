@@ -126,6 +126,7 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
             latency_percentile=_opt_float(r["latency_percentile"]),
             requests=_opt_int(r.get("requests") or ""),
             output_length_cv=float(r.get("output_length_cv") or 0.0),
+            power_cap_w=_opt_float(r.get("power_cap_w") or ""),
         )
         out.append(
             ValidationCase(
@@ -134,7 +135,12 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
                 kind=("server throughput" if targets else "max throughput") + heldout,
                 subject=f"{r['model']} on {r['count']}x {r['accelerator']} {r['precision']} "
                 f"{r['input_tokens']}/{r['output_tokens']} ({r['framework']}; predicted {p.parallelism.label()}, "
-                f"batch {p.batch_size})",
+                f"batch {p.batch_size}"
+                + (
+                    f"; {float(r['power_cap_w']):g} W power limit)"
+                    if (r.get("power_cap_w") or "").strip()
+                    else ")"
+                ),
                 quantity="output tokens/s (system)",
                 unit="tokens/s",
                 published=float(r["published_output_tokens_per_s"]),
