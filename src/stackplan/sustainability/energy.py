@@ -39,7 +39,7 @@ def it_power_kw_per_accelerator(
     utilisation: Num,
     *,
     idle_power_fraction: float = 0.15,
-    server_overhead_power_fraction: float = 0.6,
+    server_overhead_power_fraction: float = 0.34,
     network_power_w: float = 0.0,
 ) -> Num:
     """Average IT power per accelerator incl. its share of server and network [kW].
@@ -49,8 +49,9 @@ def it_power_kw_per_accelerator(
     Parameters
     ----------
     server_overhead_power_fraction
-        Non-accelerator server power per unit of accelerator power [-] (0.6 default; 0.82 for a
-        DGX H100 at nameplate).
+        Non-accelerator server power per unit of accelerator power [-]: 0.34 by default, measured at
+        full LLM serving load (MLPerf Power wall power of 8x B200 and 8x H200 servers: 0.30 and 0.38;
+        ``assumptions.csv``); 0.82 for a DGX H100 at its nameplate.
     network_power_w
         Scale-out switch and optics power per accelerator [W].
     """

@@ -33,6 +33,7 @@ __all__ = [
     "LLAMA31_IMPLIED_GCO2_PER_KWH",
     "Anchor",
     "anchors",
+    "busy_server_power_w",
     "economics_cases",
     "owned_h100_cost",
 ]
@@ -47,6 +48,10 @@ BLOOM_GRID_GCO2_PER_KWH = 57.0
 #: A100 and H100 SXM TDP [W] (NVIDIA datasheets), as the model cards use.
 A100_TDP_W = 400.0
 H100_TDP_W = 700.0
+#: B200 SXM TDP [W] (NVIDIA datasheet; Lenovo's MLPerf v5.1 power-measured servers ran at it).
+B200_TDP_W = 1000.0
+#: Accelerators in each MLPerf Power server of the ``mlperf-power-*`` anchors [-].
+MLPERF_POWER_SERVER_ACCELERATORS = 8
 #: BLOOM final-training A100-hours (Luccioni et al. 2022, Table 1).
 BLOOM_GPU_HOURS = 1_082_990.0
 #: DeepSeek inference fleet: average nodes x 8 H800 over one day at $2/GPU-h (Open Source Week Day 6).
@@ -144,6 +149,23 @@ def _case(anchor_id: str, predicted: float, kind: str = "production") -> Validat
     )
 
 
+def busy_server_power_w(tdp_w: float, accelerators: int, assumptions: Assumptions | None = None) -> float:
+    """What a plan charges for a server of ``accelerators`` busy accelerators [W].
+
+    ``n x TDP x (1 + server_overhead_power_fraction)`` at full use
+    (:func:`stackplan.sustainability.it_power_kw_per_accelerator` with ``u = 1``, no network share:
+    a whole-server wall measurement includes the NICs but not the switches).
+    """
+    a = assumptions or resolve_assumptions()
+    kw = it_power_kw_per_accelerator(
+        tdp_w,
+        1.0,
+        idle_power_fraction=a.number("accelerator_idle_power_fraction"),
+        server_overhead_power_fraction=a.number("server_overhead_power_fraction"),
+    )
+    return float(kw) * 1000.0 * accelerators
+
+
 def _tdp_energy_kwh(gpu_hours: float, tdp_w: float) -> float:
     """Model-card energy: GPU-hours x TDP, PUE folded into the grid factor [kWh]."""
     return float(facility_energy_kwh(tdp_w / 1000.0, gpu_hours, 1.0))
@@ -176,6 +198,11 @@ def economics_cases() -> list[ValidationCase]:
                 k, float(location_based_tco2e(_tdp_energy_kwh(h, H100_TDP_W), LLAMA31_IMPLIED_GCO2_PER_KWH))
             )
             for k, h in llama31.items()
+        ),
+        *(
+            _case(k, busy_server_power_w(B200_TDP_W, MLPERF_POWER_SERVER_ACCELERATORS))
+            for k in anchors()
+            if k.startswith("mlperf-power-")
         ),
         _case("bloom-dynamic-energy", bloom_kwh),
         _case("bloom-dynamic-co2", float(location_based_tco2e(bloom_kwh, BLOOM_GRID_GCO2_PER_KWH))),
