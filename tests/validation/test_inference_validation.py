@@ -186,6 +186,15 @@ def _mlperf61(kind: str = "max throughput (held-out)") -> list[ValidationCase]:
     return [c for c in throughput_cases() if c.kind == kind and c.id.startswith("mlperf6.1-")]
 
 
+def _mlperf61_both(chip: str | None = None, model: str | None = None) -> list[ValidationCase]:
+    """The v6.1 Offline and Server rows of one chip and/or model (``group`` = chip, precision, model)."""
+    return [
+        c
+        for c in (*_mlperf61(), *_mlperf61("server throughput (held-out)"))
+        if (chip is None or c.group.split()[0] == chip) and (model is None or c.group.split()[2] == model)
+    ]
+
+
 def _amd_vllm() -> list[ValidationCase]:
     return [c for c in _heldout_max() if c.id.startswith("amdperf-")]
 
@@ -523,11 +532,7 @@ def test_mlperf61_mi355x_dense_rows_within_25_percent() -> None:
     # FP8 Offline -19.1 %, Server -13.7 % at first prediction (v6.0: -10.9 / -8.5 %), with B200's MXFP4/FP8
     # GEMM ratio 0.742; with AMD's measured 0.807 (Gluon GEMM tutorial, found afterwards) the FP4 rows are
     # -8.6 / -6.2 %, Server -5.9 % (the FP8 rows unchanged)
-    rows = [
-        c
-        for c in (*_mlperf61(), *_mlperf61("server throughput (held-out)"))
-        if c.group.split()[0] == "mi355x" and c.group.split()[2] not in _MOE
-    ]
+    rows = [c for c in _mlperf61_both(chip="mi355x") if c.group.split()[2] not in _MOE]
     assert len(rows) == 5
     assert max(_abs(rows)) <= 0.25
 
@@ -543,11 +548,7 @@ def test_mlperf61_mi355x_dense_rows_within_25_percent() -> None:
     "this chip, so not refitted",
 )
 def test_mlperf61_rtx_pro_6000_rows_within_25_percent() -> None:
-    rows = [
-        c
-        for c in (*_mlperf61(), *_mlperf61("server throughput (held-out)"))
-        if c.group.split()[0] == "rtx-pro-6000"
-    ]
+    rows = _mlperf61_both(chip="rtx-pro-6000")
     assert len(rows) == 3
     assert max(_abs(rows)) <= 0.25
 
@@ -561,11 +562,7 @@ def test_mlperf61_rtx_pro_6000_rows_within_25_percent() -> None:
     "attention-DP straggler term allows (see the v6.0 test above)",
 )
 def test_mlperf61_deepseek_within_25_percent() -> None:
-    rows = [
-        c
-        for c in (*_mlperf61(), *_mlperf61("server throughput (held-out)"))
-        if c.group.split()[2] == "deepseek-r1"
-    ]
+    rows = _mlperf61_both(model="deepseek-r1")
     assert len(rows) == 10
     assert max(_abs(rows)) <= 0.25
 
