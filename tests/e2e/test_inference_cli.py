@@ -129,7 +129,9 @@ def test_validate_summarises_large_groups() -> None:
     r = runner.invoke(app, ["validate", "--category", "inference"])
     assert r.exit_code == 0, r.output
     assert "summary per group" in r.stdout
-    assert r.stdout.count("\n") < 1500
+    # 4,403 inference cases; the large groups print as one summary line each (1,641 lines with the MLPerf v6.1
+    # and power-limit rows of 2026-11-26, which each come in small groups printed case by case)
+    assert r.stdout.count("\n") < 2000
 
 
 def test_latency_percentile_option() -> None:

@@ -205,13 +205,13 @@ def _power_limit() -> list[ValidationCase]:
 
 def test_heldout_max_throughput_set_is_distinct_sourced_and_covers_chips_fp4_moe() -> None:
     cases = _heldout_max()
-    assert len(cases) == 251
+    assert len(cases) == 252
     assert len(_perf_overview()) == 182
     assert len(_mlperf_heldout()) == 16
     assert len(_amd_vllm()) == 8
     assert len(_mlperf6()) == 26
     assert len(_mlperf61()) == 16
-    assert len([c for c in _power_limit() if c.split == "held-out"]) == 3
+    assert len([c for c in _power_limit() if c.kind == "max throughput (held-out)"]) == 4
     assert {c.split for c in cases} == {"held-out"}
     assert not {c.id for c in cases} & {c.id for c in _kind("max throughput")}
     assert {c.group.split()[0] for c in _perf_overview()} == {"h100-sxm", "h200", "b200", "gb200"}
@@ -272,9 +272,9 @@ def test_heldout_max_throughput_dense_fp8_hopper_median_within_10_percent() -> N
 
 
 def test_heldout_max_throughput_median_within_10_percent() -> None:
-    # 251 rows (182 TensorRT-LLM perf overview + 16 MLPerf v5.0/v5.1, 26 v6.0 and 16 v6.1 Offline + 8 AMD
-    # vLLM MI300X + 3 power-limited): median 8.2 % (8.5 % on 248 before the power-limited rows and the MI350X
-    # clock from the power-limit law) (8.2 % on 232 before the v6.1 rows, their own median 16.4 %; 8.1 % on 224 before the five RTX PRO 6000 rows, first predicted -10..-24 %, and the
+    # 252 rows (182 TensorRT-LLM perf overview + 16 MLPerf v5.0/v5.1, 26 v6.0 and 16 v6.1 Offline + 8 AMD
+    # vLLM MI300X + 4 power-limit pairs' rows): median 8.1 % (8.5 % on 248 before the power-limited rows and the
+    # MI350X clock from the power-limit law) (8.2 % on 232 before the v6.1 rows, their own median 16.4 %; 8.1 % on 224 before the five RTX PRO 6000 rows, first predicted -10..-24 %, and the
     # three MI350X rows, +0.5..+2.5 % with the power-capped MI355X ratio, +7..+9 % at first) (8.4 % before the mixed steady state counted each queued prompt once; 8.2 % before the AMD and v6.0 rows; 8.6 % before the measured all-reduce, 8.8 % while varying
     # output lengths still kept prompt cohorts, 9.7 % with the assumed
     # fp4/fp8 matmul ratio 0.85 instead of the measured 0.742, 9.6 % before prompt
@@ -287,7 +287,7 @@ def test_heldout_max_throughput_median_within_10_percent() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out max throughput: 49 of 248 rows beyond 25 % (44 of 232 before the 16 MLPerf v6.1 Offline rows, "
+    reason="held-out max throughput: 49 of 252 rows beyond 25 % (49 of 248 before the four power-limit rows, all within 5 %; 44 of 232 before the 16 MLPerf v6.1 Offline rows, "
     "which brought four DeepSeek-R1 and one RTX PRO 6000 row, stated in their own xfails): 33 MoE rows of the perf overview (36 with the "
     "ring all-reduce, 44 with the assumed fp4/fp8 matmul ratio 0.85, 54 before the measured MoE kernels), worst +67 % "
     "(Llama 4 Scout 1x GB200 FP4 1000/1000, where the same run on B200 is 37 % faster). Every dense row is "
@@ -304,8 +304,8 @@ def test_heldout_max_throughput_none_beyond_25_percent() -> None:
 
 
 def test_all_max_throughput_median_within_10_percent() -> None:
-    # all 264 max-throughput rows (13 in-sample + 251 held-out): median 7.9 % (8.1 % before the four
-    # power-limited rows and the MI350X clock from the power-limit law; 8.2 % before AMD's MXFP4 / FP8
+    # all 266 max-throughput rows (14 in-sample + 252 held-out): median 7.7 % (8.1 % before the six
+    # power-limited Offline rows and the MI350X clock from the power-limit law; 8.2 % before AMD's MXFP4 / FP8
     # ratio for MI355X; 7.9 % on 244 before the v6.1 rows; 8.0 % on 236 before the RTX PRO 6000 and MI350X rows) (8.3 % before the mixed steady state counted each queued prompt once, 8.4 % before the AMD vLLM and v6.0 rows, 9.4 % with the assumed fp4/fp8
     # matmul ratio 0.85, 9.2 % before prompt tokens
     # skipped the output head, 9.8 % before the measured
@@ -470,21 +470,43 @@ def test_mlperf6_b200_partner_rows() -> None:
     assert abs(rows["mixtral-8x7b"].error) <= 0.25
 
 
-def test_power_limited_runs_within_5_percent_and_the_limit_costs_what_was_measured() -> None:
-    # One system at its TDP and under a board power limit, same software and round. The law's exponent
-    # (stackplan.perf.power_cap) is fitted on NVIDIA's 8x H200 Llama 2 70B FP8 at 700 / 500 W (MLPerf
-    # v4.1 MaxP 31,302.7 / MaxQ 25,262.1 tokens/s: the in-sample row, +3.6 %). Held out: the same H200
-    # system's Mixtral 8x7B at 500 W, +2.6 % (measured 0.830 of its 700 W run); Dell / MangoBoost 8x
-    # MI355X Llama 2 70B FP4 at 1,400 W and capped at 1,000 W, -0.2 / -0.5 % (hand-read: 97,535.1 and
-    # 81,870.5 tokens/s), whose capped / uncapped ratio the model gives as 0.837 against 0.839 measured.
+#: Pairs of one system's MLPerf results at its TDP and under a board power limit (same software, round).
+_POWER_PAIRS = (
+    ("mlperf4.1-llama2-70b-h200x8-maxp-offline", "mlperf4.1-llama2-70b-h200x8-maxq-offline"),
+    ("mlperf4.1-mixtral-8x7b-h200x8-maxp-offline", "mlperf4.1-mixtral-8x7b-h200x8-maxq-offline"),
+    (
+        "mlperf6.0-llama2-70b-mi355x8-dellmangoboost-offline",
+        "mlperf6.0-llama2-70b-mi355x8-dellmangoboost-cap1000-offline",
+    ),
+    ("mlperf4.1-llama2-70b-h200x8-maxp-server", "mlperf4.1-llama2-70b-h200x8-maxq-server"),
+    ("mlperf4.1-mixtral-8x7b-h200x8-maxp-server", "mlperf4.1-mixtral-8x7b-h200x8-maxq-server"),
+)
+
+
+def test_a_power_limit_costs_what_was_measured() -> None:
+    # The law's exponent (stackplan.perf.power_cap) is fitted on the first pair, NVIDIA's 8x H200 Llama 2
+    # 70B FP8 Offline at 700 / 500 W (MLPerf v4.1 MaxP 31,302.7 / MaxQ 25,262.1 tokens/s: 0.807, model
+    # 0.810 in the validation setup). Held out, limited over full, measured / model: the same system's
+    # Mixtral Offline 0.830 / 0.814, Llama 2 Server 0.791 / 0.810, Mixtral Server 0.796 / 0.812 (p99
+    # limits 2 s / 200 ms), and Dell / MangoBoost 8x MI355X Llama 2 70B FP4 Offline at 1,400 / 1,000 W
+    # 0.839 / 0.837 (hand-read: 97,535.1 and 81,870.5 tokens/s)
     rows = {c.id.removeprefix("powerlimit-"): c for c in _power_limit()}
-    assert len(rows) == 4
-    assert max(abs(c.error) for c in rows.values()) <= 0.05
-    full = rows["mlperf6.0-llama2-70b-mi355x8-dellmangoboost-offline"]
-    capped = rows["mlperf6.0-llama2-70b-mi355x8-dellmangoboost-cap1000-offline"]
-    assert (full.published, capped.published) == (97535.1, 81870.5)
-    assert capped.predicted / full.predicted == pytest.approx(capped.published / full.published, abs=0.02)
-    assert "1000 W power limit" in capped.subject
+    assert len(rows) == 10
+    for full_id, capped_id in _POWER_PAIRS:
+        full, capped = rows[full_id], rows[capped_id]
+        assert "500 W power limit" in capped.subject or "1000 W power limit" in capped.subject
+        model, measured = capped.predicted / full.predicted, capped.published / full.published
+        assert model == pytest.approx(measured, rel=0.03), capped_id
+    mi355x = rows["mlperf6.0-llama2-70b-mi355x8-dellmangoboost-cap1000-offline"]
+    assert mi355x.published == 81870.5
+
+
+def test_power_limited_rows_within_15_percent() -> None:
+    # Offline rows +2.6..+4.6 % (H200) and -0.5 / -0.2 % (MI355X); the H200 Server rows +7.9..+12.8 %,
+    # as the model's other MLPerf Server rows at the TPOT limit
+    rows = _power_limit()
+    assert max(_abs(rows)) <= 0.15
+    assert max(_abs([c for c in rows if "server" not in c.kind])) <= 0.05
 
 
 # Held-out MLPerf Inference v6.1 closed results (collected 2026-11-26, first prediction, no constant changed
