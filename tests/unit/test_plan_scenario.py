@@ -224,3 +224,55 @@ def test_serving_sizing_states_the_frameworks_held_out_accuracy() -> None:
     assert acc["ttft_ms"].framework == "vllm"  # vLLM has its own held-out TTFT row
     assert f"TTFT {acc['ttft_ms'].median_abs_error:.0%}" in source
     assert "held-out median |error|" in source
+
+
+def test_a_power_limited_service_needs_more_devices_that_each_draw_the_limit() -> None:
+    # The fixture's service (Llama 3.1 8B, 1,000 requests a day, 1,000 / 100 tokens, on H100) with its
+    # boards limited to 40 % of the 700 W TDP: the compute rates fall to 0.4 ** (1 / 1.36) = 0.51 of
+    # theirs, so a replica serves fewer requests per second (never more), and each busy device is
+    # charged 280 W instead of 700 W in the energy model.
+    from stackplan.sizing.compute import size_compute
+
+    base = "output_tokens: 100,"
+    full = size_compute(load_scenario(scenario_text())).options_for("svc")[0]
+    text = scenario_text().replace(base, base + " serving: {power_limit_fraction: 0.4},")
+    limited = size_compute(load_scenario(text)).options_for("svc")[0]
+    assert (full.tdp_w, limited.tdp_w) == (700.0, pytest.approx(280.0))
+    assert limited.detail["requests_per_s_per_replica"] < full.detail["requests_per_s_per_replica"]
+    assert limited.detail["ttft_ms"] > full.detail["ttft_ms"]
+    assert "boards limited to 40% of their TDP" in limited.source
+    found = problems(scenario_text().replace(base, base + " serving: {power_limit_fraction: 0.1},"))
+    assert any("serving.power_limit_fraction" in p for p in found)
+
+
+def test_a_pool_draws_its_services_board_power_weighted_by_busy_hours() -> None:
+    # Two options on one accelerator pool, one limited to 350 W busy 3,000 h and one at the 700 W TDP
+    # busy 1,000 h: a busy device of the pool draws (3,000 x 350 + 1,000 x 700) / 4,000 = 437.5 W
+    from dataclasses import replace
+
+    from stackplan.deployments.costing import Placement, _pool_board_power_w
+    from tests.unit.plan_fixtures import flat_demand, hand_scenario
+
+    opt = flat_demand(hand_scenario(), 1.0).options_for("svc")[0]
+    a = replace(opt, tdp_w=350.0, busy_hours=(1000.0, 1000.0, 1000.0))
+    b = replace(opt, tdp_w=700.0, busy_hours=(1000.0 / 3, 1000.0 / 3, 1000.0 / 3))
+    pool = [
+        Placement(workload_id="svc", option=a, owned=True, cloud=None),
+        Placement(workload_id="x", option=b, owned=True, cloud=None),
+    ]
+    assert _pool_board_power_w(pool) == pytest.approx(437.5)
+
+
+def test_an_idle_board_draws_its_tdp_share_whatever_the_limit_when_busy() -> None:
+    # H100 (700 W) with the hand inputs (idle 15 %, server overhead 0.6, PUE 1.3, site electricity):
+    # idle 0.15 x 0.7 x 1.6 = 0.168 kW; a busy hour beyond idle at the TDP 0.7 x 1.6 - 0.168 = 0.952 kW,
+    # at a 350 W limit 0.35 x 1.6 - 0.168 = 0.392 kW (the idle draw does not fall with the limit)
+    from stackplan.deployments.costing import _idle_kw, _owned_usd_per_busy_hour
+    from tests.unit.plan_fixtures import hand_inputs
+
+    inputs = hand_inputs()
+    assert inputs.site is not None
+    usd_kwh = 1.3 * inputs.site.electricity_usd_per_kwh
+    assert _idle_kw(inputs, "h100-sxm") == pytest.approx(0.168)
+    assert _owned_usd_per_busy_hour(inputs, 700.0, "h100-sxm") == pytest.approx(0.952 * usd_kwh)
+    assert _owned_usd_per_busy_hour(inputs, 350.0, "h100-sxm") == pytest.approx(0.392 * usd_kwh)

@@ -54,6 +54,14 @@ def service(
     precision: PrecisionOpt = None,
     framework: FrameworkOpt = "auto",
     output_length_cv: OutputLengthCvOpt = 0.0,
+    power_limit_fraction: Annotated[
+        float | None,
+        typer.Option(
+            "--power-limit-fraction",
+            help="Run every device under a board power limit of this share of its TDP (0.25-1): slower "
+            "compute, less energy per token; default the TDP.",
+        ),
+    ] = None,
     pricing: PricingOpt = "on_demand",
     provider: ProviderOpt = None,
     region: RegionOpt = None,
@@ -89,6 +97,7 @@ def service(
             framework=framework,
             output_length_cv=output_length_cv,
             progress=lambda done: bar.update(task, completed=done),
+            power_limit_fraction=power_limit_fraction,
         )
     rows = []
     for o in sizing.options:

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stackplan._numeric import HOURS_PER_YEAR
+from stackplan.catalog.accelerators import get_accelerator
 from stackplan.deployments.hybrid import hybrid_owned_level
 from stackplan.deployments.screening import hours_split, screening_level
 from stackplan.economics.finance import capital_recovery_factor, npv
@@ -232,6 +233,18 @@ def _owned_fixed_usd_per_device_year(inputs: PlanInputs, server: ServerOffer, si
     )
 
 
+def _pool_board_power_w(ps: Sequence[Placement]) -> float:
+    """Board power of one busy device of an accelerator pool [W]: its options' board power (the TDP,
+    or a service's power limit) weighted by their busy hours over the horizon."""
+    weighted = [(sum(p.option.busy_hours), p.option.tdp_w) for p in ps if p.option is not None]
+    hours = sum(h for h, _ in weighted)
+    if not weighted:
+        return 0.0
+    if hours <= 0:
+        return weighted[0][1]
+    return sum(h * w for h, w in weighted) / hours
+
+
 def _busy_kw(inputs: PlanInputs, tdp_w: float) -> float:
     """Server power per busy accelerator [kW] = TDP x (1 + non-accelerator overhead)
     (:func:`stackplan.sustainability.energy.it_power_kw_per_accelerator` at full use)."""
@@ -245,10 +258,18 @@ def _busy_kw(inputs: PlanInputs, tdp_w: float) -> float:
     )
 
 
-def _owned_usd_per_busy_hour(inputs: PlanInputs, tdp_w: float) -> float:
+def _idle_kw(inputs: PlanInputs, accelerator: str) -> float:
+    """Server power per idle accelerator [kW]: the idle share of its TDP with the server overhead (a
+    board power limit does not lower what an idle board draws)."""
+    return _busy_kw(inputs, get_accelerator(accelerator).tdp_w) * inputs.a("accelerator_idle_power_fraction")
+
+
+def _owned_usd_per_busy_hour(inputs: PlanInputs, tdp_w: float, accelerator: str) -> float:
+    """Electricity of one owned accelerator's busy hour beyond its idle draw [USD]; ``tdp_w`` the board
+    power when busy (its TDP, or a service's power limit)."""
     assert inputs.site is not None
-    idle = inputs.a("accelerator_idle_power_fraction")
-    return _busy_kw(inputs, tdp_w) * (1 - idle) * inputs.a("pue") * inputs.site.electricity_usd_per_kwh
+    extra_kw = _busy_kw(inputs, tdp_w) - _idle_kw(inputs, accelerator)
+    return extra_kw * inputs.a("pue") * inputs.site.electricity_usd_per_kwh
 
 
 # ------------------------------------------------------------------------------------------ placement
@@ -269,7 +290,9 @@ def _workload_cost_estimate(
             server = inputs.servers[o.accelerator]
             assert inputs.site is not None
             fixed = _owned_fixed_usd_per_device_year(inputs, server, inputs.site.facility)
-            total += o.peak_devices[t] * fixed + o.busy_hours[t] * _owned_usd_per_busy_hour(inputs, o.tdp_w)
+            total += o.peak_devices[t] * fixed + o.busy_hours[t] * _owned_usd_per_busy_hour(
+                inputs, o.tdp_w, o.accelerator
+            )
     return total
 
 
@@ -470,7 +493,7 @@ def cost_deployment(
     for acc, ps in sorted(by_acc.items()):
         owned_ps = [p for p in ps if p.owned]
         cloud_only = [p for p in ps if not p.owned]
-        tdp_w = ps[0].option.tdp_w if ps[0].option else 0.0
+        tdp_w = _pool_board_power_w(ps)
         busy_kw = _busy_kw(inputs, tdp_w)
         # ---------------- owned part
         if owned_ps:
@@ -481,7 +504,7 @@ def cost_deployment(
             levels: list[float] = []
             rent = {p.cloud.on_demand for p in owned_ps if p.cloud is not None}
             fixed = _owned_fixed_usd_per_device_year(inputs, server, site.facility)
-            var = _owned_usd_per_busy_hour(inputs, tdp_w)
+            var = _owned_usd_per_busy_hour(inputs, tdp_w, acc)
             for t in range(horizon):
                 ldc = ldc_of(owned_ps, t)
                 if model == "hybrid" and owned_levels is not None:
@@ -542,9 +565,8 @@ def cost_deployment(
                 burst_busy[t] = above
                 share = lost_share(owned_ps, t)
                 idle_hours = max(0.0, n * HOURS_PER_YEAR - below)
-                idle_frac = a("accelerator_idle_power_fraction")
                 busy_e = below * busy_kw
-                idle_e = idle_hours * busy_kw * idle_frac
+                idle_e = idle_hours * _idle_kw(inputs, acc)
                 net_e = n * inputs.network_w_per_accelerator / 1000 * HOURS_PER_YEAR
                 it = busy_e + idle_e + net_e
                 fac = it * a("pue")

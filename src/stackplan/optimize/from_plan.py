@@ -27,7 +27,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from stackplan._numeric import HOURS_PER_YEAR
-from stackplan.deployments.costing import Placement, _busy_kw, _owned_fixed_usd_per_device_year
+from stackplan.deployments.costing import (
+    Placement,
+    _busy_kw,
+    _idle_kw,
+    _owned_fixed_usd_per_device_year,
+    _pool_board_power_w,
+)
 from stackplan.economics.finance import capital_recovery_factor
 from stackplan.optimize.extract import CapacityPlan
 from stackplan.optimize.problem import (
@@ -101,7 +107,7 @@ def hybrid_problem(
         allowed = [f"site:{OWNED_SITE}"]
         if group == "flexible":
             burst = min((p.cloud for p in ps if p.cloud is not None), key=lambda f: f.on_demand)
-            kw = _busy_kw(inputs, ps[0].option.tdp_w if ps[0].option else 0.0)
+            kw = _busy_kw(inputs, _pool_board_power_w(ps))
             offers[f"{burst.id}/{acc}"] = CloudOffer(
                 provider=burst.provider,
                 region=burst.region,
@@ -141,16 +147,16 @@ def hybrid_problem(
         a("build_lead_time_months") if site.facility == "build" else a("colocation_lead_time_months")
     )
     life_years = max(1, round(a("server_depreciation_years")))
-    idle = a("accelerator_idle_power_fraction")
     options = []
     for acc in sorted({acc for acc, _ in groups}):
         server = inputs.servers[acc]
         g = server.accelerators_per_server
         capex_dev = server.capex_usd_per_accelerator + inputs.network_usd_per_accelerator
         crf = float(capital_recovery_factor(a("cost_of_capital"), a("server_depreciation_years")))
-        tdp = next(p.option.tdp_w for p in owned if p.option is not None and p.option.accelerator == acc)
+        tdp = _pool_board_power_w([p for p in owned if p.option is not None and p.option.accelerator == acc])
         kw = _busy_kw(inputs, tdp)
-        idle_usd_year = kw * idle * HOURS_PER_YEAR * a("pue") * site.electricity_usd_per_kwh
+        idle_kw = _idle_kw(inputs, acc)
+        idle_usd_year = idle_kw * HOURS_PER_YEAR * a("pue") * site.electricity_usd_per_kwh
         fixed_year = (
             _owned_fixed_usd_per_device_year(inputs, server, site.facility) - crf * capex_dev + idle_usd_year
         )
@@ -162,7 +168,7 @@ def hybrid_problem(
                 accelerators_per_server=g,
                 life_periods=life_years * ppy,
                 residual_fraction=a("residual_value_fraction"),
-                power_kw_per_server=kw * (1.0 - idle) * g,
+                power_kw_per_server=(kw - idle_kw) * g,
                 fixed_opex_usd_per_server_period=fixed_year * g / ppy,
                 lead_time_periods=round(lead_months / (12 / ppy)),
                 availability=1.0,

@@ -53,7 +53,7 @@ from stackplan.perf.inference_setup import (
     serving_cost,
     weight_bytes_per_param,
 )
-from stackplan.perf.power_cap import with_power_cap
+from stackplan.perf.power_cap import MIN_POWER_CAP_FRACTION, with_power_cap
 from stackplan.validation.accuracy import inference_accuracy
 
 __all__ = [
@@ -1212,6 +1212,7 @@ def size_inference_service(
     replica_sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64),
     output_length_cv: float = 0.0,
     progress: Callable[[int], None] | None = None,
+    power_limit_fraction: float | None = None,
 ) -> InferenceSizing:
     """Devices of each accelerator type needed to serve ``requests_per_s`` within the targets.
 
@@ -1220,8 +1221,18 @@ def size_inference_service(
     gives ``r_n`` requests per second (output tokens/s over ``O``); the service needs
     ``ceil(requests_per_s / r_n)`` replicas, ``n`` devices each. The size with the fewest devices
     wins. Accelerators default to the whole catalogue. ``progress`` is called with the number of
-    accelerators done after each.
+    accelerators done after each. ``power_limit_fraction`` runs every device under a board power
+    limit of that share of its TDP (``power_cap_w`` of :func:`predict_inference`).
     """
+    if power_limit_fraction is not None and not (
+        math.isfinite(power_limit_fraction) and MIN_POWER_CAP_FRACTION <= power_limit_fraction <= 1.0
+    ):
+        raise InvalidInputError(
+            "--power-limit-fraction",
+            f"must be in [{MIN_POWER_CAP_FRACTION:g}, 1]",
+            power_limit_fraction,
+            "give the board power limit as a share of each accelerator's TDP, e.g. 0.7",
+        )
     if requests_per_s <= 0:
         raise InvalidInputError(
             "--requests-per-s", "must be positive", requests_per_s, "give the service's peak request rate"
@@ -1238,6 +1249,7 @@ def size_inference_service(
                     model, acc.id, n, input_tokens=input_tokens, output_tokens=output_tokens,
                     precision=precision, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms, framework=framework,
                     output_length_cv=output_length_cv,
+                    power_cap_w=None if power_limit_fraction is None else power_limit_fraction * acc.tdp_w,
                 )  # fmt: skip
             except (DoesNotFitError, LatencyTargetsError) as err:
                 reason = str(err)

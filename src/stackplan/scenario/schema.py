@@ -238,7 +238,10 @@ class ServingSetup(_Strict):
     the accelerators where it was measured (``stackplan catalog frameworks``; TensorRT-LLM's
     ``TRTLLM`` kernels exist on Blackwell only), the framework's default elsewhere, and the sizing's
     source line names the one used; ``async_scheduling`` whether each iteration's CPU work overlaps
-    the GPU's (vLLM ``--async-scheduling``, its default from 0.14).
+    the GPU's (vLLM ``--async-scheduling``, its default from 0.14); ``power_limit_fraction`` a
+    board power limit on every device of the service as a share of its TDP (``nvidia-smi -pl``):
+    compute slows with the sustained clock (:mod:`stackplan.perf.power_cap`), so more devices may be
+    needed, and each busy device draws the limit instead of the TDP in the energy model.
     """
 
     framework: Literal["auto", "trtllm", "vllm", "sglang"] = "auto"
@@ -248,6 +251,7 @@ class ServingSetup(_Strict):
     memory_fraction: float | None = Field(default=None, gt=0.0, le=1.0)
     moe_backend: str | None = Field(default=None, min_length=1)
     async_scheduling: bool | None = None
+    power_limit_fraction: float | None = Field(default=None, ge=0.25, le=1.0)
 
     @field_validator("moe_backend")
     @classmethod

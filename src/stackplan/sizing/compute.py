@@ -416,6 +416,7 @@ def _serving(
         precision=precision,
         output_length_cv=output_length_cv,
         framework=framework,
+        power_limit_fraction=serving.power_limit_fraction,
     )
     opt = sizing.options[0]
     if opt.devices is None or opt.prediction is None:
@@ -435,7 +436,13 @@ def _serving(
             f"({framework.prefill_chunk_tokens:,} tokens/iteration, "
             f"{'chunked' if framework.chunked_prefill else 'whole-prompt'} prefill, "
             f"MoE backend {framework.moe_backend or 'default'}"
-            f"{', async scheduling' if framework.async_scheduling else ''}); "
+            f"{', async scheduling' if framework.async_scheduling else ''}"
+            + (
+                ""
+                if serving.power_limit_fraction is None
+                else f", boards limited to {serving.power_limit_fraction:.0%} of their TDP"
+            )
+            + "); "
             + _held_out_accuracy(framework.id)
         ),
     )
@@ -535,7 +542,8 @@ def _service_option(w: InferenceWorkload | BatchWorkload, acc: str, horizon: int
         input_tokens_per_year=tuple(tin),
         output_tokens_per_year=tuple(tout),
         prefill_time_share=srv.prefill_time_share,
-        tdp_w=get_accelerator(acc).tdp_w,
+        # a board power limit is what a busy board then draws (the energy model's load factor applies)
+        tdp_w=get_accelerator(acc).tdp_w * (w.serving.power_limit_fraction or 1.0),
         interruptible=kind == "batch",
         source=srv.source,
         detail={
