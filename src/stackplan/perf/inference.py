@@ -132,6 +132,9 @@ class InferencePrediction:
     :attr:`~stackplan.perf.inference_model.SteadyState.prefill_share`; the prefill pool's share of
     the devices when disaggregated); it splits the device cost between
     input and output tokens (:meth:`token_costs`, and the plan's cost per token).
+    ``power_cap_w`` is the board power limit the prediction ran under (``None``: the TDP) and
+    ``accelerator_power_w`` the board power in effect, a busy board's draw at full load
+    (:attr:`accelerator_energy_j_per_output_token`).
     """
 
     model: str
