@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stackplan.governance.settings import GovernanceSettings
+from stackplan.perf.power_cap import MIN_POWER_CAP_FRACTION
 from stackplan.uncertainty.settings import UncertaintySettings
 
 __all__ = [
@@ -251,7 +252,7 @@ class ServingSetup(_Strict):
     memory_fraction: float | None = Field(default=None, gt=0.0, le=1.0)
     moe_backend: str | None = Field(default=None, min_length=1)
     async_scheduling: bool | None = None
-    power_limit_fraction: float | None = Field(default=None, ge=0.25, le=1.0)
+    power_limit_fraction: float | None = Field(default=None, ge=MIN_POWER_CAP_FRACTION, le=1.0)
 
     @field_validator("moe_backend")
     @classmethod
