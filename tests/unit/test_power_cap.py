@@ -83,9 +83,11 @@ def test_a_lower_limit_never_raises_throughput_nor_the_energy_per_token(
     # Only compute slows, by the clock ratio k = r ** (1/1.36) with r = limit / TDP, so throughput
     # keeps between k and all of its value, and the boards' energy per token (power x time) at most
     # r / k = r ** 0.26 of it: lowering the limit trades speed for energy, never both ways worse.
-    # Within 5 % of k: where prompts dominate, the closed loop's M/D/1 queue (utilisation capped at
+    # Within 7 % of k: where prompts dominate, the closed loop's M/D/1 queue (utilisation capped at
     # 0.95) and admission control's 1 % plateau are not exactly work-conserving (Llama-3.1-8B PP8 on
-    # 8x H100, 8,000 / 16 tokens at 210 W: 0.966 k; at 1,000 / 16: 0.997 k).
+    # 8x H100, 8,000 / 16 tokens at 210 W: 0.966 k; Llama-3.1-70B PP8, 1,000 / 16: 0.950 k, found
+    # with HYPOTHESIS_PROFILE=explore; the worst of 900 random cases, Qwen3-32B PP8 on 8x L40S at
+    # 8,000 / 16 tokens and 30 % of the TDP, 0.938 k).
     tdp = get_accelerator(str(kw["accelerator"])).tdp_w
     try:
         full = predict_inference(**kw)  # type: ignore[arg-type]
@@ -94,9 +96,9 @@ def test_a_lower_limit_never_raises_throughput_nor_the_energy_per_token(
     capped = predict_inference(**kw, power_cap_w=fraction * tdp)  # type: ignore[arg-type]
     k = fraction ** (1.0 / 1.36)
     ratio = capped.output_tokens_per_s / full.output_tokens_per_s
-    assert 0.95 * k <= ratio <= 1.0 + 1e-9, (kw, fraction)
+    assert 0.93 * k <= ratio <= 1.0 + 1e-9, (kw, fraction)
     energy = capped.accelerator_energy_j_per_output_token / full.accelerator_energy_j_per_output_token
-    assert energy <= fraction / k / 0.95
+    assert energy <= fraction / k / 0.93
     assert energy < 1.0
 
 
