@@ -35,6 +35,12 @@ TOLERANCE = {
     "mlperf-power-b200x8-llama31-405b-server": 0.20,
     "mlperf-power-b200x8-llama31-8b-offline": 0.20,
     "mlperf-power-b200x8-llama31-8b-server": 0.20,
+    # energy per output token end to end: the plan's busy-server power over the inference engine's
+    # throughput for the same MLPerf setup (Llama 2 70B +15 %: power +3 %, throughput -9 %; 405B +12 %;
+    # 8B -1 %: power +14 %, throughput +23 %)
+    "mlperf-energy-b200x8-llama2-offline": 0.20,
+    "mlperf-energy-b200x8-llama31-405b-offline": 0.20,
+    "mlperf-energy-b200x8-llama31-8b-offline": 0.20,
     "bloom-dynamic-energy": 0.001,
     "bloom-dynamic-co2": 0.005,
     "bloom-embodied-co2": 0.01,
@@ -102,3 +108,15 @@ def test_busy_server_power_is_an_upper_bound_that_the_heaviest_load_reaches() ->
     heaviest = power["mlperf-power-b200x8-llama2-offline"]
     assert heaviest.published == pytest.approx(10401.0, abs=0.1)
     assert abs(heaviest.error) <= 0.05
+
+
+def test_energy_per_token_chains_the_engine_and_the_power_model() -> None:
+    # hand-read: Lenovo 8x B200 Llama 2 70B Offline drew 10,401.0 W at 102,909 tokens/s = 0.10107 J per
+    # output token; the prediction divides the plan's busy-server power (8 x 1,000 W x 1.34 = 10,720 W)
+    # by the engine's throughput for NVIDIA's v5.1 recipe
+    case = CASES["mlperf-energy-b200x8-llama2-offline"]
+    assert case.published == pytest.approx(10401.0 / 102909.0, rel=1e-4)
+    from stackplan.validation.inference import throughput_cases
+
+    [row] = [c for c in throughput_cases() if c.id == "mlperf5.1-llama2-70b-b200x8-offline"]
+    assert case.predicted == pytest.approx(8 * 1000.0 * 1.34 / row.predicted, rel=1e-9)

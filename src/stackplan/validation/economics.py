@@ -166,6 +166,23 @@ def busy_server_power_w(tdp_w: float, accelerators: int, assumptions: Assumption
     return float(kw) * 1000.0 * accelerators
 
 
+#: The energy-per-token anchors and the inference rows whose setup (NVIDIA's MLPerf v5.1 recipe on
+#: 8x B200, FP4) the Lenovo power-measured runs share.
+_MLPERF_ENERGY_ROWS = {
+    "mlperf-energy-b200x8-llama2-offline": "mlperf5.1-llama2-70b-b200x8-offline",
+    "mlperf-energy-b200x8-llama31-405b-offline": "mlperf5.1-llama3.1-405b-b200x8-offline",
+    "mlperf-energy-b200x8-llama31-8b-offline": "mlperf5.1-llama3.1-8b-b200x8-offline",
+}
+
+
+def _mlperf_energy_throughputs() -> dict[str, float]:
+    """The inference engine's predicted output tokens/s for each energy-per-token anchor [1/s]."""
+    from stackplan.validation.inference import throughput_cases
+
+    predicted = {c.id: c.predicted for c in throughput_cases()}
+    return {anchor: predicted[row] for anchor, row in _MLPERF_ENERGY_ROWS.items()}
+
+
 def _tdp_energy_kwh(gpu_hours: float, tdp_w: float) -> float:
     """Model-card energy: GPU-hours x TDP, PUE folded into the grid factor [kWh]."""
     return float(facility_energy_kwh(tdp_w / 1000.0, gpu_hours, 1.0))
@@ -203,6 +220,10 @@ def economics_cases() -> list[ValidationCase]:
             _case(k, busy_server_power_w(B200_TDP_W, MLPERF_POWER_SERVER_ACCELERATORS))
             for k in anchors()
             if k.startswith("mlperf-power-")
+        ),
+        *(
+            _case(k, busy_server_power_w(B200_TDP_W, MLPERF_POWER_SERVER_ACCELERATORS) / tokens_per_s)
+            for k, tokens_per_s in _mlperf_energy_throughputs().items()
         ),
         _case("bloom-dynamic-energy", bloom_kwh),
         _case("bloom-dynamic-co2", float(location_based_tco2e(bloom_kwh, BLOOM_GRID_GCO2_PER_KWH))),
