@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from stackplan.catalog import get_accelerator
 from stackplan.cli import app
 from stackplan.errors import DoesNotFitError, InvalidInputError
-from stackplan.perf.inference import predict_inference
+from stackplan.perf.inference import Disaggregation, predict_inference
 from stackplan.perf.power_cap import POWER_CAP_CLOCK_EXPONENT, sustained_clock_ratio, with_power_cap
 
 
@@ -117,3 +117,25 @@ def test_the_command_line_takes_a_power_limit() -> None:
     assert bad.exit_code != 0
     assert "--power-cap-w" in bad.stdout + (bad.stderr if bad.stderr_bytes else "")
     assert "Traceback" not in bad.stdout
+
+
+def test_a_power_limit_slows_both_pools_of_a_disaggregated_prediction() -> None:
+    # The decode pool runs on the same limited boards as the prefill pool: its TPOT at the batch it
+    # holds is the one a limited decode-only prediction gives for that batch and layout (it never
+    # prefills: every prompt token but the handed-over one is a cache hit).
+    kw = {"input_tokens": 2000, "output_tokens": 500, "precision": "fp8"}
+    split = Disaggregation(prefill_devices=4, decode_devices=4)
+    capped = predict_inference("llama-3.1-8b", "h100-sxm", 8, **kw, disaggregated=split, power_cap_w=300.0)
+    par = capped.parallelism
+    decode_only = {
+        **kw,
+        "batch_size": capped.batch_size,
+        "tp": par.tp,
+        "ep": par.ep,
+        "pp": par.pp,
+        "prefix_cache_hit_rate": 1.0 - 1.0 / 2000,
+    }
+    limited = predict_inference("llama-3.1-8b", "h100-sxm", 4, **decode_only, power_cap_w=300.0)
+    unlimited = predict_inference("llama-3.1-8b", "h100-sxm", 4, **decode_only)
+    assert limited.tpot_ms > unlimited.tpot_ms
+    assert capped.tpot_ms == pytest.approx(limited.tpot_ms, rel=1e-9)

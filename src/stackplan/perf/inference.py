@@ -687,7 +687,8 @@ def predict_inference(
     power_cap_w
         Board power limit of each device [W] (e.g. ``nvidia-smi -pl``), below the TDP: the compute
         rates fall with the clock the chip sustains under it
-        (:func:`~stackplan.perf.power_cap.with_power_cap`); ``None``: the TDP.
+        (:func:`~stackplan.perf.power_cap.with_power_cap`), in both pools of a disaggregated
+        prediction; ``None``: the TDP.
 
     Raises
     ------
@@ -747,7 +748,7 @@ def predict_inference(
                 arch, acc, fw, count, model_name=model_name, input_tokens=input_tokens,
                 output_tokens=output_tokens, precision=precision or "bf16", kv_precision=kv_precision,
                 tp=tp, ep=ep, pp=pp, hit=prefix_cache_hit_rate, speculative=speculative,
-                dis=disaggregated, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms,
+                dis=disaggregated, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms, power_cap_w=power_cap_w,
             ),
             power_cap_w=power_cap_w,
         )  # fmt: skip
@@ -1045,6 +1046,7 @@ def _predict_disaggregated(
     dis: Disaggregation,
     max_ttft_ms: float | None,
     max_tpot_ms: float | None,
+    power_cap_w: float | None = None,
 ) -> InferencePrediction:
     """Separate prefill and decode pools (DistServe, Zhong et al. OSDI 2024; Splitwise, ISCA 2024).
 
@@ -1068,7 +1070,7 @@ def _predict_disaggregated(
     decode_kw: dict[str, Any] = {
         "input_tokens": input_tokens, "output_tokens": output_tokens, "precision": precision,
         "kv_precision": kv, "framework": fw, "speculative": speculative,
-        "prefix_cache_hit_rate": 1.0 - 1.0 / max(input_tokens, 1),
+        "prefix_cache_hit_rate": 1.0 - 1.0 / max(input_tokens, 1), "power_cap_w": power_cap_w,
     }  # fmt: skip
     decode = predict_inference(
         arch, acc.id, dis.decode_devices, tp=tp, ep=ep, pp=pp, max_tpot_ms=max_tpot_ms, **decode_kw
