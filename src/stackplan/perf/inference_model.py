@@ -843,18 +843,17 @@ def steady_state(
         others = np.maximum(n_c - own_iters - queued, 0.0)
         tpot = t_d / tau + others * (t_h - t_d) / o_steps
         tpot = np.maximum(tpot, np.where(others > o_steps, t_h, 0.0))
-        # a request's own prompt is whole even where fewer than one request per replica is in
-        # flight on average (the lifetime cap B I_p of the chunk is then below one prompt)
-        chunk_own = _prefill_chunk(budget, np.maximum(bsz, 1.0), i_p, chunked_prefill)
-        own = np.ceil(i_p / chunk_own - 1e-9)
-        own_chunk = np.minimum(i_p, chunk_own)
+        # the request's own prompt in chunks (bsz >= 1: the lifetime cap B I_p never cuts the chunk
+        # below one prompt, so its own prompt takes the same chunks)
+        own = np.ceil(i_p / chunk - 1e-9)
+        own_chunk = np.minimum(i_p, chunk)
         iter_own = np.where(cohort_prompts, np.maximum(chunk, own_chunk), own_chunk)
         t_own_work = with_prompt(iter_own)
         # the prompt's own chunk crosses the pipeline stages in one micro-batch (its tokens are
         # not spread over the others), so with pp > 1 it waits pp x t_stage(chunk)
         t_own = t_own_work if cost.pp <= 1 else own_chunk_latency_s(with_prompt, iter_own, own_chunk, cost.pp)
         # a prompt longer than the chunk: full chunks, then an iteration with only its remainder
-        rem = np.maximum(i_p - (own - 1.0) * chunk_own, 1.0)
+        rem = np.maximum(i_p - (own - 1.0) * chunk, 1.0)
         t_last = own_chunk_latency_s(with_prompt, rem, rem, cost.pp)
         t_prompt = np.where(own > 1.0, (own - 1.0) * t_own + t_last, t_own)
         # without cohorts the clients' prompts arrive at random points of the others' iterations:
