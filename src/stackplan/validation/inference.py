@@ -136,11 +136,7 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
                 subject=f"{r['model']} on {r['count']}x {r['accelerator']} {r['precision']} "
                 f"{r['input_tokens']}/{r['output_tokens']} ({r['framework']}; predicted {p.parallelism.label()}, "
                 f"batch {p.batch_size}"
-                + (
-                    f"; {float(r['power_cap_w']):g} W power limit)"
-                    if (r.get("power_cap_w") or "").strip()
-                    else ")"
-                ),
+                + (")" if p.power_cap_w is None else f"; {p.power_cap_w:g} W power limit)"),
                 quantity="output tokens/s (system)",
                 unit="tokens/s",
                 published=float(r["published_output_tokens_per_s"]),
