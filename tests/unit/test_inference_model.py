@@ -577,6 +577,66 @@ def test_iteration_breakdown_by_hand_and_sums_to_the_iteration() -> None:
     )
 
 
+def test_host_step_per_sequence_by_hand() -> None:
+    # Toy model (1 GB of weights, 2 GFLOP and 100 kB of KV per token on 1 TB/s and 1 PFLOP/s) with
+    # 1 ms of exposed CPU and 29.4 us of host work per sequence. 10 sequences at 1,000 tokens: the
+    # host's 0.29 ms hides behind the GPU's 2 ms. 1,536 sequences at 1 token: the GPU needs ~3.3 ms
+    # (3.1 TFLOP of GEMMs at 1 PFLOP/s, 0.15 GB of KV), the host step 1,536 x 29.4 us = 45.2 ms, so
+    # the iteration lasts 45.2 + 1 ms (TensorRT-LLM PR #10273: a 45.11 ms host step at 1,536
+    # sequences per rank on GB200).
+    rates = dataclasses.replace(_RATES, iteration_overhead_s=1e-3, sequence_overhead_s=29.4e-6)
+    cost = _toy_cost()
+    small = float(iteration_time_s(cost, rates, decode_sequences=10, decode_context=1000))
+    no_host = float(
+        iteration_time_s(
+            cost,
+            dataclasses.replace(rates, sequence_overhead_s=0.0),
+            decode_sequences=10,
+            decode_context=1000,
+        )
+    )
+    assert small == pytest.approx(no_host, rel=1e-12)
+    big = float(iteration_time_s(cost, rates, decode_sequences=1536, decode_context=1))
+    assert big == pytest.approx(1536 * 29.4e-6 + 1e-3, rel=1e-9)
+    parts = iteration_breakdown_s(cost, rates, decode_sequences=1536, decode_context=1)
+    assert parts["cpu"] == pytest.approx(big - sum(v for k, v in parts.items() if k != "cpu"), rel=1e-9)
+    assert parts["cpu"] > 40e-3
+    # two attention-DP ranks schedule half the sequences each: the host step halves
+    half = float(
+        iteration_time_s(dataclasses.replace(cost, attn_dp=2), rates, decode_sequences=1536, decode_context=1)
+    )
+    assert half < big
+
+
+def test_host_step_is_measured_catalogue_data_for_grace_only() -> None:
+    from stackplan.catalog.serving import get_host_sequence_overhead_s, list_host_overheads
+
+    assert get_host_sequence_overhead_s("trtllm", "gb200") == pytest.approx(45.11e-3 / 1536, rel=2e-3)
+    assert get_host_sequence_overhead_s("trtllm", "b200") == 0.0  # x86 DGX: not measured
+    assert get_host_sequence_overhead_s("vllm", "gb200") == 0.0
+    for row in list_host_overheads():
+        assert "10273" in row.source
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    b=st.floats(0.0, 4096.0),
+    ctx=st.floats(1.0, 32_000.0),
+    host_us=st.floats(0.0, 100.0),
+    overlapped=st.booleans(),
+)
+def test_host_step_never_shortens_an_iteration(
+    b: float, ctx: float, host_us: float, overlapped: bool
+) -> None:
+    cost = _toy_cost()
+    base = dataclasses.replace(_RATES, iteration_overhead_s=1e-3, cpu_overlapped=overlapped)
+    with_host = dataclasses.replace(base, sequence_overhead_s=host_us * 1e-6)
+    t0 = float(iteration_time_s(cost, base, decode_sequences=b, decode_context=ctx))
+    t1 = float(iteration_time_s(cost, with_host, decode_sequences=b, decode_context=ctx))
+    assert t1 >= t0
+    assert t1 >= host_us * 1e-6 * b
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     b=st.floats(0.0, 512.0),
@@ -585,9 +645,10 @@ def test_iteration_breakdown_by_hand_and_sums_to_the_iteration() -> None:
     pp=st.sampled_from([1, 2, 4]),
     cpu_ms=st.floats(0.0, 20.0),
     overlapped=st.booleans(),
+    host_us=st.sampled_from([0.0, 29.4, 500.0]),
 )
 def test_iteration_breakdown_always_sums_to_the_iteration(
-    b: float, ctx: float, prompt: float, pp: int, cpu_ms: float, overlapped: bool
+    b: float, ctx: float, prompt: float, pp: int, cpu_ms: float, overlapped: bool, host_us: float
 ) -> None:
     arch = get_model("qwen3-235b-a22b").architecture
     acc = get_accelerator("h100-sxm")
@@ -604,6 +665,7 @@ def test_iteration_breakdown_always_sums_to_the_iteration(
         ),
         iteration_overhead_s=cpu_ms * 1e-3,
         cpu_overlapped=overlapped,
+        sequence_overhead_s=host_us * 1e-6,
     )
     kw = {
         "decode_sequences": b,

@@ -2,7 +2,7 @@
 the measured MoE kernels and all-reduces of each framework.
 
 All are shipped tables (``inference_efficiency.csv``, ``serving_frameworks.csv``,
-``moe_kernels.csv``, ``allreduce_latency.csv``) with a source on every row; the inference model reads them only through
+``moe_kernels.csv``, ``allreduce_latency.csv``, ``host_overhead.csv``) with a source on every row; the inference model reads them only through
 these loaders.
 """
 
@@ -19,15 +19,18 @@ from stackplan.errors import CatalogError, InvalidInputError, UnknownIdError
 __all__ = [
     "AllreduceLatency",
     "DeploymentSettings",
+    "HostOverhead",
     "InferenceEfficiency",
     "MoeKernelEfficiency",
     "ServingFramework",
     "canonical_moe_backend",
     "get_allreduce_latency",
+    "get_host_sequence_overhead_s",
     "get_inference_efficiency",
     "get_moe_kernel_efficiency",
     "get_serving_framework",
     "list_allreduce_latencies",
+    "list_host_overheads",
     "list_inference_efficiencies",
     "list_moe_kernel_efficiencies",
     "list_serving_frameworks",
@@ -579,3 +582,60 @@ def get_allreduce_latency(framework: str, accelerator: str, devices: int) -> All
         ),
         None,
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostOverhead:
+    """Measured host CPU time per running sequence per iteration of a framework on a system.
+
+    ``sequence_overhead_us`` [us]: the framework's host step (scheduling, input preparation,
+    sampler post-processing, responses) grows with the sequences one scheduling process runs; at
+    large batches of a small model it outlasts the GPU work, and the iteration waits for it
+    (``host_overhead.csv``). The host is the system's CPU, so a row names the accelerator whose
+    system it was measured on (GB200 and GB300 come with Grace).
+    """
+
+    framework: str
+    accelerator: str
+    sequence_overhead_us: float
+    framework_version: str
+    source: str
+
+
+@cache
+def list_host_overheads() -> tuple[HostOverhead, ...]:
+    """All rows of ``host_overhead.csv``."""
+    table = read_table(
+        "host_overhead.csv", required=("framework", "accelerator", "sequence_overhead_us", "source")
+    )
+    out = []
+    for r in table.rows:
+        try:
+            value = float(r["sequence_overhead_us"])
+        except ValueError:
+            raise CatalogError(
+                f"host_overhead.csv: sequence_overhead_us is not a number in row {r}"
+            ) from None
+        if not 0.0 <= value < 1e4:
+            raise CatalogError(f"host_overhead.csv: sequence_overhead_us must be in [0, 10000) us, row {r}")
+        out.append(
+            HostOverhead(
+                framework=r["framework"],
+                accelerator=r["accelerator"],
+                sequence_overhead_us=value,
+                framework_version=r.get("framework_version", ""),
+                source=r["source"],
+            )
+        )
+    return tuple(out)
+
+
+def get_host_sequence_overhead_s(framework: str, accelerator: str) -> float:
+    """Host time per running sequence per iteration of ``framework`` on ``accelerator``'s system [s].
+
+    0 where it was not measured (the overlap of host and GPU work is then taken as complete).
+    """
+    for h in list_host_overheads():
+        if (h.framework, h.accelerator) == (framework, accelerator):
+            return h.sequence_overhead_us * 1e-6
+    return 0.0

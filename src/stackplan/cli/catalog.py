@@ -11,6 +11,7 @@ from rich.table import Table
 
 from stackplan.catalog import CATALOG_VERSION, list_accelerators, list_models
 from stackplan.catalog.serving import (
+    list_host_overheads,
     list_inference_efficiencies,
     list_moe_kernel_efficiencies,
     list_serving_frameworks,
@@ -96,12 +97,14 @@ def frameworks(as_json: JsonOpt = False) -> None:
     """Serving frameworks: scheduling, token budget, admission policy, host costs and MoE kernels."""
     fws = list_serving_frameworks()
     kernels = list_moe_kernel_efficiencies()
+    hosts = list_host_overheads()
     if as_json:
         print_json(
             {
                 "catalog_version": CATALOG_VERSION,
                 "serving_frameworks": [f.__dict__ for f in fws],
                 "moe_kernels": [k.__dict__ for k in kernels],
+                "host_overheads": [h.__dict__ for h in hosts],
             }
         )
         return
@@ -158,6 +161,21 @@ def frameworks(as_json: JsonOpt = False) -> None:
     if kernels:
         console.print(f"Source of every MoE kernel row: {kernels[0].source}", soft_wrap=True)
     console.print("Chips, frameworks and precisions without a row stream experts at the streaming fraction.")
+    h = Table(
+        title="Host time per running sequence per iteration (measured; the GPU waits where it is longer)"
+    )
+    for col in ("framework", "system of", "us per sequence", "version", "source"):
+        h.add_column(col, overflow="fold")
+    for host in hosts:
+        h.add_row(
+            host.framework,
+            host.accelerator,
+            f"{host.sequence_overhead_us:.1f}",
+            host.framework_version,
+            host.source,
+        )
+    console.print(h)
+    console.print("Systems without a row: the per-sequence host work is taken as hidden behind the GPU work.")
 
 
 @catalog_app.command("models")

@@ -92,6 +92,11 @@ class DeviceRates:
     cpu_overlapped
         The CPU work of an iteration overlaps the GPU's (asynchronous scheduling): an iteration
         lasts ``max(t_gpu, iteration_overhead_s)``; otherwise ``t_gpu + iteration_overhead_s``.
+    sequence_overhead_s
+        Host time per running sequence per iteration of one scheduling process (an attention-DP
+        rank) [s] (``host_overhead.csv``): the host step of ``b`` sequences lasts
+        ``sequence_overhead_s b`` and the GPU waits for it where it is longer than the GPU work
+        (the overlap scheduler hides it below that); 0 where not measured.
     expert_matmul_fraction
         Fraction of ``matmul_flops_per_s`` routed-expert (grouped) GEMMs reach, including token
         permutation and routing [-].
@@ -130,6 +135,7 @@ class DeviceRates:
     expert_matmul_flops_per_s: float | None = None
     cpu_overlapped: bool = False
     allreduce_measured: MeasuredCurve | None = None
+    sequence_overhead_s: float = 0.0
 
     @property
     def expert_compute_flops_per_s(self) -> float:
@@ -393,7 +399,9 @@ def iteration_time_s(
     ``BW`` when not given), ``BW_exp`` the bandwidth at which the framework's MoE kernel streams
     expert weights (``rates.expert_memory_bytes_per_s``, ``BW`` when not given). The iteration adds the
     framework's CPU overhead once, or, with asynchronous scheduling (``rates.cpu_overlapped``),
-    lasts at least that long: ``max(t_gpu, t_cpu)``.
+    lasts at least that long: ``max(t_gpu, t_cpu)``. The host step that grows with the sequences
+    of one scheduling process (``rates.sequence_overhead_s`` per decoding sequence of an attention
+    rank) runs beside the GPU work, so the GPU part lasts ``max(t_gpu, s b / attn_dp)``.
     """
     parts = _stage_parts_s(
         cost,
@@ -404,14 +412,20 @@ def iteration_time_s(
         prefill_context=prefill_context,
         verify_tokens=verify_tokens,
     )
-    return _with_cpu(cost.pp * sum(parts.values(), np.zeros(())), rates)
+    sequences = np.asarray(decode_sequences, dtype=np.float64) / cost.attn_dp
+    return _with_cpu(cost.pp * sum(parts.values(), np.zeros(())), rates, sequences)
 
 
-def _with_cpu(t_gpu: ArrayLike, rates: DeviceRates) -> FloatArray:
-    """An iteration's time from its GPU time: plus the CPU time, or at least it when overlapped [s]."""
+def _with_cpu(t_gpu: ArrayLike, rates: DeviceRates, sequences: ArrayLike = 0.0) -> FloatArray:
+    """An iteration's time from its GPU time and the host's [s].
+
+    The host step that grows with the ``sequences`` of one scheduling process runs beside the GPU
+    work (``max``); the fixed CPU overhead is added, or with asynchronous scheduling overlapped too.
+    """
+    host = rates.sequence_overhead_s * np.asarray(sequences, dtype=np.float64)
     if rates.cpu_overlapped:
-        return np.asarray(np.maximum(t_gpu, rates.iteration_overhead_s), dtype=np.float64)
-    return np.asarray(np.asarray(t_gpu) + rates.iteration_overhead_s, dtype=np.float64)
+        return np.asarray(np.maximum(t_gpu, rates.iteration_overhead_s + host), dtype=np.float64)
+    return np.asarray(np.maximum(t_gpu, host) + rates.iteration_overhead_s, dtype=np.float64)
 
 
 def iteration_breakdown_s(
@@ -440,7 +454,7 @@ def iteration_breakdown_s(
     )
     out = {k: float(cost.pp * v) for k, v in parts.items()}
     t_gpu = sum(out.values())
-    out["cpu"] = float(_with_cpu(t_gpu, rates)) - t_gpu
+    out["cpu"] = float(_with_cpu(t_gpu, rates, decode_sequences / cost.attn_dp)) - t_gpu
     return out
 
 

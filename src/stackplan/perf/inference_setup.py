@@ -15,6 +15,7 @@ from stackplan.catalog.serving import (
     InferenceEfficiency,
     ServingFramework,
     get_allreduce_latency,
+    get_host_sequence_overhead_s,
     get_inference_efficiency,
     get_moe_kernel_efficiency,
 )
@@ -359,6 +360,7 @@ def device_rates(
         allreduce_measured=None if ar is None else (ar.message_bytes, ar.latency_s),
         expert_matmul_fraction=EXPERT_MATMUL_FRACTION,
         prefill_moe_layer_overhead_s=framework.prefill_moe_layer_overhead_us * 1e-6,
+        sequence_overhead_s=get_host_sequence_overhead_s(framework.id, acc.id),
     )
 
 
