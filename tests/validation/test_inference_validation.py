@@ -222,6 +222,7 @@ def test_heldout_perf_overview_rtx_pro_6000_and_qwen3_30b_rows() -> None:
     # 118 RTX PRO 6000 cells (Llama 3.3 70B on 1/2/4/8 GPUs as PP1-PP8, Llama 3.1 405B PP8, Scout, Maverick,
     # Qwen3-235B and Qwen3-30B-A3B with TP x PP over PCIe) and 20 Qwen3-30B-A3B cells on one B200 / GB200.
     # First prediction: median |error| 18.2 %, 55 beyond 25 %; 17.8 %, 54 with the Grace host step per
+    # sequence; 17.4 %, 53 with RTX PRO 6000's measured bf16 GEMM fraction (accelerators.csv)
     # sequence (host_overhead.csv: GB200 Qwen3-30B-A3B 128/128 +145 -> +28 %). (RTX dense 13.5 %, RTX MoE 19.2 %, signed
     # -10 %: attention DP + EP over PCIe under-predicted; Qwen3-30B-A3B on one B200 / GB200 +36 % signed,
     # decode-heavy cells at batch 1,000-2,048 up to +145 % on GB200, whose Grace host runs the same
@@ -357,8 +358,8 @@ def test_grace_host_makes_the_host_bound_gb200_cell_slower_than_b200() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out max throughput median |error| is 11.0 % on 390 rows: 8.1 % on the 252 rows held out until "
-    "2026-11-26, 17.8 % on the 138 perf-overview cells added 2026-11-27 (18.2 % at first prediction; RTX PRO 6000 tables, Qwen3-30B-A3B; "
+    reason="held-out max throughput median |error| is 11.0 % on 390 rows: 8.0 % on the 252 rows held out until "
+    "2026-11-26 (8.1 % before RTX PRO 6000's measured bf16 GEMM fraction), 17.4 % on the 138 perf-overview cells added 2026-11-27 (18.2 % at first prediction; RTX PRO 6000 tables, Qwen3-30B-A3B; "
     "the test above)",
 )
 def test_heldout_max_throughput_median_within_10_percent() -> None:
@@ -377,7 +378,7 @@ def test_heldout_max_throughput_median_within_10_percent() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out max throughput: 102 of 390 rows beyond 25 % (104 before the measured Grace host step per sequence), 54 of them "
+    reason="held-out max throughput: 101 of 390 rows beyond 25 % (104 at first prediction; 102 with the measured Grace host step per sequence), 53 of them "
     "among the 138 perf-overview cells added 2026-11-27 (55 at first prediction; RTX PRO 6000 and Qwen3-30B-A3B; the test above); "
     "48 of the 252 held out before them (49 before the host step: Scout 1x GB200 128/128 +38.5 -> +13.8 %; 49 of 248 before the four power-limit rows, all within 5 %; 44 of 232 before the 16 MLPerf v6.1 Offline rows, "
     "which brought four DeepSeek-R1 and one RTX PRO 6000 row, stated in their own xfails): 33 MoE rows of the perf overview (36 with the "
@@ -522,7 +523,8 @@ def test_mlperf6_rtx_pro_6000_rows_within_25_percent() -> None:
     # Llama 2 70B FP4 -23.3 % (Dell 8x) / -23.9 % (Cisco 4x), Llama 3.1 8B FP4 -22.7 / -21.1 %, Mixtral FP8
     # -9.7 % (HPE 8x) at first prediction. The dense rows are compute-bound at the model's batch: FP4 at
     # the B200's 0.426 of peak is too slow here; the measured rates imply about 0.55 (hand-read: Dell
-    # Llama 2 70B 26,829.8 tokens/s)
+    # Llama 2 70B 26,829.8 tokens/s). With the bf16 GEMM fraction measured on this SKU (0.828, FP4 0.454):
+    # -19.8 / -20.4 / -19.6 / -17.9 / -4.9 %
     rows = [c for c in _mlperf6() if c.group.split()[0] == "rtx-pro-6000"]
     assert len(rows) == 5
     assert {c.published for c in rows} >= {26829.8}
@@ -659,13 +661,12 @@ def test_mlperf61_mi355x_dense_rows_within_25_percent() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="MLPerf v6.1 8x RTX PRO 6000 (Cisco), FP4: Llama 2 70B Offline -31.2 %, Server -30.3 %, Llama 3.1 8B "
-    "Offline -24.9 % at first prediction (v6.0: -21..-24 %; v6.1 ran 11 % faster). The efficiencies are the "
-    "B200's fractions of peak; a bf16 cuBLAS GEMM at 4,096^3 on the RTX PRO 6000 Workstation Edition (the same "
-    "GB202 die at 600 W) reaches 396.5 of 504 TFLOPS (0.79; bitsandbytes benchmarks/nvfp4_gemm_results.md) "
-    "and GB202's block-scaled FP4 MMA runs at the same 0.88 of its peak as FP8 (RTX 5090 mmapeak), so B200's "
-    "measured NVFP4/FP8 ratio of 0.742 (a power-limited die) is likely too low here; no FP4 GEMM measured on "
-    "this chip, so not refitted",
+    reason="MLPerf v6.1 8x RTX PRO 6000 (Cisco), FP4: Llama 2 70B Offline -28.0 %, Server -27.1 %, Llama 3.1 8B "
+    "Offline -21.8 % with the bf16 GEMM fraction measured on this SKU (417.3 of 504 TFLOPS, 0.828; -31.2 / -30.3 / "
+    "-24.9 % at first prediction with the B200's 0.776; v6.0: -18..-20 %; v6.1 ran 11 % faster). FP8 and FP4 take "
+    "the H100 fp8/bf16 and B200 NVFP4/FP8 GEMM ratios; GB202's block-scaled FP4 MMA runs at the same 0.88 of its "
+    "peak as FP8 (RTX 5090 mmapeak), so B200's measured NVFP4/FP8 ratio of 0.742 (a power-limited die) is likely "
+    "too low here; no FP4 GEMM measured on this chip, so not refitted",
 )
 def test_mlperf61_rtx_pro_6000_rows_within_25_percent() -> None:
     rows = _mlperf61_both(chip="rtx-pro-6000")
