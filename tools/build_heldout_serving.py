@@ -4,10 +4,18 @@ Usage::
 
     PYTHONPATH=src python tools/build_heldout_serving.py SILICON_SAMPLE_CSV COMMIT > \
         src/stackplan/validation/data/serving_latency_heldout.csv
+    PYTHONPATH=src python tools/build_heldout_serving.py SILICON_SAMPLE_CSV COMMIT --disaggregated > \
+        src/stackplan/validation/data/serving_disaggregated_heldout.csv
+
+``--disaggregated`` writes the disaggregated rows instead (separate prefill and decode workers): those
+whose worker counts are recorded (``prefill_num_workers``, ``decode_num_workers``), so the two pools'
+device counts are known, with each pool's layout, the clients and the measured TTFT and TPOT.
 
 ``SILICON_SAMPLE_CSV`` is ``aic-core/src/aiconfigurator_core/systems/silicon_sample.csv`` of
 ai-dynamo/aiconfigurator (Apache-2.0) at ``COMMIT``. Selection: aggregated (non-disaggregated)
-serving rows on H100, H200, B200 and GB200 for models in Stackplan's catalogue, not already in
+serving rows on H100, H200, B200, GB200, B300 and GB300 for models in Stackplan's catalogue (B300 and
+GB300 rows and NVIDIA's own FP8 / NVFP4 checkpoints added 2026-11-27, after the chips entered the
+catalogue), not already in
 ``serving_latency_h100.csv``, whose MoE layout Stackplan can express (expert parallel or expert
 tensor parallel, not both; a TP degree that divides the attention heads) and whose concurrency does not exceed one worker's batch (the number of
 workers is not recorded). Only measured facts are copied (model, chip, framework, version,
@@ -32,9 +40,18 @@ MODELS = {
     "deepseek-ai/DeepSeek-R1": "deepseek-r1",
     "deepseek-ai/DeepSeek-V3": "deepseek-v3",
     "openai/gpt-oss-120b": "gpt-oss-120b",
+    "nvidia/Llama-3.1-8B-Instruct-FP8": "llama-3.1-8b",
+    "nvidia/DeepSeek-R1-NVFP4": "deepseek-r1",
 }
 MOE = {"qwen3-235b-a22b", "deepseek-r1", "deepseek-v3", "gpt-oss-120b"}
-SYSTEMS = {"h100_sxm": "h100-sxm", "h200_sxm": "h200", "b200_sxm": "b200", "gb200": "gb200"}
+SYSTEMS = {
+    "h100_sxm": "h100-sxm",
+    "h200_sxm": "h200",
+    "b200_sxm": "b200",
+    "gb200": "gb200",
+    "b300_sxm": "b300",
+    "gb300": "gb300",
+}
 PRECISION = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4", "": "bf16"}
 FIELDS = [
     "model",
@@ -129,5 +146,127 @@ def main(path: str, commit: str) -> None:
     print(f"# rows: {n}", file=sys.stderr)
 
 
+DISAGG_FIELDS = [
+    "model",
+    "accelerator",
+    "framework",
+    "framework_version",
+    "precision",
+    "kv_precision",
+    "input_tokens",
+    "output_tokens",
+    "batch_size",
+    "prefill_devices",
+    "prefill_tp",
+    "prefill_ep",
+    "prefill_pp",
+    "decode_devices",
+    "decode_tp",
+    "decode_ep",
+    "decode_pp",
+    "count",
+    "ttft_ms",
+    "tpot_ms",
+    "source_id",
+]
+
+
+def _pool(r: dict[str, str], stage: str, moe: bool) -> tuple[int, int, int, int] | None:
+    """(devices, tp, ep, pp) of one pool in Stackplan's terms, or None when it cannot express it.
+
+    A worker spans ``tp x attention-DP x pp`` GPUs. Experts spread expert-parallel over the worker's
+    attention ranks are ``ep = tp x dp``; experts sliced tensor-parallel (``moe_tp = tp``) without
+    attention DP are plain TP (``ep = 1``); attention DP with sliced experts is not expressible.
+    """
+    workers = int(r[f"{stage}_num_workers"])
+    tp, pp = int(r[f"{stage}_tp_size"]), max(int(r[f"{stage}_pp_size"] or 1), 1)
+    dp = max(int(r[f"{stage}_attention_dp_size"] or 1), 1)
+    ep, moe_tp = max(int(r[f"{stage}_moe_ep_size"] or 1), 1), max(int(r[f"{stage}_moe_tp_size"] or 1), 1)
+    if moe:
+        if ep > 1 and moe_tp == 1 and ep == tp * dp:
+            return workers * tp * dp * pp, tp, ep, pp
+        if ep == 1 and dp == 1 and moe_tp in (1, tp):
+            return workers * tp * pp, tp, 1, pp
+        return None
+    if dp != 1:
+        return None
+    return workers * tp * pp, tp, 1, pp
+
+
+def disaggregated(path: str, commit: str) -> None:
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    out = csv.DictWriter(sys.stdout, DISAGG_FIELDS, lineterminator="\n")
+    print("# schema_version: 1")
+    print(
+        "# catalog: serving latency of disaggregated prefill and decode pools at fixed concurrency, "
+        "held out (not used to build the model)"
+    )
+    print(
+        f"# source: ai-dynamo/aiconfigurator commit {commit}, "
+        "aic-core/src/aiconfigurator_core/systems/silicon_sample.csv (Apache-2.0); source_id = its row id"
+    )
+    print(
+        "# units: ttft_ms, tpot_ms mean over the benchmark's requests [ms]; batch_size = concurrent clients "
+        "of the whole deployment; *_devices = workers x GPUs per worker of each pool; *_tp, *_ep, *_pp the "
+        "pool's layout in Stackplan's terms (tp 1 ep N = attention DP N + EP N); count = both pools"
+    )
+    out.writeheader()
+    n = 0
+    for r in rows:
+        model = MODELS.get(r["model_path"]) or DISAGG_MODELS.get(r["model_path"])
+        acc = SYSTEMS.get(r["system"])
+        if r["mode"] != "disagg" or model is None or acc is None:
+            continue
+        if not (r["prefill_num_workers"] and r["decode_num_workers"]) or r["gemm_quant_mode"] not in PRECISION:
+            continue
+        moe = model in MOE
+        pre, dec = _pool(r, "prefill", moe), _pool(r, "decode", moe)
+        if pre is None or dec is None:
+            continue
+        heads = resolve_model(model).heads
+        if heads % pre[1] or heads % dec[1]:
+            continue
+        m = re.search(r"silicon_concurrency=(\d+)", r["silicon_data_source"]) or re.search(r"_c(\d+)_", r["id"])
+        if m is None:
+            continue
+        prec = PRECISION[r["gemm_quant_mode"]]
+        kv = "fp8" if (r["backend"] == "trtllm" and prec in ("fp8", "fp4")) else "bf16"
+        out.writerow(
+            {
+                "model": model,
+                "accelerator": acc,
+                "framework": r["backend"],
+                "framework_version": r["backend_version"],
+                "precision": prec,
+                "kv_precision": kv,
+                "input_tokens": r["isl"],
+                "output_tokens": r["osl"],
+                "batch_size": int(m.group(1)),
+                "prefill_devices": pre[0],
+                "prefill_tp": pre[1],
+                "prefill_ep": pre[2],
+                "prefill_pp": pre[3],
+                "decode_devices": dec[0],
+                "decode_tp": dec[1],
+                "decode_ep": dec[2],
+                "decode_pp": dec[3],
+                "count": pre[0] + dec[0],
+                "ttft_ms": f"{float(r['silicon_ttft_ms']):.3f}",
+                "tpot_ms": f"{float(r['silicon_tpot_ms']):.4f}",
+                "source_id": r["id"],
+            }
+        )
+        n += 1
+    print(f"# rows: {n}", file=sys.stderr)
+
+
+#: Checkpoints that appear only among the disaggregated rows (NVIDIA's NVFP4 Qwen3-32B).
+DISAGG_MODELS = {"nvidia/Qwen3-32B-NVFP4": "qwen3-32b"}
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if "--disaggregated" in sys.argv[3:]:
+        disaggregated(sys.argv[1], sys.argv[2])
+    else:
+        main(sys.argv[1], sys.argv[2])

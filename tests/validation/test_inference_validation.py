@@ -17,6 +17,8 @@ from stackplan.validation import ValidationCase, all_cases
 from stackplan.validation.inference import (
     _arch,
     _read,
+    disaggregated_latency_cases,
+    disaggregated_skipped,
     heldout_latency_cases,
     heldout_skipped,
     latency_cases,
@@ -740,3 +742,46 @@ def test_shipped_accuracy_matches_the_model() -> None:
             assert (old.framework, old.cases) == (now.framework, now.cases), now.quantity
             for attr in ("median_abs_error", "p90_abs_error", "median_signed_error", "within_25_percent"):
                 assert getattr(old, attr) == pytest.approx(getattr(now, attr), abs=1e-4), (now.quantity, attr)
+
+
+# Disaggregated prefill and decode pools at fixed concurrency (held out, 2026-11-27): the
+# AIConfigurator silicon sample's disaggregated rows whose worker counts are recorded, each pool
+# in its own layout, predicted by the closed-loop disaggregated model before anything was tuned
+# on them (tools/build_heldout_serving.py --disaggregated).
+
+
+def _disagg(kind: str) -> list[ValidationCase]:
+    return [c for c in disaggregated_latency_cases() if c.kind == f"disaggregated {kind} (held-out)"]
+
+
+def test_disaggregated_set_is_sourced_and_covers_chips_and_frameworks() -> None:
+    ttft, tpot = _disagg("TTFT"), _disagg("TPOT")
+    assert len(ttft) == len(tpot) == 205
+    assert disaggregated_skipped() == {"DoesNotFitError": 2}
+    assert {c.group.split()[0] for c in ttft} == {"b200", "gb200", "gb300", "h100-sxm", "h200"}
+    assert {c.framework for c in ttft} == {"trtllm", "sglang"}
+    assert all("silicon_sample.csv" in c.source and c.split == "held-out" for c in (*ttft, *tpot))
+    # hand-read from the sample: DeepSeek on GB200, TensorRT-LLM FP8, 8 prefill GPUs (attention DP8 +
+    # EP8) and 32 decode GPUs (DP32 + EP32), 1,024/1,024 tokens, 256 clients: TTFT 667.3 ms, TPOT 15.33 ms
+    cell = {c.id: c for c in (*ttft, *tpot)}
+    assert cell["dsr1_gb200_trtllm_fp8_disagg_1024x1024_c256_cfg375-ttft"].published == pytest.approx(667.345)
+    assert cell["dsr1_gb200_trtllm_fp8_disagg_1024x1024_c256_cfg375-tpot"].published == pytest.approx(15.331)
+
+
+def test_disaggregated_tpot_median_within_20_percent() -> None:
+    # 205 rows, first prediction: median |error| 15.5 % (signed -3 %); the decode pool runs decode-only
+    # iterations at the clients it holds (Little's law over the loop)
+    assert statistics.median(_abs(_disagg("TPOT"))) <= 0.20
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="disaggregated TTFT is under-predicted: median |error| 66.4 %, signed -64 % on 205 rows at first "
+    "prediction; even at 1-16 clients (51 rows) the measured TTFT is a median 197 ms above the prediction "
+    "(10th-90th percentile 32 ms to 6.6 s; B200 TensorRT-LLM FP4 1,024/1,024 at 10 clients: 169 ms measured, "
+    "45 ms predicted, the prompt's own prefill plus the KV transfer): the hand-off between the pools "
+    "(routing, KV-transfer set-up, the decode worker's admission) costs more than the transfer's bytes, "
+    "and no source states by how much",
+)
+def test_disaggregated_ttft_median_within_15_percent() -> None:
+    assert statistics.median(_abs(_disagg("TTFT"))) <= 0.15

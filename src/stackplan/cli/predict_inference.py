@@ -27,6 +27,7 @@ from stackplan.cli._serving import (
 )
 from stackplan.cli.predict import predict_app
 from stackplan.economics.cloud import CloudRate, TokenCosts
+from stackplan.errors import InvalidInputError
 from stackplan.perf.inference import (
     Disaggregation,
     SpeculativeDecoding,
@@ -87,6 +88,20 @@ def inference(
     ] = 0.05,
     prefill_devices: Annotated[
         int | None, typer.Option("--prefill-devices", help="Disaggregated: devices of the prefill pool.")
+    ] = None,
+    prefill_tp: Annotated[
+        int | None,
+        typer.Option(
+            "--prefill-tp",
+            help="Disaggregated: the prefill pool's TP (--tp/--ep/--pp set the decode pool's).",
+        ),
+    ] = None,
+    prefill_ep: Annotated[
+        int | None,
+        typer.Option("--prefill-ep", help="Disaggregated: the prefill pool's EP (TP1 EPn: attention DP)."),
+    ] = None,
+    prefill_pp: Annotated[
+        int | None, typer.Option("--prefill-pp", help="Disaggregated: the prefill pool's pipeline stages.")
     ] = None,
     framework: FrameworkOpt = "auto",
     max_num_tokens: Annotated[
@@ -163,8 +178,21 @@ def inference(
         if spec_draft_tokens > 0
         else None
     )
+    if prefill_devices is None and (prefill_tp, prefill_ep, prefill_pp) != (None, None, None):
+        raise InvalidInputError(
+            "--prefill-tp",
+            "a prefill layout needs a disaggregated prefill pool",
+            f"tp {prefill_tp}, ep {prefill_ep}, pp {prefill_pp}",
+            "give --prefill-devices too, or leave the prefill layout out",
+        )
     disaggregated = (
-        Disaggregation(prefill_devices=prefill_devices, decode_devices=count - prefill_devices)
+        Disaggregation(
+            prefill_devices=prefill_devices,
+            decode_devices=count - prefill_devices,
+            prefill_tp=prefill_tp,
+            prefill_ep=prefill_ep,
+            prefill_pp=prefill_pp,
+        )
         if prefill_devices is not None
         else None
     )

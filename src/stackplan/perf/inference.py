@@ -107,10 +107,23 @@ class Disaggregation:
     ----------
     prefill_devices, decode_devices
         Devices of each pool [-]; they must add up to ``count``.
+    prefill_tp, prefill_ep, prefill_pp
+        The prefill pool's layout when it differs from the decode pool's (``tp``, ``ep``, ``pp`` of
+        :func:`predict_inference` set the decode pool's); ``None`` for all three: searched, or the
+        decode pool's when that was given. ``prefill_tp=1, prefill_ep=4`` is attention DP4 + EP4.
     """
 
     prefill_devices: int
     decode_devices: int
+    prefill_tp: int | None = None
+    prefill_ep: int | None = None
+    prefill_pp: int | None = None
+
+    def prefill_parallelism(self) -> Parallelism | None:
+        """The prefill pool's layout if one was given [-]."""
+        if self.prefill_tp is None and self.prefill_ep is None and self.prefill_pp is None:
+            return None
+        return Parallelism(tp=self.prefill_tp or 1, ep=self.prefill_ep or 1, pp=self.prefill_pp or 1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -749,6 +762,7 @@ def predict_inference(
                 output_tokens=output_tokens, precision=precision or "bf16", kv_precision=kv_precision,
                 tp=tp, ep=ep, pp=pp, hit=prefix_cache_hit_rate, speculative=speculative,
                 dis=disaggregated, max_ttft_ms=max_ttft_ms, max_tpot_ms=max_tpot_ms, power_cap_w=power_cap_w,
+                batch_size=batch_size,
             ),
             power_cap_w=power_cap_w,
         )  # fmt: skip
@@ -973,13 +987,19 @@ def _prediction(
 
 @dataclass(frozen=True)
 class _PrefillPool:
-    """One layout of a disaggregated prefill pool and what it prefills."""
+    """One layout of a disaggregated prefill pool and what it prefills.
+
+    ``prompt_service_s``: a replica's time per prompt at full load (its chunk iteration over the
+    prompts it carries) [s]; ``replicas`` the pool's replicas [-].
+    """
 
     par: Parallelism
     cost: ServingCost
     t_chunk_s: float
     t_own_s: float
     prompts_per_s: float
+    prompt_service_s: float
+    replicas: int
 
 
 def _prefill_pool(
@@ -1021,10 +1041,129 @@ def _prefill_pool(
             cost, rates, decode_sequences=0.0, decode_context=0.0, prefill_tokens=tokens, prefill_context=ctx
         )
 
-    t_chunk = float(prefill(chunk))
-    # the prompt crosses the pool's pipeline stages in one micro-batch (own_chunk_latency_s)
-    t_own = float(own_chunk_latency_s(prefill, i_p, i_p, par.pp))
-    return _PrefillPool(par, cost, t_chunk, t_own, devices // par.devices * chunk / i_p / t_chunk)
+    replicas = devices // par.devices
+    d = cost.attn_dp
+    if d <= 1:
+        t_chunk = float(prefill(chunk))
+        # the prompt crosses the pool's pipeline stages in one micro-batch (own_chunk_latency_s)
+        t_own = float(own_chunk_latency_s(prefill, i_p, i_p, par.pp))
+        service = t_chunk * i_p / chunk
+        return _PrefillPool(par, cost, t_chunk, t_own, replicas / service, service, replicas)
+    # Attention DP: every rank prefills its own prompts with its own token budget (TensorRT-LLM
+    # max_num_tokens per rank), so a loaded replica carries d chunks per iteration, the routed experts
+    # pooled over the ranks; a prompt alone runs on one rank (its attention and dense layers), the
+    # experts of its tokens spread over the stage (see attention DP in steady_state).
+    t_chunk = float(prefill(chunk * d))
+    rank_cost = replace(cost, attn_dp=1, experts=0, moe_layers=0)
+    exp_rate = rates.expert_compute_flops_per_s
+
+    def rank(tokens: ArrayLike) -> NDArray[np.float64]:
+        t = iteration_time_s(
+            rank_cost,
+            rates,
+            decode_sequences=0.0,
+            decode_context=0.0,
+            prefill_tokens=tokens,
+            prefill_context=ctx,
+        )
+        return np.asarray(t + cost.pp * np.asarray(tokens) * cost.expert_flops_per_token / exp_rate)
+
+    t_own = float(own_chunk_latency_s(rank, i_p, i_p, par.pp))
+    service = t_chunk * i_p / (chunk * d)
+    return _PrefillPool(par, cost, t_chunk, t_own, replicas / service, service, replicas)
+
+
+def _closed_loop_disaggregated(
+    arch: ModelArchitecture,
+    acc: Accelerator,
+    dis: Disaggregation,
+    decode: InferencePrediction,
+    decode_kw: dict[str, Any],
+    pool: _PrefillPool,
+    *,
+    transfer_s: float,
+    clients: int,
+    input_tokens: int,
+    output_tokens: int,
+    precision: str,
+    kv: str,
+) -> tuple[_Option, InferencePrediction]:
+    """Disaggregated pools under ``C`` clients in a closed loop (each sends its next request when
+    its last one ends).
+
+    A request waits for the prefill pool (M/D/1 at its utilisation ``X / mu``, ``mu`` the pool's
+    prompts per second, as in the open-loop case), is prefilled (``t_own``), its KV cache moves to
+    the decode pool (``transfer_s``), and it decodes ``O - 1`` tokens at the decode pool's TPOT with
+    ``N`` requests decoding. Little's law on each stage: ``N = X (O - 1) TPOT(N)`` and the clients
+    add up, ``C = N + X TTFT(X)``. ``C(N)`` grows with ``N``, so the decode concurrency is found by
+    bisection over whole requests and interpolated between them; where even a full decode pool
+    (its memory's ``N_max``) holds fewer than ``C`` requests, the rest wait for a slot and that
+    wait is in their TTFT (``TTFT = C / X - (O - 1) TPOT``). With one client this is one request
+    after another: ``X = 1 / (TTFT + (O - 1) TPOT)``.
+    """
+    steps = max(output_tokens - 1, 0)
+    mu, service = pool.prompts_per_s, pool.prompt_service_s
+    cache: dict[int, InferencePrediction] = {}
+
+    def at(n: int) -> InferencePrediction:
+        if n not in cache:
+            cache[n] = predict_inference(arch, acc.id, dis.decode_devices, batch_size=n, **decode_kw)
+        return cache[n]
+
+    def ttft(x: float) -> float:
+        rho = x / mu
+        return math.inf if rho >= 1.0 else pool.t_own_s + rho / (2.0 * (1.0 - rho)) * service + transfer_s
+
+    def rate(n: int) -> float:
+        if n == 0:
+            return 0.0
+        if steps == 0:  # nothing to decode: the prefill pool sets the pace
+            return mu * (1.0 - 1e-9)
+        return n / (steps * at(n).tpot_ms / 1e3)
+
+    def held(n: int) -> float:
+        x = rate(n)
+        return float(n) + (x * ttft(x) if x > 0 else 0.0)
+
+    n_max = max(decode.max_batch_size, 1)
+    if held(n_max) <= clients:
+        x, n_eff, tpot_s = rate(n_max), float(n_max), at(n_max).tpot_ms / 1e3
+    else:
+        lo, hi = 0, n_max
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if held(mid) < clients:
+                lo = mid
+            else:
+                hi = mid
+        h_lo, h_hi = held(lo), held(hi)
+        w = 0.0 if not math.isfinite(h_hi) else min(max((clients - h_lo) / max(h_hi - h_lo, 1e-12), 0.0), 1.0)
+        if not math.isfinite(h_hi):
+            hi = lo
+        x = rate(lo) + w * (rate(hi) - rate(lo))
+        n_eff = lo + w * (hi - lo)
+        tpot_hi = at(hi).tpot_ms / 1e3 if hi > 0 else at(1).tpot_ms / 1e3
+        tpot_lo = at(lo).tpot_ms / 1e3 if lo > 0 else tpot_hi
+        tpot_s = tpot_lo + w * (tpot_hi - tpot_lo)
+    x = max(x, 1e-12)
+    # Little's law over the whole loop: whatever of C / X the decoding does not take is the TTFT
+    ttft_s = max(clients / x - steps * tpot_s, pool.t_own_s + transfer_s)
+    per_replica = max(clients / max(pool.replicas, 1) - 1.0, 0.0)
+    burst_s = transfer_s + pool.t_own_s + per_replica / 2.0 * service
+    served = at(max(round(n_eff), 1))
+    o = _Option(
+        precision=precision,
+        kv_precision=kv,
+        par=served.parallelism,
+        replicas=served.replicas,
+        batch_per_replica=clients / served.replicas,
+        throughput=x * output_tokens,
+        ttft_s=ttft_s,
+        burst_ttft_s=max(burst_s, ttft_s if clients == 1 else burst_s),
+        tpot_s=tpot_s,
+        max_batch_per_replica=decode.max_batch_size // max(decode.replicas, 1),
+    )
+    return o, served
 
 
 def _predict_disaggregated(
@@ -1047,6 +1186,7 @@ def _predict_disaggregated(
     max_ttft_ms: float | None,
     max_tpot_ms: float | None,
     power_cap_w: float | None = None,
+    batch_size: int | None = None,
 ) -> InferencePrediction:
     """Separate prefill and decode pools (DistServe, Zhong et al. OSDI 2024; Splitwise, ISCA 2024).
 
@@ -1055,6 +1195,10 @@ def _predict_disaggregated(
     ``min(decode rate, prefill rate * O / I_p)`` output tokens per second. TTFT is the prompt's own
     prefill plus an M/D/1 wait at the prefill pool's utilisation plus the KV transfer
     ``I * kv_bytes / scale-out bandwidth``.
+
+    With ``batch_size`` (``C`` clients in a closed loop) the request rate ``X`` is where the clients
+    add up (Little's law): ``C = N + X TTFT(X)`` with ``N = X (O - 1) TPOT(N)`` requests decoding in
+    the decode pool (:func:`_closed_loop_disaggregated`).
     """
     if dis.prefill_devices < 1 or dis.decode_devices < 1 or dis.prefill_devices + dis.decode_devices != count:
         raise InvalidInputError(
@@ -1078,7 +1222,18 @@ def _predict_disaggregated(
     w_b, kv_b = weight_bytes_per_param(precision), bytes_per_element(kv)
     i_p = max(input_tokens * (1.0 - hit), 1.0)
     chunk = max(float(fw.prefill_chunk_tokens), i_p)
-    if tp is None and ep is None and pp is None:
+    given = dis.prefill_parallelism()
+    if given is not None:
+        if dis.prefill_devices % given.devices or arch.heads % given.tp:
+            raise InvalidInputError(
+                "--prefill-tp",
+                f"the prefill layout ({given.label()}, {given.devices} devices per replica) must divide the "
+                f"prefill pool's {dis.prefill_devices} devices and its TP the {arch.heads} attention heads",
+                given.label(),
+                "give a layout whose devices per replica divide --prefill-devices",
+            )
+        layouts = [given]
+    elif tp is None and ep is None and pp is None:
         # each pool gets its own layout (DistServe places the two phases independently): the
         # prefill pool's is the one that prefills the most prompts per second on its devices
         layouts = _candidate_parallelisms(arch, acc, dis.prefill_devices, None, None, None)
@@ -1117,9 +1272,30 @@ def _predict_disaggregated(
     if max_ttft_ms is not None and any(p.t_own_s * 1e3 <= max_ttft_ms for p in pools):
         pools = [p for p in pools if p.t_own_s * 1e3 <= max_ttft_ms]
     best = max(pools, key=lambda p: (p.prompts_per_s, -p.t_own_s))
-    par, cost, t_chunk, t_own = best.par, best.cost, best.t_chunk_s, best.t_own_s
-    prefill_replicas = dis.prefill_devices // par.devices
+    par, cost, t_own = best.par, best.cost, best.t_own_s
+    prefill_replicas = best.replicas
     prompts_per_s = best.prompts_per_s
+    # the prompt's KV cache as held after prefill (sliding-window layers keep only their window)
+    kv_bytes = float(kv_context(cost, input_tokens)) * arch.kv_cache_bytes_per_token(kv_b)
+    transfer_s = kv_bytes / (acc.scaleout_bandwidth_gb_s * 1e9 * par.devices)
+    if batch_size is not None:
+        chosen = decode.parallelism
+        decode_kw = {**decode_kw, "tp": chosen.tp, "ep": chosen.ep, "pp": chosen.pp}
+        o, decode = _closed_loop_disaggregated(
+            arch, acc, dis, decode, decode_kw, best, transfer_s=transfer_s, clients=batch_size,
+            input_tokens=input_tokens, output_tokens=output_tokens, precision=precision, kv=kv,
+        )  # fmt: skip
+        note = (
+            f"disaggregated, {batch_size} clients: prefill pool {dis.prefill_devices} devices ({prefill_replicas} "
+            f"x {par.label()}), {prompts_per_s:,.1f} prompts/s at most; decode pool {dis.decode_devices} devices "
+            f"({decode.parallelism.label()}) holding {decode.batch_size} requests; KV transfer "
+            f"{transfer_s * 1e3:,.2f} ms per request"
+        )
+        return _prediction(
+            arch, acc, fw, o, count=count, model_name=model_name, mode=decode.mode,
+            input_tokens=input_tokens, output_tokens=output_tokens, max_ttft_ms=max_ttft_ms,
+            max_tpot_ms=max_tpot_ms, hit=hit, speculative=speculative, disaggregated=dis, notes=(note,),
+        )  # fmt: skip
     decode_rps = decode.output_tokens_per_s / output_tokens
     rps = min(prompts_per_s, decode_rps)
     rho = min(rps / prompts_per_s, 0.95)
@@ -1134,10 +1310,7 @@ def _predict_disaggregated(
             if wanted == decode.batch_size:
                 break
             decode = predict_inference(arch, acc.id, dis.decode_devices, batch_size=wanted, **decode_kw)
-    # the prompt's KV cache as held after prefill (sliding-window layers keep only their window)
-    kv_bytes = float(kv_context(cost, input_tokens)) * arch.kv_cache_bytes_per_token(kv_b)
-    transfer_s = kv_bytes / (acc.scaleout_bandwidth_gb_s * 1e9 * par.devices)
-    ttft_s = t_own + rho / (2 * (1 - rho)) * t_chunk * i_p / chunk + transfer_s
+    ttft_s = t_own + rho / (2 * (1 - rho)) * best.prompt_service_s + transfer_s
     o = _Option(
         precision=precision,
         kv_precision=kv,

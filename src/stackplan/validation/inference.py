@@ -30,11 +30,18 @@ from stackplan.catalog.serving import ServingFramework
 from stackplan.errors import StackplanError
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
-from stackplan.perf.inference import predict_inference, serving_framework_for
+from stackplan.perf.inference import (
+    Disaggregation,
+    InferencePrediction,
+    predict_inference,
+    serving_framework_for,
+)
 from stackplan.validation import ValidationCase, register
 
 __all__ = [
     "BENCHMARK_REQUESTS_PER_SLOT",
+    "disaggregated_latency_cases",
+    "disaggregated_skipped",
     "heldout_latency_cases",
     "heldout_skipped",
     "latency_cases",
@@ -206,40 +213,118 @@ def _latency_cases(
             reason = type(exc).__name__
             skipped[reason] = skipped.get(reason, 0) + 1
             continue
-        n = BENCHMARK_REQUESTS_PER_SLOT
-        ttft = (p.burst_ttft_ms + (n - 1) * p.ttft_ms) / n
         subject = (
             f"{r['model']} {r['framework']} {r['precision']} TP{r['tp']} EP{r['ep']} "
             f"{r['input_tokens']}/{r['output_tokens']} c{batch}"
         )
-        if split == "held-out":
-            subject = f"{r['accelerator']} {subject}"
         group = f"{r['model']} / {r['framework']} {r['precision']}"
         if split == "held-out":
-            group = f"{r['accelerator']} {group}"
-        for kind, published, predicted in (
-            ("serving TTFT", float(r["ttft_ms"]), ttft),
-            ("serving TPOT", float(r["tpot_ms"]), p.tpot_ms),
-        ):
-            out.append(
-                ValidationCase(
-                    id=f"{r['source_id']}-{kind.split()[1].lower()}",
-                    category="inference",
-                    kind=kind + suffix,
-                    subject=subject,
-                    quantity=kind.split()[1],
-                    unit="ms",
-                    published=published,
-                    predicted=predicted,
-                    source=source + r["source_id"],
-                    group=group,
-                    split=split,
-                    framework=r["framework"],
-                )
+            subject, group = f"{r['accelerator']} {subject}", f"{r['accelerator']} {group}"
+        out += _latency_pair(
+            r, p, "serving", suffix, subject=subject, group=group, source=source, split=split
+        )
+    return tuple(out), tuple(sorted(skipped.items()))
+
+
+def _latency_pair(
+    r: dict[str, str], p: InferencePrediction, prefix: str, suffix: str, *, subject: str, group: str, source: str,
+    split: str,
+) -> list[ValidationCase]:  # fmt: skip
+    """The TTFT and TPOT cases of one measured row: TTFT averages the benchmark's first wave (all
+    clients at once) into its ``BENCHMARK_REQUESTS_PER_SLOT`` requests per client."""
+    n = BENCHMARK_REQUESTS_PER_SLOT
+    ttft = (p.burst_ttft_ms + (n - 1) * p.ttft_ms) / n
+    return [
+        ValidationCase(
+            id=f"{r['source_id']}-{quantity.lower()}",
+            category="inference",
+            kind=f"{prefix} {quantity}{suffix}",
+            subject=subject,
+            quantity=quantity,
+            unit="ms",
+            published=published,
+            predicted=predicted,
+            source=source + r["source_id"],
+            group=group,
+            split=split,
+            framework=r["framework"],
+        )
+        for quantity, published, predicted in (
+            ("TTFT", float(r["ttft_ms"]), ttft),
+            ("TPOT", float(r["tpot_ms"]), p.tpot_ms),
+        )
+    ]
+
+
+def disaggregated_latency_cases() -> tuple[ValidationCase, ...]:
+    """TTFT and TPOT of disaggregated prefill and decode pools at fixed concurrency, ``held-out``.
+
+    Rows of the same AIConfigurator silicon sample whose prefill and decode worker counts are
+    recorded (``serving_disaggregated_heldout.csv``), predicted with the closed-loop disaggregated
+    model (each pool in its own layout, the clients' requests queueing for the prefill pool, their
+    KV caches moving to the decode pool). Rows the model rejects are counted by
+    :func:`disaggregated_skipped`.
+    """
+    return _disaggregated_cases()[0]
+
+
+def disaggregated_skipped() -> dict[str, int]:
+    """Disaggregated rows the model could not predict, by reason [-]."""
+    return dict(_disaggregated_cases()[1])
+
+
+@cache
+def _disaggregated_cases() -> tuple[tuple[ValidationCase, ...], tuple[tuple[str, int], ...]]:
+    out = []
+    skipped: dict[str, int] = {}
+    for r in _read("serving_disaggregated_heldout.csv"):
+        batch = int(r["batch_size"])
+        dis = Disaggregation(
+            prefill_devices=int(r["prefill_devices"]),
+            decode_devices=int(r["decode_devices"]),
+            prefill_tp=int(r["prefill_tp"]),
+            prefill_ep=int(r["prefill_ep"]),
+            prefill_pp=int(r["prefill_pp"]),
+        )
+        try:
+            p = predict_inference(
+                _arch(r["model"]),
+                r["accelerator"],
+                int(r["count"]),
+                input_tokens=int(r["input_tokens"]),
+                output_tokens=int(r["output_tokens"]),
+                precision=r["precision"],
+                kv_precision=r["kv_precision"],
+                tp=int(r["decode_tp"]),
+                ep=int(r["decode_ep"]),
+                pp=int(r["decode_pp"]),
+                batch_size=batch,
+                framework=_framework(r["framework"], r["accelerator"], r.get("framework_version", "")),
+                disaggregated=dis,
             )
+        except StackplanError as exc:
+            reason = type(exc).__name__
+            skipped[reason] = skipped.get(reason, 0) + 1
+            continue
+        subject = (
+            f"{r['accelerator']} {r['model']} {r['framework']} {r['precision']} prefill {r['prefill_devices']} "
+            f"(TP{r['prefill_tp']} EP{r['prefill_ep']}) / decode {r['decode_devices']} (TP{r['decode_tp']} "
+            f"EP{r['decode_ep']}) {r['input_tokens']}/{r['output_tokens']} c{batch}"
+        )
+        group = f"{r['accelerator']} {r['model']} / {r['framework']} {r['precision']} disaggregated"
+        out += _latency_pair(
+            r,
+            p,
+            "disaggregated",
+            " (held-out)",
+            subject=subject,
+            group=group,
+            source=_HELDOUT_SOURCE,
+            split="held-out",
+        )
     return tuple(out), tuple(sorted(skipped.items()))
 
 
 @register
 def _inference_cases() -> Sequence[ValidationCase]:
-    return (*throughput_cases(), *latency_cases(), *heldout_latency_cases())
+    return (*throughput_cases(), *latency_cases(), *heldout_latency_cases(), *disaggregated_latency_cases())
