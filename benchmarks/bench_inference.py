@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from stackplan import predict_inference, size_inference_service
+from stackplan import Disaggregation, predict_inference, size_inference_service
 
 
 def _time(repeats: int, **kw: object) -> float:
@@ -40,6 +40,14 @@ def main() -> None:
             **kw,
         )
         print(f"  {name:34s} max throughput {s:.3f} s   with TPOT target {t:.3f} s   p99 target {u:.3f} s")
+    # disaggregated pools at a fixed number of clients (closed loop: a bisection over the decode pool)
+    pools = Disaggregation(prefill_devices=8, decode_devices=8, prefill_tp=1, prefill_ep=8)
+    for clients in (16, 1024):
+        d = _time(
+            5, model="deepseek-v3", accelerator="b200", count=16, input_tokens=4000, output_tokens=1024,
+            precision="fp4", tp=8, ep=8, batch_size=clients, disaggregated=pools,
+        )  # fmt: skip
+        print(f"  deepseek-v3 16 x b200 disaggregated 8 + 8, {clients:5d} clients  {d:.3f} s")
     # `stackplan predict service`: every accelerator type, replica sizes 1-64, with latency targets
     best = float("inf")
     for _ in range(3):
