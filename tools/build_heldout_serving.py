@@ -160,10 +160,12 @@ DISAGG_FIELDS = [
     "prefill_tp",
     "prefill_ep",
     "prefill_pp",
+    "prefill_batch_size",
     "decode_devices",
     "decode_tp",
     "decode_ep",
     "decode_pp",
+    "decode_batch_size",
     "count",
     "ttft_ms",
     "tpot_ms",
@@ -209,7 +211,8 @@ def disaggregated(path: str, commit: str) -> None:
     print(
         "# units: ttft_ms, tpot_ms mean over the benchmark's requests [ms]; batch_size = concurrent clients "
         "of the whole deployment; *_devices = workers x GPUs per worker of each pool; *_tp, *_ep, *_pp the "
-        "pool's layout in Stackplan's terms (tp 1 ep N = attention DP N + EP N); count = both pools"
+        "pool's layout in Stackplan's terms (tp 1 ep N = attention DP N + EP N); *_batch_size the workers' "
+        "max_batch_size (per attention-DP rank); count = both pools"
     )
     out.writeheader()
     n = 0
@@ -247,10 +250,12 @@ def disaggregated(path: str, commit: str) -> None:
                 "prefill_tp": pre[1],
                 "prefill_ep": pre[2],
                 "prefill_pp": pre[3],
+                "prefill_batch_size": r["prefill_batch_size"],
                 "decode_devices": dec[0],
                 "decode_tp": dec[1],
                 "decode_ep": dec[2],
                 "decode_pp": dec[3],
+                "decode_batch_size": r["decode_batch_size"],
                 "count": pre[0] + dec[0],
                 "ttft_ms": f"{float(r['silicon_ttft_ms']):.3f}",
                 "tpot_ms": f"{float(r['silicon_tpot_ms']):.4f}",

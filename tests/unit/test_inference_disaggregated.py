@@ -81,3 +81,22 @@ def test_more_clients_never_lower_throughput_nor_speed_up_a_request(clients: int
     assert b.output_tokens_per_s >= a.output_tokens_per_s * (1 - 1e-9)
     assert b.tpot_ms >= a.tpot_ms * (1 - 1e-9)
     assert b.ttft_ms >= a.ttft_ms * (1 - 1e-9)
+
+
+def test_prefill_workers_taking_one_prompt_at_a_time_serve_fewer_prompts() -> None:
+    # Dynamo's prefill workers run max_batch_size 1: one prompt per iteration, no batching of prompts
+    # into the token budget, so the prefill-bound rate can only fall (and at one client nothing changes)
+    small = {"prefill_devices": 2, "decode_devices": 14, "prefill_tp": 2}
+    kw = {**_LLAMA, "tp": 2, "input_tokens": 500}
+    batched = predict_inference(batch_size=3000, disaggregated=Disaggregation(**small), **kw)
+    single = predict_inference(
+        batch_size=3000, disaggregated=Disaggregation(**small, prefill_max_batch_size=1), **kw
+    )
+    assert single.output_tokens_per_s < batched.output_tokens_per_s
+    one = predict_inference(
+        batch_size=1, disaggregated=Disaggregation(**small, prefill_max_batch_size=1), **kw
+    )
+    one_b = predict_inference(batch_size=1, disaggregated=Disaggregation(**small), **kw)
+    assert one.ttft_ms == pytest.approx(one_b.ttft_ms, rel=1e-9)
+    with pytest.raises(InvalidInputError):
+        predict_inference(batch_size=4, disaggregated=Disaggregation(**small, prefill_max_batch_size=0), **kw)

@@ -103,6 +103,13 @@ def inference(
     prefill_pp: Annotated[
         int | None, typer.Option("--prefill-pp", help="Disaggregated: the prefill pool's pipeline stages.")
     ] = None,
+    prefill_max_batch: Annotated[
+        int | None,
+        typer.Option(
+            "--prefill-max-batch",
+            help="Disaggregated: prompts a prefill worker (attention rank) takes per iteration (Dynamo's default 1).",
+        ),
+    ] = None,
     framework: FrameworkOpt = "auto",
     max_num_tokens: Annotated[
         int | None,
@@ -178,7 +185,7 @@ def inference(
         if spec_draft_tokens > 0
         else None
     )
-    if prefill_devices is None and (prefill_tp, prefill_ep, prefill_pp) != (None, None, None):
+    if prefill_devices is None and (prefill_tp, prefill_ep, prefill_pp, prefill_max_batch) != (None,) * 4:
         raise InvalidInputError(
             "--prefill-tp",
             "a prefill layout needs a disaggregated prefill pool",
@@ -192,6 +199,7 @@ def inference(
             prefill_tp=prefill_tp,
             prefill_ep=prefill_ep,
             prefill_pp=prefill_pp,
+            prefill_max_batch_size=prefill_max_batch,
         )
         if prefill_devices is not None
         else None

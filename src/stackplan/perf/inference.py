@@ -111,6 +111,10 @@ class Disaggregation:
         The prefill pool's layout when it differs from the decode pool's (``tp``, ``ep``, ``pp`` of
         :func:`predict_inference` set the decode pool's); ``None`` for all three: searched, or the
         decode pool's when that was given. ``prefill_tp=1, prefill_ep=4`` is attention DP4 + EP4.
+    prefill_max_batch_size
+        Prompts a prefill worker (an attention-DP rank) takes per iteration; ``None``: as many as the
+        token budget holds. Disaggregated deployments often set 1 (NVIDIA Dynamo with AIConfigurator's
+        generated TensorRT-LLM configs: prefill ``max_batch_size`` 1 and ``max_num_tokens`` ISL + 500).
     """
 
     prefill_devices: int
@@ -118,6 +122,7 @@ class Disaggregation:
     prefill_tp: int | None = None
     prefill_ep: int | None = None
     prefill_pp: int | None = None
+    prefill_max_batch_size: int | None = None
 
     def prefill_parallelism(self) -> Parallelism | None:
         """The prefill pool's layout if one was given [-]."""
@@ -1095,7 +1100,8 @@ def _closed_loop_disaggregated(
     prompts per second, as in the open-loop case), is prefilled (``t_own``), its KV cache moves to
     the decode pool (``transfer_s``), and it decodes ``O - 1`` tokens at the decode pool's TPOT with
     ``N`` requests decoding. Little's law on each stage: ``N = X (O - 1) TPOT(N)`` and the clients
-    add up, ``C = N + X TTFT(X)``. ``C(N)`` grows with ``N``, so the decode concurrency is found by
+    add up, ``C = N + X TTFT(X)``; a prompt waits behind at most the other clients' ``C - 1``
+    prompts. ``C(N)`` grows with ``N``, so the decode concurrency is found by
     bisection over whole requests and interpolated between them; where even a full decode pool
     (its memory's ``N_max``) holds fewer than ``C`` requests, the rest wait for a slot and that
     wait is in their TTFT (``TTFT = C / X - (O - 1) TPOT``). With one client this is one request
@@ -1110,9 +1116,14 @@ def _closed_loop_disaggregated(
             cache[n] = predict_inference(arch, acc.id, dis.decode_devices, batch_size=n, **decode_kw)
         return cache[n]
 
+    # a prompt never waits behind more prompts than the other clients have (as in the aggregated model)
+    ahead_max = max(clients - 1, 0) / max(pool.replicas, 1)
+
     def ttft(x: float) -> float:
         rho = x / mu
-        return math.inf if rho >= 1.0 else pool.t_own_s + rho / (2.0 * (1.0 - rho)) * service + transfer_s
+        if rho >= 1.0:
+            return math.inf
+        return pool.t_own_s + min(rho / (2.0 * (1.0 - rho)), ahead_max) * service + transfer_s
 
     def rate(n: int) -> float:
         if n == 0:
@@ -1222,6 +1233,15 @@ def _predict_disaggregated(
     w_b, kv_b = weight_bytes_per_param(precision), bytes_per_element(kv)
     i_p = max(input_tokens * (1.0 - hit), 1.0)
     chunk = max(float(fw.prefill_chunk_tokens), i_p)
+    if dis.prefill_max_batch_size is not None:
+        if dis.prefill_max_batch_size < 1:
+            raise InvalidInputError(
+                "--prefill-max-batch",
+                "must be at least 1",
+                dis.prefill_max_batch_size,
+                "give the prompts a prefill worker takes per iteration",
+            )
+        chunk = max(min(chunk, dis.prefill_max_batch_size * i_p), i_p)
     given = dis.prefill_parallelism()
     if given is not None:
         if dis.prefill_devices % given.devices or arch.heads % given.tp:

@@ -268,6 +268,12 @@ def disaggregated_latency_cases() -> tuple[ValidationCase, ...]:
     return _disaggregated_cases()[0]
 
 
+def _decode_cap(r: dict[str, str]) -> int | None:
+    """The decode workers' ``max_batch_size`` the row records (per attention-DP rank, as TensorRT-LLM and
+    SGLang apply it), or None."""
+    return int(r["decode_batch_size"]) if r.get("decode_batch_size") else None
+
+
 def disaggregated_skipped() -> dict[str, int]:
     """Disaggregated rows the model could not predict, by reason [-]."""
     return dict(_disaggregated_cases()[1])
@@ -285,6 +291,7 @@ def _disaggregated_cases() -> tuple[tuple[ValidationCase, ...], tuple[tuple[str,
             prefill_tp=int(r["prefill_tp"]),
             prefill_ep=int(r["prefill_ep"]),
             prefill_pp=int(r["prefill_pp"]),
+            prefill_max_batch_size=int(r["prefill_batch_size"]) if r.get("prefill_batch_size") else None,
         )
         try:
             p = predict_inference(
@@ -299,7 +306,9 @@ def _disaggregated_cases() -> tuple[tuple[ValidationCase, ...], tuple[tuple[str,
                 ep=int(r["decode_ep"]),
                 pp=int(r["decode_pp"]),
                 batch_size=batch,
-                framework=_framework(r["framework"], r["accelerator"], r.get("framework_version", "")),
+                framework=_framework(
+                    r["framework"], r["accelerator"], r.get("framework_version", "")
+                ).with_deployment(max_batch_size=_decode_cap(r)),
                 disaggregated=dis,
             )
         except StackplanError as exc:
