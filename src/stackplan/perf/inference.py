@@ -1170,7 +1170,7 @@ def _closed_loop_disaggregated(
         batch_per_replica=clients / served.replicas,
         throughput=x * output_tokens,
         ttft_s=ttft_s,
-        burst_ttft_s=max(burst_s, ttft_s if clients == 1 else burst_s),
+        burst_ttft_s=max(burst_s, ttft_s) if clients == 1 else burst_s,
         tpot_s=tpot_s,
         max_batch_per_replica=decode.max_batch_size // max(decode.replicas, 1),
     )
