@@ -303,7 +303,7 @@ def inference(
     console.print(t)
     for note in p.notes:
         console.print(f"note: {note}", highlight=False)
-    console.print(accuracy_line(p.framework), highlight=False)
+    console.print(accuracy_line(p.framework, disaggregated=p.disaggregated is not None), highlight=False)
 
 
 def _cost_rows(
@@ -357,9 +357,10 @@ def _parts(parts: tuple[tuple[str, float], ...]) -> str:
     return f"{total:,.2f} = {head}" + (f", other {rest:,.2f}" if rest > 0.0 else "")
 
 
-def accuracy_line(framework: str) -> str:
-    """How close such predictions have been to measurements the model never saw (one line)."""
-    acc = inference_accuracy("held-out", framework)
+def accuracy_line(framework: str, *, disaggregated: bool = False) -> str:
+    """How close such predictions have been to measurements the model never saw (one line); for
+    disaggregated pools TTFT and TPOT are those of the held-out disaggregated rows."""
+    acc = inference_accuracy("held-out", framework, disaggregated=disaggregated)
     parts = [
         f"{QUANTITY_LABELS[q]} {a.median_abs_error:.1%} (9 in 10 within {a.p90_abs_error:.0%}, "
         f"{a.cases:,} {'' if a.framework == 'all' else a.framework + ' '}cases)"

@@ -269,7 +269,10 @@ class InferencePrediction:
             "accelerator_power_w": self.accelerator_power_w,
             "accelerator_energy_j_per_output_token": self.accelerator_energy_j_per_output_token,
             "validated_accuracy": {
-                q: a.as_dict() for q, a in inference_accuracy("held-out", self.framework).items()
+                q: a.as_dict()
+                for q, a in inference_accuracy(
+                    "held-out", self.framework, disaggregated=self.disaggregated is not None
+                ).items()
             },
         }
 

@@ -45,6 +45,13 @@ ACCURACY_KINDS: dict[str, tuple[str, str]] = {
     "tpot_ms": ("serving TPOT", "serving TPOT (held-out)"),
 }
 
+#: Held-out kinds of disaggregated prefill / decode pools (their own split, ``held-out-disaggregated``).
+DISAGGREGATED_KINDS: dict[str, str] = {
+    "ttft_ms": "disaggregated TTFT (held-out)",
+    "tpot_ms": "disaggregated TPOT (held-out)",
+}
+DISAGGREGATED_SPLIT = "held-out-disaggregated"
+
 #: How each reported quantity is named where the accuracy is printed.
 QUANTITY_LABELS: dict[str, str] = {"output_tokens_per_s": "throughput", "ttft_ms": "TTFT", "tpot_ms": "TPOT"}
 
@@ -126,18 +133,32 @@ def compute_inference_accuracy(
     :data:`MIN_FRAMEWORK_CASES` cases.
     """
     if cases is None:
-        from stackplan.validation.inference import heldout_latency_cases, latency_cases, throughput_cases
+        from stackplan.validation.inference import (
+            disaggregated_latency_cases,
+            heldout_latency_cases,
+            latency_cases,
+            throughput_cases,
+        )
 
-        cases = (*throughput_cases(), *latency_cases(), *heldout_latency_cases())
+        cases = (
+            *throughput_cases(),
+            *latency_cases(),
+            *heldout_latency_cases(),
+            *disaggregated_latency_cases(),
+        )
     out = []
-    for quantity, kinds in ACCURACY_KINDS.items():
-        for split, kind in zip(("in-sample", "held-out"), kinds, strict=True):
-            of_kind = [c for c in cases if c.kind == kind]
-            out.append(_accuracy(quantity, split, "all", kind, [c.error for c in of_kind]))
-            for fw in sorted({c.framework for c in of_kind if c.framework}):
-                errors = [c.error for c in of_kind if c.framework == fw]
-                if len(errors) >= MIN_FRAMEWORK_CASES:
-                    out.append(_accuracy(quantity, split, fw, kind, errors))
+    kinds_by_split = [
+        (quantity, split, kind)
+        for quantity, kinds in ACCURACY_KINDS.items()
+        for split, kind in zip(("in-sample", "held-out"), kinds, strict=True)
+    ] + [(quantity, DISAGGREGATED_SPLIT, kind) for quantity, kind in DISAGGREGATED_KINDS.items()]
+    for quantity, split, kind in kinds_by_split:
+        of_kind = [c for c in cases if c.kind == kind]
+        out.append(_accuracy(quantity, split, "all", kind, [c.error for c in of_kind]))
+        for fw in sorted({c.framework for c in of_kind if c.framework}):
+            errors = [c.error for c in of_kind if c.framework == fw]
+            if len(errors) >= MIN_FRAMEWORK_CASES:
+                out.append(_accuracy(quantity, split, fw, kind, errors))
     return tuple(out)
 
 
@@ -200,14 +221,23 @@ def read_inference_accuracy(text: str) -> tuple[PredictionAccuracy, ...]:
 
 
 def inference_accuracy(
-    split: str = "held-out", framework: str | None = None
+    split: str = "held-out", framework: str | None = None, *, disaggregated: bool = False
 ) -> dict[str, PredictionAccuracy]:
     """The shipped accuracy of each reported quantity on one split, keyed by quantity.
 
     With ``framework`` the framework's own row where it has one (enough cases), else the row over
-    all frameworks.
+    all frameworks. With ``disaggregated`` (held out only) TTFT and TPOT are those of the
+    disaggregated prefill / decode rows, throughput stays the aggregated one (no disaggregated
+    throughput measurement).
     """
-    rows = [r for r in _shipped() if r.split == split]
-    out = {r.quantity: r for r in rows if r.framework == "all"}
-    out.update({r.quantity: r for r in rows if framework is not None and r.framework == framework})
+
+    def pick(of_split: str) -> dict[str, PredictionAccuracy]:
+        rows = [r for r in _shipped() if r.split == of_split]
+        out = {r.quantity: r for r in rows if r.framework == "all"}
+        out.update({r.quantity: r for r in rows if framework is not None and r.framework == framework})
+        return out
+
+    out = pick(split)
+    if disaggregated and split == "held-out":
+        out.update(pick(DISAGGREGATED_SPLIT))
     return out
