@@ -39,6 +39,7 @@ SYSTEMS = {
     "b200_sxm": "b200",
     "gb200": "gb200",
     "gb300": "gb300",
+    "b300_sxm": "b300",
 }
 #: rccl-tests ``all_reduce_perf -b 8 -e 16G -f 2 -g 1 -G 1`` (graph mode, as decode runs) on
 #: 8x AMD Instinct MI300X, RCCL 2.22.3, ROCm 6.3, float32 sum, out-of-place time: (message bytes per
@@ -77,6 +78,8 @@ MI300X_RCCL_SOURCE = (
     "all-reduce's range"
 )
 
+FIELDS = ["framework", "accelerator", "devices", "message_bytes", "latency_us", "framework_version", "source"]
+
 #: Rows of a framework's sweep that time the path its decode iterations take.
 GRAPH_BACKENDS = {"trtllm": None, "vllm": "vllm_graph", "sglang": "sglang_graph"}
 
@@ -98,9 +101,11 @@ def newest(root: Path, system: str, framework: str) -> Path | None:
     return max(found, key=lambda p: _version_key(p.name)) / "custom_allreduce_perf.parquet"
 
 
-def rows(root: Path) -> list[dict[str, object]]:
+def rows(root: Path, only: str | None = None, label: str | None = None) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for system, accelerator in SYSTEMS.items():
+        if only is not None and system != only:
+            continue
         for framework, backend in GRAPH_BACKENDS.items():
             path = newest(root, system, framework)
             if path is None:
@@ -120,11 +125,11 @@ def rows(root: Path) -> list[dict[str, object]]:
                         "message_bytes": int(size) * 2,
                         "latency_us": round(float(g.latency.median()) * 1e3, 3),
                         "framework_version": version,
-                        "source": f"NVIDIA AIConfigurator 0.12.0 (aiconfigurator-core, Apache-2.0) measured "
+                        "source": f"NVIDIA {label or 'AIConfigurator 0.12.0 (aiconfigurator-core, Apache-2.0)'} measured "
                         f"all-reduce sweep {rel}" + (f", backend {backend}" if backend else ""),
                     }
                 )
-    for framework in ("vllm", "sglang"):
+    for framework in ("vllm", "sglang") if only is None else ():
         for size, latency in MI300X_RCCL_GRAPH:
             out.append(
                 {
@@ -142,6 +147,15 @@ def rows(root: Path) -> list[dict[str, object]]:
 
 def main() -> None:
     root = Path(sys.argv[1])
+    if "--only" in sys.argv:
+        # rows of one system to append, e.g. B300 from the ai-dynamo/aiconfigurator repository (the
+        # 0.12.0 package has no B300 sweep): --only b300_sxm --label "ai-dynamo/aiconfigurator 095f58a"
+        only = sys.argv[sys.argv.index("--only") + 1]
+        label = sys.argv[sys.argv.index("--label") + 1] if "--label" in sys.argv else None
+        cw = csv.DictWriter(sys.stdout, fieldnames=FIELDS, lineterminator="\n")
+        for r in rows(root, only, label):
+            cw.writerow(r)
+        return
     data = rows(root)
     w = sys.stdout
     w.write("# schema_version: 1\n# catalog: allreduce_latency\n# as_of: 2026-11-26\n")
@@ -150,16 +164,7 @@ def main() -> None:
         "over `devices` GPUs of one scale-up domain (NVLink, xGMI) with the framework's own all-reduce, as its CUDA-graph "
         "decode runs it [us]\n"
     )
-    fields = [
-        "framework",
-        "accelerator",
-        "devices",
-        "message_bytes",
-        "latency_us",
-        "framework_version",
-        "source",
-    ]
-    cw = csv.DictWriter(w, fieldnames=fields, lineterminator="\n")
+    cw = csv.DictWriter(w, fieldnames=FIELDS, lineterminator="\n")
     cw.writeheader()
     for r in data:
         cw.writerow(r)
