@@ -1140,6 +1140,7 @@ def _closed_loop_disaggregated(
         return float(n) + (x * ttft(x) if x > 0 else 0.0)
 
     n_max = max(decode.max_batch_size, 1)
+    interior = False
     if held(n_max) <= clients:
         x, n_eff, tpot_s = rate(n_max), float(n_max), at(n_max).tpot_ms / 1e3
     else:
@@ -1150,18 +1151,31 @@ def _closed_loop_disaggregated(
                 lo = mid
             else:
                 hi = mid
-        h_lo, h_hi = held(lo), held(hi)
-        w = 0.0 if not math.isfinite(h_hi) else min(max((clients - h_lo) / max(h_hi - h_lo, 1e-12), 0.0), 1.0)
-        if not math.isfinite(h_hi):
+        interior = math.isfinite(held(hi))
+        if not interior:
             hi = lo
-        x = rate(lo) + w * (rate(hi) - rate(lo))
+        # between two whole decode concurrencies the rate moves continuously: solve
+        # n(x) + x TTFT(x) = C for the rate, n(x) interpolated between them (TTFT is steep near mu)
+        x_lo, x_hi = rate(lo), rate(hi)
+        a_x, b_x = x_lo, x_hi
+        for _ in range(60 if interior and x_hi > x_lo else 0):
+            mid_x = 0.5 * (a_x + b_x)
+            n_mid = lo + (mid_x - x_lo) / (x_hi - x_lo) * (hi - lo)
+            if n_mid + mid_x * ttft(mid_x) < clients:
+                a_x = mid_x
+            else:
+                b_x = mid_x
+        x = 0.5 * (a_x + b_x) if interior and x_hi > x_lo else x_lo
+        w = (x - x_lo) / (x_hi - x_lo) if x_hi > x_lo else 0.0
         n_eff = lo + w * (hi - lo)
         tpot_hi = at(hi).tpot_ms / 1e3 if hi > 0 else at(1).tpot_ms / 1e3
         tpot_lo = at(lo).tpot_ms / 1e3 if lo > 0 else tpot_hi
         tpot_s = tpot_lo + w * (tpot_hi - tpot_lo)
     x = max(x, 1e-12)
-    # Little's law over the whole loop: whatever of C / X the decoding does not take is the TTFT
-    ttft_s = max(clients / x - steps * tpot_s, pool.t_own_s + transfer_s)
+    # where the decode pool is full or the prefill pool saturated, Little's law over the whole loop:
+    # whatever of C / X the decoding does not take is spent waiting before the first token
+    saturated_s = clients / x - steps * tpot_s
+    ttft_s = ttft(x) if interior else max(saturated_s, ttft(min(x, mu * (1.0 - 1e-9))))
     per_replica = max(clients / max(pool.replicas, 1) - 1.0, 0.0)
     burst_s = transfer_s + pool.t_own_s + per_replica / 2.0 * service
     served = at(max(round(n_eff), 1))
