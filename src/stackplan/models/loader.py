@@ -296,7 +296,7 @@ PARAM_COUNT_REL_TOLERANCE = 0.01
 
 ActiveConvention = Literal["all_touched", "excluding_input_embedding"]
 _ACTIVE_CONVENTIONS: tuple[str, ...] = ("all_touched", "excluding_input_embedding")
-_COUNT_UNITS = {"B": 1e9, "M": 1e6}
+_COUNT_UNITS = {"T": 1e12, "B": 1e9, "M": 1e6}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -331,12 +331,14 @@ class PublishedCount:
 
 
 def parse_published_count(text: object, *, where: str) -> PublishedCount:
-    """Parse ``"<decimal><B|M>"`` (``"36.6B"``) into a :class:`PublishedCount`."""
+    """Parse ``"<decimal><T|B|M>"`` (``"36.6B"``, ``"1T"``) into a :class:`PublishedCount`."""
     raw = str(text).strip()
     unit = raw[-1:].upper()
     number = raw[:-1].replace(",", "")
     if unit not in _COUNT_UNITS or not number:
-        raise CatalogError(f"{where}: parameter count {raw!r} must be a number with unit B or M, e.g. '17B'")
+        raise CatalogError(
+            f"{where}: parameter count {raw!r} must be a number with unit T, B or M, e.g. '17B'"
+        )
     try:
         value = float(number)
     except ValueError:
