@@ -15,7 +15,8 @@ device counts are known, with each pool's layout, the clients and the measured T
 ai-dynamo/aiconfigurator (Apache-2.0) at ``COMMIT``. Selection: aggregated (non-disaggregated)
 serving rows on H100, H200, B200, GB200, B300 and GB300 for models in Stackplan's catalogue (B300 and
 GB300 rows and NVIDIA's own FP8 / NVFP4 checkpoints added 2026-11-27, after the chips entered the
-catalogue), not already in
+catalogue; Kimi K2.5 the same day, after the model did; its INT4 weight-only rows are left out, the
+precision not being one Stackplan models), not already in
 ``serving_latency_h100.csv``, whose MoE layout Stackplan can express (expert parallel or expert
 tensor parallel, not both; a TP degree that divides the attention heads) and whose concurrency does not exceed one worker's batch (the number of
 workers is not recorded). Only measured facts are copied (model, chip, framework, version,
@@ -27,6 +28,7 @@ from __future__ import annotations
 import csv
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from stackplan.models.loader import resolve_model
@@ -42,8 +44,9 @@ MODELS = {
     "openai/gpt-oss-120b": "gpt-oss-120b",
     "nvidia/Llama-3.1-8B-Instruct-FP8": "llama-3.1-8b",
     "nvidia/DeepSeek-R1-NVFP4": "deepseek-r1",
+    "moonshotai/Kimi-K2.5": "kimi-k2.5",
 }
-MOE = {"qwen3-235b-a22b", "deepseek-r1", "deepseek-v3", "gpt-oss-120b"}
+MOE = {"qwen3-235b-a22b", "deepseek-r1", "deepseek-v3", "gpt-oss-120b", "kimi-k2.5"}
 SYSTEMS = {
     "h100_sxm": "h100-sxm",
     "h200_sxm": "h200",
@@ -73,6 +76,100 @@ FIELDS = [
 ]
 
 
+#: The largest TP degree of one aggregated worker taken as such. The 2026-04-06 export records DeepSeek-R1
+#: on GB200 at "TP" 28, 32, 48 and 64 for the same sweep: GPU counts of whole deployments, not one
+#: 64-way tensor-parallel worker (28 and 48 divide no head count and were already left out).
+MAX_AGG_TP = 16
+
+#: Catalogue models with one architecture: a measurement recorded under both names is one measurement.
+SAME_ARCHITECTURE = {"deepseek-v3": "deepseek-r1"}
+
+
+def _concurrency(r: dict[str, str]) -> str:
+    m = re.search(r"silicon_concurrency=(\d+)", r["silicon_data_source"]) or re.search(r"_c(\d+)_", r["id"])
+    return m.group(1) if m else ""
+
+
+def _one_record_per_measurement(
+    rows: list[dict[str, str]], seen: set[str], layout: Callable[[dict[str, str]], object | None]
+) -> set[str]:
+    """Ids of the records to use: one per measurement, none for ambiguous or in-sample ones.
+
+    The sample holds some measurements several times, from different exports (a database dump
+    ``..._cfgNNN``, dated result files ``2026_04_06_...``, gap-analysis files): same model (DeepSeek-R1
+    and -V3, one architecture, count as one: the dump names some R1 runs V3), chip,
+    framework, version, lengths, clients, TTFT (to 0.1 ms) and TPOT (to 0.01 ms). A measurement
+    counts once: its first record whose ``layout`` Stackplan can use. Where two usable records
+    disagree on the layout (e.g. Kimi K2.5 on B200: the dump says TP4 x attention DP 4 with EP16 on
+    16 GPUs, the gap analysis TP4 EP4 on 4, and the dated file's id says ``tp4_ep4``) the deployment
+    is not known and the measurement is left out; so is one any record of which is in the in-sample
+    set (``seen``). Records the builder cannot use anyway (e.g. the dated export's "TP 64 with MoE
+    TP 8 x EP 8" for an 8-GPU run) do not make a measurement ambiguous.
+    """
+    groups: dict[tuple[str, ...], list[dict[str, str]]] = {}
+    for r in rows:
+        if not (r["silicon_ttft_ms"] and r["silicon_tpot_ms"]):
+            continue
+        model = MODELS.get(r["model_path"]) or DISAGG_MODELS.get(r["model_path"]) or r["model_path"]
+        key = (
+            SAME_ARCHITECTURE.get(model, model),
+            r["system"],
+            r["backend"],
+            r["backend_version"],
+            r["mode"],
+            r["isl"],
+            r["osl"],
+            _concurrency(r),
+            f"{float(r['silicon_ttft_ms']):.1f}",
+            f"{float(r['silicon_tpot_ms']):.2f}",
+        )
+        groups.setdefault(key, []).append(r)
+    keep: set[str] = set()
+    dropped = {"duplicate": 0, "ambiguous layout": 0, "in-sample": 0}
+    for records in groups.values():
+        usable = [r for r in records if layout(r) is not None]
+        if any(r["id"] in seen for r in records):
+            dropped["in-sample"] += len(records) - sum(r["id"] in seen for r in records)
+        elif len({repr(layout(r)) for r in usable}) > 1:
+            dropped["ambiguous layout"] += len(records)
+        else:
+            keep.add((usable or records)[0]["id"])
+            dropped["duplicate"] += len(records) - 1
+    print(f"# records left out: {dropped}", file=sys.stderr)
+    return keep
+
+
+def _agg_layout(r: dict[str, str]) -> tuple[int, int, int, int, int] | None:
+    """``(tp, pp, ep, devices, clients)`` of an aggregated record in Stackplan's terms, or None.
+
+    None where the record is not one to use or its layout cannot be expressed (see the module
+    docstring).
+    """
+    model = MODELS.get(r["model_path"])
+    if r["mode"] != "agg" or model is None or r["system"] not in SYSTEMS:
+        return None
+    if r["silicon_data_source"].startswith("source_file=/Users") and r["system"] == "h100_sxm":
+        return None  # the 706 calibration rows
+    if r["gemm_quant_mode"] not in PRECISION:
+        return None
+    tp, pp = int(r["tp_size"]), max(int(r["pp_size"] or 1), 1)
+    dp = max(int(r["attention_dp_size"] or 1), 1)
+    ep, moe_tp = max(int(r["moe_ep_size"] or 1), 1), max(int(r["moe_tp_size"] or 1), 1)
+    if model in MOE:
+        if moe_tp * ep != tp * dp or (moe_tp > 1 and ep > 1):
+            return None
+    else:
+        ep = 1
+    conc = int(_concurrency(r) or int(r["batch_size"]) * dp)
+    if resolve_model(model).heads % tp:
+        return None  # TP that does not divide the attention heads: an attention-DP layout recorded as TP
+    if tp > MAX_AGG_TP:
+        return None  # GPUs of a whole deployment recorded as TP (beside TP 28 and 48 of the same sweep)
+    if conc > int(r["batch_size"]) * dp:
+        return None  # more clients than one worker's batch: worker count not recorded, layout ambiguous
+    return tp, pp, ep, tp * dp * pp, conc
+
+
 def main(path: str, commit: str) -> None:
     here = Path(__file__).resolve().parents[1]
     seen_path = here / "src/stackplan/validation/data/serving_latency_h100.csv"
@@ -92,34 +189,14 @@ def main(path: str, commit: str) -> None:
         "requests of the whole deployment; count = devices; ep = expert-parallel degree (1 dense)"
     )
     out.writeheader()
+    keep = _one_record_per_measurement(rows, seen, _agg_layout)
     n = 0
     for r in rows:
-        model = MODELS.get(r["model_path"])
-        acc = SYSTEMS.get(r["system"])
-        if r["mode"] != "agg" or model is None or acc is None or r["id"] in seen:
+        layout = _agg_layout(r)
+        if layout is None or r["id"] not in keep:
             continue
-        if r["silicon_data_source"].startswith("source_file=/Users") and r["system"] == "h100_sxm":
-            continue  # the 706 calibration rows
-        if r["gemm_quant_mode"] not in PRECISION:
-            continue
-        tp, pp = int(r["tp_size"]), max(int(r["pp_size"] or 1), 1)
-        dp = max(int(r["attention_dp_size"] or 1), 1)
-        ep, moe_tp = int(r["moe_ep_size"] or 1), int(r["moe_tp_size"] or 1)
-        moe_tp, ep = max(moe_tp, 1), max(ep, 1)
-        if model in MOE:
-            if moe_tp * ep != tp * dp or (moe_tp > 1 and ep > 1):
-                continue
-            ep = ep if ep > 1 else 1
-        else:
-            ep = 1
-        m = re.search(r"silicon_concurrency=(\d+)", r["silicon_data_source"]) or re.search(
-            r"_c(\d+)_", r["id"]
-        )
-        conc = int(m.group(1)) if m else int(r["batch_size"]) * dp
-        if resolve_model(model).heads % tp:
-            continue  # TP that does not divide the attention heads: an attention-DP layout recorded as TP
-        if conc > int(r["batch_size"]) * dp:
-            continue  # more clients than one worker's batch: worker count not recorded, layout ambiguous
+        model, acc = MODELS[r["model_path"]], SYSTEMS[r["system"]]
+        tp, pp, ep, count, conc = layout
         prec = PRECISION[r["gemm_quant_mode"]]
         kv = "fp8" if (r["backend"] == "trtllm" and prec in ("fp8", "fp4")) else "bf16"
         out.writerow(
@@ -136,7 +213,7 @@ def main(path: str, commit: str) -> None:
                 "tp": tp,
                 "pp": pp,
                 "ep": ep,
-                "count": tp * dp * pp,
+                "count": count,
                 "ttft_ms": f"{float(r['silicon_ttft_ms']):.3f}",
                 "tpot_ms": f"{float(r['silicon_tpot_ms']):.4f}",
                 "source_id": r["id"],
@@ -195,6 +272,25 @@ def _pool(r: dict[str, str], stage: str, moe: bool) -> tuple[int, int, int, int]
     return workers * tp * pp, tp, 1, pp
 
 
+def _disaggregated_layout(
+    r: dict[str, str],
+) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int], int] | None:
+    """``(prefill pool, decode pool, clients)`` of a disaggregated record, or None (:func:`_pool`)."""
+    model = MODELS.get(r["model_path"]) or DISAGG_MODELS.get(r["model_path"])
+    if r["mode"] != "disagg" or model is None or r["system"] not in SYSTEMS:
+        return None
+    if not (r["prefill_num_workers"] and r["decode_num_workers"]) or r["gemm_quant_mode"] not in PRECISION:
+        return None
+    moe = model in MOE
+    pre, dec = _pool(r, "prefill", moe), _pool(r, "decode", moe)
+    if pre is None or dec is None:
+        return None
+    heads = resolve_model(model).heads
+    if heads % pre[1] or heads % dec[1] or not _concurrency(r):
+        return None
+    return pre, dec, int(_concurrency(r))
+
+
 def disaggregated(path: str, commit: str) -> None:
     with open(path, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -215,24 +311,15 @@ def disaggregated(path: str, commit: str) -> None:
         "max_batch_size (per attention-DP rank); count = both pools"
     )
     out.writeheader()
+    keep = _one_record_per_measurement(rows, set(), _disaggregated_layout)
     n = 0
     for r in rows:
-        model = MODELS.get(r["model_path"]) or DISAGG_MODELS.get(r["model_path"])
-        acc = SYSTEMS.get(r["system"])
-        if r["mode"] != "disagg" or model is None or acc is None:
+        layout = _disaggregated_layout(r)
+        if layout is None or r["id"] not in keep:
             continue
-        if not (r["prefill_num_workers"] and r["decode_num_workers"]) or r["gemm_quant_mode"] not in PRECISION:
-            continue
-        moe = model in MOE
-        pre, dec = _pool(r, "prefill", moe), _pool(r, "decode", moe)
-        if pre is None or dec is None:
-            continue
-        heads = resolve_model(model).heads
-        if heads % pre[1] or heads % dec[1]:
-            continue
-        m = re.search(r"silicon_concurrency=(\d+)", r["silicon_data_source"]) or re.search(r"_c(\d+)_", r["id"])
-        if m is None:
-            continue
+        model = MODELS.get(r["model_path"]) or DISAGG_MODELS[r["model_path"]]
+        acc = SYSTEMS[r["system"]]
+        pre, dec, conc = layout
         prec = PRECISION[r["gemm_quant_mode"]]
         kv = "fp8" if (r["backend"] == "trtllm" and prec in ("fp8", "fp4")) else "bf16"
         out.writerow(
@@ -245,7 +332,7 @@ def disaggregated(path: str, commit: str) -> None:
                 "kv_precision": kv,
                 "input_tokens": r["isl"],
                 "output_tokens": r["osl"],
-                "batch_size": int(m.group(1)),
+                "batch_size": conc,
                 "prefill_devices": pre[0],
                 "prefill_tp": pre[1],
                 "prefill_ep": pre[2],

@@ -119,6 +119,11 @@ class DeviceRates:
         The framework's measured tensor-parallel all-reduce on this chip at the stage's TP degree:
         message sizes [B] and times [s] (``allreduce_latency.csv``); ``None``: the ring model over
         ``link_bytes_per_s`` and ``link_latency_s``.
+    alltoall_bytes_per_s, alltoall_latency_s
+        Effective bandwidth [B/s] and latency [s] of the expert-parallel all-to-all when it differs
+        from the tensor-parallel link's (an expert group that spans scale-up domains,
+        :func:`stackplan.perf.inference_setup.device_rates`); ``None``: ``link_bytes_per_s`` and
+        ``link_latency_s``.
     """
 
     matmul_flops_per_s: float
@@ -136,6 +141,8 @@ class DeviceRates:
     cpu_overlapped: bool = False
     allreduce_measured: MeasuredCurve | None = None
     sequence_overhead_s: float = 0.0
+    alltoall_bytes_per_s: float | None = None
+    alltoall_latency_s: float | None = None
 
     @property
     def expert_compute_flops_per_s(self) -> float:
@@ -517,9 +524,9 @@ def _stage_parts_s(
         rates.allreduce_measured,
     )
     if cost.alltoalls > 0:
-        t_a2a = cost.alltoalls * (
-            rates.link_latency_s + n_r * cost.alltoall_bytes_per_token / rates.link_bytes_per_s
-        )
+        a2a_bw = rates.alltoall_bytes_per_s or rates.link_bytes_per_s
+        a2a_lat = rates.link_latency_s if rates.alltoall_latency_s is None else rates.alltoall_latency_s
+        t_a2a = cost.alltoalls * (a2a_lat + n_r * cost.alltoall_bytes_per_token / a2a_bw)
     else:
         t_a2a = np.zeros_like(n)
     t_moe_prefill = np.where(c > 0, cost.moe_layers * rates.prefill_moe_layer_overhead_s, 0.0)

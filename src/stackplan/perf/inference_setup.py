@@ -320,8 +320,9 @@ def device_rates(
     backend support matrix: Blackwell TRTLLM backend MXFP8 activations, Hopper TRITON BF16; vLLM and
     SGLang serve the checkpoint weight-only, W4A16).
 
-    The scale-up link is used while a stage fits in the scale-up domain; a stage that spans
-    domains runs its collectives at the scale-out bandwidth.
+    The tensor-parallel collectives use the scale-up link while the TP group fits in one scale-up
+    domain, the scale-out link beyond; an expert-parallel stage wider than a domain runs its
+    all-to-all at the hierarchical rate of :func:`_alltoall_rates`.
     """
     kernel_precision = "mxfp4" if mxfp4 else precision
     moe_kernel = (
@@ -335,9 +336,12 @@ def device_rates(
         matmul = acc.peak_tflops("bf16") * 1e12 * bf16_eff.matmul_efficiency
         act = "fp8" if framework.id == "trtllm" and acc.peak_tflops_fp4 is not None else "bf16"
         expert_matmul = acc.peak_tflops(act) * 1e12 * get_inference_efficiency(acc.id, act).matmul_efficiency
-    in_domain = par.stage_devices <= acc.scaleup_domain_size
+    # a tensor-parallel group sits in one scale-up domain where it fits (frameworks place TP ranks on
+    # consecutive GPUs); only the expert all-to-all of a wider stage crosses domains
+    in_domain = par.tp <= acc.scaleup_domain_size
     link_gb_s = acc.scaleup_bandwidth_gb_s if in_domain else acc.scaleout_bandwidth_gb_s
     ar = get_allreduce_latency(framework.id, acc.id, par.tp) if in_domain and par.tp > 1 else None
+    a2a_bw, a2a_lat = _alltoall_rates(acc, par.stage_devices)
     return DeviceRates(
         matmul_flops_per_s=matmul,
         expert_matmul_flops_per_s=expert_matmul,
@@ -361,7 +365,27 @@ def device_rates(
         expert_matmul_fraction=EXPERT_MATMUL_FRACTION,
         prefill_moe_layer_overhead_s=framework.prefill_moe_layer_overhead_us * 1e-6,
         sequence_overhead_s=get_host_sequence_overhead_s(framework.id, acc.id),
+        alltoall_bytes_per_s=a2a_bw,
+        alltoall_latency_s=a2a_lat,
     )
+
+
+def _alltoall_rates(acc: Accelerator, devices: int) -> tuple[float | None, float | None]:
+    """Effective all-to-all bandwidth [B/s] and latency [s] of ``devices`` that span scale-up domains.
+
+    ``(None, None)`` within one domain. Across ``devices / d`` domains of ``d`` devices, each device
+    sends ``(D - 1) / D`` of its all-to-all bytes: ``(D - d) / D`` to other domains over its
+    scale-out link and ``(d - 1) / D`` within its domain over the scale-up link, both at once, so
+    the collective lasts ``max((D - d) / BW_out, (d - 1) / BW_up) / D`` per byte; the effective
+    bandwidth over the ``(D - 1) / D`` the cost model counts is ``(D - 1) / max(...)``.
+    """
+    d = acc.scaleup_domain_size
+    if devices <= d:
+        return None, None
+    bw_out = acc.scaleout_bandwidth_gb_s * 1e9 * LINK_EFFICIENCY
+    bw_up = acc.scaleup_bandwidth_gb_s * 1e9 * LINK_EFFICIENCY
+    per_byte = max((devices - d) / bw_out, (d - 1) / bw_up)
+    return (devices - 1) / per_byte, 4 * COLLECTIVE_LATENCY_S
 
 
 @dataclass(frozen=True, kw_only=True)
