@@ -139,6 +139,22 @@ def _one_record_per_measurement(
     return keep
 
 
+def _measurement_fields(r: dict[str, str], clients: int) -> dict[str, object]:
+    """The columns both sets share: model, chip, framework, precisions, lengths and clients."""
+    prec = PRECISION[r["gemm_quant_mode"]]
+    return {
+        "model": MODELS.get(r["model_path"]) or DISAGG_MODELS[r["model_path"]],
+        "accelerator": SYSTEMS[r["system"]],
+        "framework": r["backend"],
+        "framework_version": r["backend_version"],
+        "precision": prec,
+        "kv_precision": "fp8" if (r["backend"] == "trtllm" and prec in ("fp8", "fp4")) else "bf16",
+        "input_tokens": r["isl"],
+        "output_tokens": r["osl"],
+        "batch_size": clients,
+    }
+
+
 def _agg_layout(r: dict[str, str]) -> tuple[int, int, int, int, int] | None:
     """``(tp, pp, ep, devices, clients)`` of an aggregated record in Stackplan's terms, or None.
 
@@ -195,21 +211,10 @@ def main(path: str, commit: str) -> None:
         layout = _agg_layout(r)
         if layout is None or r["id"] not in keep:
             continue
-        model, acc = MODELS[r["model_path"]], SYSTEMS[r["system"]]
         tp, pp, ep, count, conc = layout
-        prec = PRECISION[r["gemm_quant_mode"]]
-        kv = "fp8" if (r["backend"] == "trtllm" and prec in ("fp8", "fp4")) else "bf16"
         out.writerow(
             {
-                "model": model,
-                "accelerator": acc,
-                "framework": r["backend"],
-                "framework_version": r["backend_version"],
-                "precision": prec,
-                "kv_precision": kv,
-                "input_tokens": r["isl"],
-                "output_tokens": r["osl"],
-                "batch_size": conc,
+                **_measurement_fields(r, conc),
                 "tp": tp,
                 "pp": pp,
                 "ep": ep,
@@ -317,22 +322,10 @@ def disaggregated(path: str, commit: str) -> None:
         layout = _disaggregated_layout(r)
         if layout is None or r["id"] not in keep:
             continue
-        model = MODELS.get(r["model_path"]) or DISAGG_MODELS[r["model_path"]]
-        acc = SYSTEMS[r["system"]]
         pre, dec, conc = layout
-        prec = PRECISION[r["gemm_quant_mode"]]
-        kv = "fp8" if (r["backend"] == "trtllm" and prec in ("fp8", "fp4")) else "bf16"
         out.writerow(
             {
-                "model": model,
-                "accelerator": acc,
-                "framework": r["backend"],
-                "framework_version": r["backend_version"],
-                "precision": prec,
-                "kv_precision": kv,
-                "input_tokens": r["isl"],
-                "output_tokens": r["osl"],
-                "batch_size": conc,
+                **_measurement_fields(r, conc),
                 "prefill_devices": pre[0],
                 "prefill_tp": pre[1],
                 "prefill_ep": pre[2],
