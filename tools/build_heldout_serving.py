@@ -56,7 +56,8 @@ SYSTEMS = {
     "gb300": "gb300",
 }
 PRECISION = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4", "": "bf16"}
-FIELDS = [
+#: The columns both sets share (:func:`_measurement_fields`).
+MEASUREMENT_FIELDS = [
     "model",
     "accelerator",
     "framework",
@@ -66,6 +67,9 @@ FIELDS = [
     "input_tokens",
     "output_tokens",
     "batch_size",
+]
+FIELDS = [
+    *MEASUREMENT_FIELDS,
     "tp",
     "pp",
     "ep",
@@ -229,15 +233,7 @@ def main(path: str, commit: str) -> None:
 
 
 DISAGG_FIELDS = [
-    "model",
-    "accelerator",
-    "framework",
-    "framework_version",
-    "precision",
-    "kv_precision",
-    "input_tokens",
-    "output_tokens",
-    "batch_size",
+    *MEASUREMENT_FIELDS,
     "prefill_devices",
     "prefill_tp",
     "prefill_ep",
