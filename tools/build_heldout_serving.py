@@ -15,8 +15,8 @@ device counts are known, with each pool's layout, the clients and the measured T
 ai-dynamo/aiconfigurator (Apache-2.0) at ``COMMIT``. Selection: aggregated (non-disaggregated)
 serving rows on H100, H200, B200, GB200, B300 and GB300 for models in Stackplan's catalogue (B300 and
 GB300 rows and NVIDIA's own FP8 / NVFP4 checkpoints added 2026-11-27, after the chips entered the
-catalogue; Kimi K2.5 the same day, after the model did; its INT4 weight-only rows are left out, the
-precision not being one Stackplan models), not already in
+catalogue; Kimi K2.5 the same day, after the model did, its INT4 weight-only rows once Stackplan
+modelled that precision), not already in
 ``serving_latency_h100.csv``, whose MoE layout Stackplan can express (expert parallel or expert
 tensor parallel, not both; a TP degree that divides the attention heads) and whose concurrency does not exceed one worker's batch (the number of
 workers is not recorded). Only measured facts are copied (model, chip, framework, version,
@@ -55,7 +55,7 @@ SYSTEMS = {
     "b300_sxm": "b300",
     "gb300": "gb300",
 }
-PRECISION = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4", "": "bf16"}
+PRECISION = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4", "int4_wo": "int4", "": "bf16"}
 #: The columns both sets share (:func:`_measurement_fields`).
 MEASUREMENT_FIELDS = [
     "model",

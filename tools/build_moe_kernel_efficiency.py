@@ -65,9 +65,11 @@ PRECISION = {
     "nvfp4": "fp4",
     "w4a16_mxfp4": "mxfp4",
     "w4a8_mxfp4_mxfp8": "mxfp4",
+    "int4_wo": "int4",
 }
 #: Weight bytes per element: NVFP4 one E4M3 scale per 16 elements, MXFP4 one E8M0 scale per 32
-#: (OCP Microscaling Formats (MX) v1.0 specification, 2023).
+#: (OCP Microscaling Formats (MX) v1.0 specification, 2023); INT4 weight-only one bf16 scale per 32
+#: (Kimi K2.5's compressed-tensors checkpoint: ``group_size`` 32, the shape these sweeps measure).
 WEIGHT_BYTES = {
     "bfloat16": 2.0,
     "fp8": 1.0,
@@ -75,6 +77,7 @@ WEIGHT_BYTES = {
     "nvfp4": 0.5625,
     "w4a16_mxfp4": 0.53125,
     "w4a8_mxfp4_mxfp8": 0.53125,
+    "int4_wo": 0.5625,
 }
 HOPPER = {"h100_sxm", "h200_sxm"}
 
@@ -160,6 +163,19 @@ MXFP4_BACKENDS: dict[tuple[str, bool], tuple[tuple[str, bool, tuple[str, ...], s
     ("sglang", True): (("triton", True, ("sglang_fused_moe_triton",), "w4a16_mxfp4"),),
     ("sglang", False): (("flashinfer_trtllm", True, ("sglang_flashinfer_trtllm_moe",), "w4a16_mxfp4"),),
 }
+#: MoE backends for INT4 weight-only (W4A16) experts, by (framework, Hopper?): vLLM runs a
+#: compressed-tensors WNA16 checkpoint (Kimi K2.5's published one) through the Marlin MoE kernel on
+#: Hopper and Blackwell (the kernel vLLM 0.24's own selection gave AIConfigurator's collector). The
+#: sweeps measure Kimi K2.5's shape only, which is not among ``SHAPES`` (the other precisions keep
+#: their shapes), so it is added for these rows alone.
+INT4_BACKENDS: dict[tuple[str, bool], tuple[tuple[str, bool, tuple[str, ...], str], ...]] = {
+    (
+        "vllm",
+        hopper,
+    ): (("marlin", True, ("vllm_compressedtensorswna16marlinmoe_marlin_marlinexperts",), "int4_wo"),)
+    for hopper in (True, False)
+}
+INT4_SHAPES = {(7168, 2048, 384, 8): "kimi-k2.5"}
 #: The default backend's kernels, by (framework, Hopper?).
 DEFAULT_KERNELS: dict[tuple[str, bool], tuple[str, ...]] = {
     key: next(kernels for _, default, kernels in backends if default) for key, backends in BACKENDS.items()
@@ -184,12 +200,14 @@ def _version_key(v: str) -> tuple[int, ...]:
     )
 
 
-def _decode_rows(df: pd.DataFrame, kernels: tuple[str, ...], peak_bw: float) -> pd.DataFrame:
+def _decode_rows(
+    df: pd.DataFrame, kernels: tuple[str, ...], peak_bw: float, shapes: dict[tuple[int, ...], str] = SHAPES
+) -> pd.DataFrame:
     """Rows of the default kernels in the decode regime, with the streamed fraction of peak HBM."""
     df = df[df.kernel_source.isin(kernels) & df.moe_dtype.isin(list(WEIGHT_BYTES))]
     df = df[df.distribution.isin(["balanced", "power_law_1.01"])]
     shape = list(zip(df.hidden_size, df.inter_size, df.num_experts, df.topk, strict=True))
-    df = df[pd.Series([s in SHAPES for s in shape], index=df.index, dtype=bool)]
+    df = df[pd.Series([s in shapes for s in shape], index=df.index, dtype=bool)]
     local = df.num_experts / df.moe_ep_size
     routed = df.num_tokens * df.topk / df.moe_ep_size
     touched = local.clip(upper=routed).clip(lower=1.0)
@@ -219,15 +237,23 @@ def rows(data_dir: Path) -> list[dict[str, object]]:
             hopper = system in HOPPER
             specs = [(b, d, k, None) for b, d, k in BACKENDS[(framework, hopper)]]
             specs += list(MXFP4_BACKENDS.get((framework, hopper), ()))
+            specs += list(INT4_BACKENDS.get((framework, hopper), ()))
             for backend, default, kernels, mode in specs:
+                shapes = {**SHAPES, **INT4_SHAPES} if mode == "int4_wo" else SHAPES
                 for version in reversed(versions):  # the newest version that measured the kernels
-                    df = _decode_rows(pd.read_parquet(base / version / "moe_perf.parquet"), kernels, peak_bw)
-                    df = df[df.moe_dtype == mode] if mode else df[df.moe_dtype.map(PRECISION) != "mxfp4"]
+                    df = _decode_rows(
+                        pd.read_parquet(base / version / "moe_perf.parquet"), kernels, peak_bw, shapes
+                    )
+                    df = (
+                        df[df.moe_dtype == mode]
+                        if mode
+                        else df[~df.moe_dtype.map(PRECISION).isin(["mxfp4", "int4"])]
+                    )
                     if len(df) >= (MIN_MXFP4_SAMPLES if mode else 50):
                         break
                 else:
                     continue
-                for dtype_precision in ("bf16", "fp8", "fp4", "mxfp4"):
+                for dtype_precision in ("bf16", "fp8", "fp4", "mxfp4", "int4"):
                     sel = df[df.moe_dtype.map(PRECISION) == dtype_precision]
                     if len(sel) < (MIN_MXFP4_SAMPLES if mode else 50):
                         continue

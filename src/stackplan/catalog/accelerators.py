@@ -22,6 +22,7 @@ BYTES_PER_ELEMENT: dict[str, float] = {
     "fp8": 1.0,
     "int8": 1.0,
     "fp4": 0.5,
+    "int4": 0.5,
 }
 
 
@@ -85,15 +86,20 @@ class Accelerator:
 
         A chip without fp8 runs fp8-quantised matmuls at its bf16 rate (weights are upcast), and a
         chip without fp4 runs fp4 at its fp8 rate. This mirrors how frameworks run such formats
-        (weight-only quantisation): memory saved, compute not faster.
+        (weight-only quantisation): memory saved, compute not faster. ``int4`` is weight-only INT4
+        (W4A16: GPTQ/AWQ/compressed-tensors checkpoints through Marlin kernels): bf16 matmuls.
         """
+        if precision == "int4":
+            return self.peak_tflops_bf16
         if precision == "fp4":
             return self.peak_tflops_fp4 or self.peak_tflops_fp8 or self.peak_tflops_bf16
         if precision == "fp8":
             return self.peak_tflops_fp8 or self.peak_tflops_bf16
         if precision in ("bf16", "fp16"):
             return self.peak_tflops_bf16
-        raise InvalidInputError("--precision", "unsupported precision", precision, "use bf16, fp8 or fp4")
+        raise InvalidInputError(
+            "--precision", "unsupported precision", precision, "use bf16, fp8, fp4 or int4"
+        )
 
     def supports(self, precision: str) -> bool:
         """Whether the chip has native matrix units for ``precision``."""

@@ -331,6 +331,7 @@ def get_inference_efficiency(accelerator: str, precision: str) -> InferenceEffic
 
     A precision the chip has no row for (no native support) falls back to the highest-precision
     row the chip has, the way frameworks run such formats (weights upcast to a supported type).
+    Weight-only ``int4`` (W4A16) takes the bf16 row.
     """
     rows = [e for e in list_inference_efficiencies() if e.accelerator == accelerator]
     if not rows:
@@ -340,11 +341,15 @@ def get_inference_efficiency(accelerator: str, precision: str) -> InferenceEffic
             accelerator,
             sorted({e.accelerator for e in list_inference_efficiencies()}),
         )
+    if precision == "int4":  # weight-only INT4 (W4A16): the matmuls run in bf16
+        precision = "bf16"
     for e in rows:
         if e.precision == precision:
             return e
     if precision not in ("bf16", "fp8", "fp4"):
-        raise InvalidInputError("--precision", "unsupported precision", precision, "use bf16, fp8 or fp4")
+        raise InvalidInputError(
+            "--precision", "unsupported precision", precision, "use bf16, fp8, fp4 or int4"
+        )
     order = ["fp4", "fp8", "bf16"]
     below = order[order.index(precision) :]
     for p in below:

@@ -15,7 +15,11 @@ ModelOpt = Annotated[str, typer.Option("--model", help="Catalogue model id or mo
 InputTokensOpt = Annotated[int, typer.Option("--input-tokens", help="Prompt tokens per request.")]
 OutputTokensOpt = Annotated[int, typer.Option("--output-tokens", help="Generated tokens per request.")]
 PrecisionOpt = Annotated[
-    str | None, typer.Option("--precision", help="Weights: bf16, fp8 or fp4 (searched when not given).")
+    str | None,
+    typer.Option(
+        "--precision",
+        help="Weights: bf16, fp8, fp4 or int4 (weight-only W4A16; bf16, fp8 and fp4 are searched when not given).",
+    ),
 ]
 MaxTtftOpt = Annotated[float | None, typer.Option("--max-ttft-ms", help="TTFT target [ms].")]
 MaxTpotOpt = Annotated[float | None, typer.Option("--max-tpot-ms", help="TPOT target [ms].")]

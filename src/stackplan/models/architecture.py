@@ -56,8 +56,9 @@ class MoE:
     weight_format
         Format of the routed-expert weights in the publisher's 4-bit checkpoint, whose other
         weights stay bf16: ``mxfp4`` (gpt-oss: E2M1 values with one E8M0 scale per 32, OCP
-        Microscaling Formats v1.0). Serving at ``fp4`` then runs that checkpoint; ``None``: ``fp4``
-        means NVFP4 for every weight.
+        Microscaling Formats v1.0), served at ``fp4``; ``int4`` (Kimi K2.5: INT4 weight-only with one
+        bf16 scale per 32, compressed-tensors), served at ``int4``. ``None``: ``fp4`` means NVFP4 and
+        ``int4`` INT4 weight-only for every weight.
     """
 
     experts: int
@@ -67,7 +68,7 @@ class MoE:
     first_dense_layers: int = 0
     layer_interval: int = 1
     shared_expert_ffn_hidden_size: int | None = None
-    weight_format: Literal["mxfp4"] | None = None
+    weight_format: Literal["mxfp4", "int4"] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -61,7 +61,7 @@ class MoESpec(_Strict):
     expert_ffn_hidden_size: int = Field(gt=0)
     first_dense_layers: int = Field(default=0, ge=0)
     layer_interval: int = Field(default=1, ge=1)
-    weight_format: Literal["mxfp4"] | None = None
+    weight_format: Literal["mxfp4", "int4"] | None = None
 
 
 class MLASpec(_Strict):

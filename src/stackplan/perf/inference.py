@@ -48,6 +48,7 @@ from stackplan.perf.inference_setup import (
     Parallelism,
     bytes_per_element,
     device_rates,
+    int4_experts,
     memory_per_device,
     mxfp4_experts,
     serving_cost,
@@ -69,6 +70,9 @@ __all__ = [
 ]
 
 PRECISIONS = ("bf16", "fp8", "fp4")
+#: Weight precisions a prediction takes: the searched ones and weight-only INT4 (W4A16), which no
+#: chip runs natively and the search therefore never picks.
+WEIGHT_PRECISIONS = (*PRECISIONS, "int4")
 #: Every concurrency up to this is tried; beyond it a geometric grid [-].
 DENSE_BATCH_GRID = 256
 #: Geometric concurrency grid points between DENSE_BATCH_GRID and the memory limit [-].
@@ -323,7 +327,8 @@ def _candidate_parallelisms(
 
 
 def _kv_default(precision: str) -> str:
-    return "bf16" if precision == "bf16" else "fp8"
+    # weight-only INT4 deployments keep the model's bf16 KV cache (vLLM's "auto")
+    return "bf16" if precision in ("bf16", "int4") else "fp8"
 
 
 def serving_framework_for(accelerator: str, framework: str | ServingFramework = "auto") -> ServingFramework:
@@ -755,8 +760,10 @@ def predict_inference(
             fw.prefill_chunk_tokens,
             f"raise --max-num-tokens to at least {uncached:,} or turn on --chunked-prefill",
         )
-    if precision is not None and precision not in PRECISIONS:
-        raise InvalidInputError("--precision", "unsupported precision", precision, "use bf16, fp8 or fp4")
+    if precision is not None and precision not in WEIGHT_PRECISIONS:
+        raise InvalidInputError(
+            "--precision", "unsupported precision", precision, "use bf16, fp8, fp4 or int4"
+        )
     if kv_precision is not None and kv_precision not in PRECISIONS:
         raise InvalidInputError(
             "--kv-precision", "unsupported precision", kv_precision, "use bf16, fp8 or fp4"
@@ -941,7 +948,13 @@ def _prediction(
             "fp4 runs the model's published checkpoint: routed experts in MXFP4 (0.53 B per weight, "
             "the framework's MXFP4 MoE kernel), attention, router and output head in bf16",
         )
-    if not acc.supports(o.precision) and not mxfp4_experts(arch, o.precision):
+    if int4_experts(arch, o.precision):
+        notes = (
+            *notes,
+            "int4 runs the model's published checkpoint: routed experts INT4 weight-only (0.56 B per "
+            "weight, the framework's INT4 MoE kernel), the other weights in bf16; matmuls in bf16",
+        )
+    elif not acc.supports(o.precision) and not mxfp4_experts(arch, o.precision):
         runs_at = get_inference_efficiency(acc.id, o.precision).precision
         notes = (
             *notes,

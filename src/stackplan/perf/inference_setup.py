@@ -31,6 +31,7 @@ __all__ = [
     "MemoryBreakdown",
     "Parallelism",
     "device_rates",
+    "int4_experts",
     "memory_per_device",
     "mxfp4_experts",
     "serving_cost",
@@ -71,7 +72,10 @@ EXPERT_MATMUL_FRACTION = 0.6
 #: Block-scale bytes per weight element by precision [B]: NVFP4 keeps one FP8 E4M3 scale per
 #: 16 consecutive elements (NVIDIA, "Introducing NVFP4 for Efficient and Accurate Low-Precision
 #: Inference", technical blog 2025; NVIDIA Blackwell architecture technical brief).
-WEIGHT_SCALE_BYTES: dict[str, float] = {"fp4": 1.0 / 16.0}
+#: Weight-only INT4 (W4A16) keeps one bf16 scale per group of 32 weights, ``2/32`` B per weight
+#: (Kimi K2.5's compressed-tensors checkpoint, ``group_size`` 32; GPTQ/AWQ checkpoints with groups
+#: of 128 carry ``2/128``: their weights are then over-counted by 9 %).
+WEIGHT_SCALE_BYTES: dict[str, float] = {"fp4": 1.0 / 16.0, "int4": 2.0 / 32.0}
 
 #: Bytes per weight of MXFP4: 4-bit E2M1 values with one 8-bit E8M0 scale per 32-element block,
 #: ``0.5 + 1/32`` [B] (OCP Microscaling Formats (MX) Specification v1.0, 2023).
@@ -169,12 +173,30 @@ def mxfp4_experts(arch: ModelArchitecture, precision: str | None) -> bool:
     return precision == "fp4" and arch.moe is not None and arch.moe.weight_format == "mxfp4"
 
 
+def int4_experts(arch: ModelArchitecture, precision: str | None) -> bool:
+    """Whether serving ``arch`` at ``precision`` runs its published INT4-expert checkpoint.
+
+    True for ``int4`` on a model whose routed experts ship in INT4 weight-only with every other
+    weight in bf16 (``MoE.weight_format == "int4"``, Kimi K2.5: attention, shared expert and the
+    dense layer unquantised): the experts stream at ``weight_bytes_per_param("int4")`` through the
+    framework's INT4 MoE kernel (``moe_kernels.csv`` precision ``int4``), the rest at 2 B. Another
+    model at ``int4`` quantises every weight (a GPTQ/AWQ checkpoint).
+    """
+    return precision == "int4" and arch.moe is not None and arch.moe.weight_format == "int4"
+
+
 def weight_bytes_split(
     arch: ModelArchitecture, precision: str | None, weight_bytes_per_param: float
 ) -> tuple[float, float]:
-    """Bytes per non-expert weight and per routed-expert weight [B] (:func:`mxfp4_experts`)."""
+    """Bytes per non-expert weight and per routed-expert weight [B].
+
+    The expert-only checkpoints (:func:`mxfp4_experts`, :func:`int4_experts`) keep the non-expert
+    weights in bf16.
+    """
     if mxfp4_experts(arch, precision):
         return UNQUANTISED_WEIGHT_BYTES, MXFP4_WEIGHT_BYTES
+    if int4_experts(arch, precision):
+        return UNQUANTISED_WEIGHT_BYTES, weight_bytes_per_param
     return weight_bytes_per_param, weight_bytes_per_param
 
 
