@@ -277,3 +277,21 @@ def test_an_idle_board_draws_its_tdp_share_whatever_the_limit_when_busy() -> Non
     assert _idle_kw(inputs, "h100-sxm") == pytest.approx(0.168)
     assert _owned_usd_per_busy_hour(inputs, 700.0, "h100-sxm") == pytest.approx(0.952 * usd_kwh)
     assert _owned_usd_per_busy_hour(inputs, 350.0, "h100-sxm") == pytest.approx(0.392 * usd_kwh)
+
+
+def test_inference_workloads_take_int4_and_training_workloads_do_not() -> None:
+    from stackplan.sizing.compute import size_compute
+
+    base = "output_tokens: 100,"
+    served = load_scenario(scenario_text().replace(base, base + " precision: int4,"))
+    assert served.workloads.inference[0].precision == "int4"
+    int4, bf16 = (
+        next(o for o in size_compute(sc).options if o.workload_id == "svc")
+        for sc in (served, load_scenario(scenario_text()))
+    )
+    assert int4.source != bf16.source  # the precision reaches the sizing (0.56 instead of 2 B per weight)
+    trained = scenario_text().replace(
+        "workloads:\n",
+        "workloads:\n  training:\n    - {id: t, model: llama-3.1-8b, tokens: 1e9, deadline_days: 5, precision: int4}\n",
+    )
+    assert any("precision" in p for p in problems(trained))

@@ -44,6 +44,8 @@ SCHEMA_VERSION = 1
 DataClass = Literal["public", "internal", "confidential", "restricted"]
 DeploymentModel = Literal["cloud_first", "hybrid", "on_prem"]
 Precision = Literal["bf16", "fp8", "fp4"]
+#: Weight precisions of a served model: the training ones and weight-only INT4 (W4A16).
+ServingPrecision = Literal["bf16", "fp8", "fp4", "int4"]
 StorageTier = Literal["hot", "object", "archive"]
 
 #: All data classes, from least to most sensitive.
@@ -201,12 +203,12 @@ class _Workload(_Strict):
     id: Id
     model: str = Field(min_length=1)
     data_class: DataClass = "internal"
-    precision: Precision = "bf16"
 
 
 class TrainingWorkload(_Workload):
     """Pre-training (or continued pre-training) of a model."""
 
+    precision: Precision = "bf16"
     tokens: Positive
     seq_len: int = Field(default=4096, gt=0)
     #: Wall-clock days one run may take [day].
@@ -219,6 +221,7 @@ class TrainingWorkload(_Workload):
 class FineTuningWorkload(_Workload):
     """Fine-tuning a base model on the organisation's data (full-parameter or LoRA)."""
 
+    precision: Precision = "bf16"
     tokens: Positive
     seq_len: int = Field(default=4096, gt=0)
     deadline_days: Positive = 7.0
@@ -282,6 +285,7 @@ def _check_whole_prompts(serving: ServingSetup, input_tokens: int) -> None:
 class InferenceWorkload(_Workload):
     """An online inference service."""
 
+    precision: ServingPrecision = "bf16"
     requests_per_day: Positive
     input_tokens: int = Field(gt=0)
     output_tokens: int = Field(gt=0)
@@ -306,6 +310,7 @@ class InferenceWorkload(_Workload):
 class BatchWorkload(_Workload):
     """Offline batch generation (embeddings, document processing): throughput-bound, no latency target."""
 
+    precision: ServingPrecision = "bf16"
     requests_per_day: Positive
     input_tokens: int = Field(gt=0)
     output_tokens: int = Field(default=1, gt=0)
