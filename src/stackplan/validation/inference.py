@@ -25,6 +25,7 @@ import io
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from stackplan.catalog.serving import ServingFramework
 from stackplan.errors import StackplanError
@@ -101,6 +102,20 @@ def _deployed(framework: ServingFramework, row: dict[str, str]) -> ServingFramew
     return framework if cap is None else framework.with_deployment(max_batch_size=cap)
 
 
+def _predict_row(r: dict[str, str], **kw: Any) -> InferencePrediction:
+    """:func:`predict_inference` for one measured row: its model, chip, device count, lengths and
+    weight precision, plus the keywords that differ between the files (layout, batch, framework)."""
+    return predict_inference(
+        _arch(r["model"]),
+        r["accelerator"],
+        int(r["count"]),
+        input_tokens=int(r["input_tokens"]),
+        output_tokens=int(r["output_tokens"]),
+        precision=r["precision"],
+        **kw,
+    )
+
+
 @cache
 def throughput_cases() -> tuple[ValidationCase, ...]:
     """Maximum-throughput and MLPerf Server cases.
@@ -115,13 +130,8 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
         targets = bool(r["max_ttft_ms"].strip() or r["max_tpot_ms"].strip())
         split = r["split"].strip()
         heldout = " (held-out)" if split == "held-out" else ""
-        p = predict_inference(
-            _arch(r["model"]),
-            r["accelerator"],
-            int(r["count"]),
-            input_tokens=int(r["input_tokens"]),
-            output_tokens=int(r["output_tokens"]),
-            precision=r["precision"],
+        p = _predict_row(
+            r,
             kv_precision=r["kv_precision"] or None,
             tp=_opt_int(r["tp"]),
             ep=_opt_int(r["ep"]),
@@ -195,13 +205,8 @@ def _latency_cases(
         )
         batch = int(r["batch_size"])
         try:
-            p = predict_inference(
-                arch,
-                r["accelerator"],
-                int(r["count"]),
-                input_tokens=int(r["input_tokens"]),
-                output_tokens=int(r["output_tokens"]),
-                precision=r["precision"],
+            p = _predict_row(
+                r,
                 kv_precision=kv,
                 tp=int(r["tp"]),
                 ep=ep,
@@ -294,13 +299,8 @@ def _disaggregated_cases() -> tuple[tuple[ValidationCase, ...], tuple[tuple[str,
             prefill_max_batch_size=int(r["prefill_batch_size"]) if r.get("prefill_batch_size") else None,
         )
         try:
-            p = predict_inference(
-                _arch(r["model"]),
-                r["accelerator"],
-                int(r["count"]),
-                input_tokens=int(r["input_tokens"]),
-                output_tokens=int(r["output_tokens"]),
-                precision=r["precision"],
+            p = _predict_row(
+                r,
                 kv_precision=r["kv_precision"],
                 tp=int(r["decode_tp"]),
                 ep=int(r["decode_ep"]),
