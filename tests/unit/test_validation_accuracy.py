@@ -10,11 +10,18 @@ from stackplan.validation import ValidationCase
 from stackplan.validation.accuracy import (
     ACCURACY_KINDS,
     MIN_FRAMEWORK_CASES,
+    TABLE_BEGIN,
+    TABLE_END,
     compute_inference_accuracy,
     inference_accuracy,
     read_inference_accuracy,
+    render_accuracy_markdown,
+    replace_marked_block,
     write_inference_accuracy,
 )
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "inference-model.md"
+SHIPPED = Path(__file__).resolve().parents[2] / "src/stackplan/validation/data/inference_accuracy.csv"
 
 
 def _case(kind: str, published: float, predicted: float, framework: str = "vllm") -> ValidationCase:
@@ -98,3 +105,31 @@ def test_framework_row_preferred_with_fallback_to_all() -> None:
     assert inference_accuracy("held-out", "sglang")["output_tokens_per_s"].framework == "all"
     assert vllm["output_tokens_per_s"].framework == "vllm"
     assert inference_accuracy("held-out", "no-such-framework") == everyone
+
+
+def test_markdown_table_by_hand() -> None:
+    cases = [_case("serving TTFT (held-out)", pub, pred) for pub, pred in HAND]
+    cases += [_case("max throughput (held-out)", 100.0, 105.0)]
+    rows = [r for r in compute_inference_accuracy(cases) if r.cases]
+    table = render_accuracy_markdown(rows).splitlines()
+    assert len(table) == 2 + 2
+    # throughput median 5 % <= 10 %; TTFT median 20 % > 15 %, 90th percentile 42 %, 3 of 5 within 25 %
+    assert table[2] == "| throughput | held-out | all | 1 | 5.0 % | 5.0 % | +5.0 % | 100.0 % | 10 %: met |"
+    assert table[3] == "| TTFT | held-out | all | 5 | 20.0 % | 42.0 % | +10.0 % | 60.0 % | 15 %: not met |"
+
+
+def test_marked_block_is_replaced_and_missing_markers_are_an_error() -> None:
+    text = f"before\n{TABLE_BEGIN}\nold table\n{TABLE_END}\nafter\n"
+    assert replace_marked_block(text, "new\n") == f"before\n{TABLE_BEGIN}\nnew\n{TABLE_END}\nafter\n"
+    with pytest.raises(ValueError, match="markers are missing"):
+        replace_marked_block("no markers here", "new\n")
+
+
+def test_documented_accuracy_table_matches_the_shipped_file() -> None:
+    # the documentation's current-accuracy table is the shipped file rendered (stale: rerun the tool)
+    text = DOCS.read_text(encoding="utf-8")
+    shipped = read_inference_accuracy((SHIPPED).read_text(encoding="utf-8"))
+    expected = replace_marked_block(text, render_accuracy_markdown(shipped))
+    assert text == expected, (
+        "docs/inference-model.md accuracy table is stale: run tools/build_inference_accuracy.py"
+    )

@@ -35,6 +35,8 @@ __all__ = [
     "compute_inference_accuracy",
     "inference_accuracy",
     "read_inference_accuracy",
+    "render_accuracy_markdown",
+    "replace_marked_block",
     "write_inference_accuracy",
 ]
 
@@ -56,6 +58,15 @@ DISAGGREGATED_SPLIT = "held-out-disaggregated"
 QUANTITY_LABELS: dict[str, str] = {"output_tokens_per_s": "throughput", "ttft_ms": "TTFT", "tpot_ms": "TPOT"}
 
 _FILE = "inference_accuracy.csv"
+
+#: Targets of the inference engine's validation (issue #3): median |error| per quantity [-].
+MEDIAN_TARGETS: dict[str, float] = {"output_tokens_per_s": 0.10, "ttft_ms": 0.15, "tpot_ms": 0.15}
+
+#: Markers around the generated accuracy table in the documentation.
+TABLE_BEGIN = (
+    "<!-- accuracy-table: generated from inference_accuracy.csv by tools/build_inference_accuracy.py -->"
+)
+TABLE_END = "<!-- /accuracy-table -->"
 #: Fewest cases of one framework for its own accuracy row (fewer: the all-framework row is used).
 MIN_FRAMEWORK_CASES = 20
 
@@ -241,3 +252,41 @@ def inference_accuracy(
     if disaggregated and split == "held-out":
         out.update(pick(DISAGGREGATED_SPLIT))
     return out
+
+
+def render_accuracy_markdown(rows: Sequence[PredictionAccuracy]) -> str:
+    """The accuracy rows as a Markdown table, the form the documentation shows.
+
+    One line per row in the given order; the over-all-frameworks rows state the median target
+    (:data:`MEDIAN_TARGETS`) and whether it is met (throughput also asks for no case beyond 25 %).
+    """
+    head = (
+        "| quantity | split | framework | cases | median abs error | 90th percentile | median signed "
+        "| within 25 % | median target |\n"
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n"
+    )
+    lines = []
+    for r in rows:
+        target = ""
+        if r.framework == "all":
+            goal = MEDIAN_TARGETS[r.quantity]
+            target = f"{goal:.0%}: {'met' if r.median_abs_error <= goal else 'not met'}"
+        lines.append(
+            f"| {QUANTITY_LABELS[r.quantity]} | {r.split} | {r.framework} | {r.cases:,} "
+            f"| {r.median_abs_error:.1%} | {r.p90_abs_error:.1%} | {r.median_signed_error:+.1%} "
+            f"| {r.within_25_percent:.1%} | {target} |"
+        )
+    return head + "\n".join(lines).replace("%", " %") + "\n"
+
+
+def replace_marked_block(text: str, block: str) -> str:
+    """``text`` with what lies between :data:`TABLE_BEGIN` and :data:`TABLE_END` replaced by ``block``.
+
+    Raises :class:`ValueError` when the markers are missing or out of order.
+    """
+    start = text.find(TABLE_BEGIN)
+    end = text.find(TABLE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the accuracy-table markers are missing: add {TABLE_BEGIN!r} and {TABLE_END!r}")
+    head = text[: start + len(TABLE_BEGIN)]
+    return f"{head}\n{block}{text[end:]}"
