@@ -14,6 +14,7 @@ import statistics
 import pytest
 
 from stackplan.validation import ValidationCase, all_cases
+from stackplan.validation.accuracy import inference_accuracy
 from stackplan.validation.inference import (
     _arch,
     _read,
@@ -24,6 +25,16 @@ from stackplan.validation.inference import (
     latency_cases,
     throughput_cases,
 )
+
+
+def _now(quantity: str, split: str = "held-out", *, disaggregated: bool = False) -> str:
+    """The current median |error| and case count of a quantity, from the shipped accuracy file.
+
+    The file is rebuilt from these cases and a test fails when it no longer matches the model, so
+    a reason built from it states the current figure (the history that follows it does not move).
+    """
+    r = inference_accuracy(split, disaggregated=disaggregated)[quantity]
+    return f"{r.median_abs_error * 100:.1f} % on {r.cases:,} rows"
 
 
 def _abs(cases: list[ValidationCase]) -> list[float]:
@@ -55,7 +66,7 @@ def test_tpot_at_fixed_concurrency_median_within_15_percent() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="TTFT median |error| is 21.5 % (21.6 % before vLLM's queued prompts shared the waiting prompt's iteration; "
+    reason=f"TTFT median |error| is {_now('ttft_ms', 'in-sample')} (21.5 % on 2026-11-27; 21.6 % before vLLM's queued prompts shared the waiting prompt's iteration; "
     "23.0 % before a prompt arriving at random waited out a length-biased "
     "iteration in flight, vLLM 24.7 -> 20.0 %; 22.8 % with the ring all-reduce, 23.9 % before a prompt longer than the "
     "chunk ended with its remainder; "
@@ -176,7 +187,7 @@ def test_heldout_gpt_oss_rows_cover_chips_and_frameworks() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out TTFT median |error| is 29.7 % on 1,212 rows (each measurement once; 31.5 % on the 1,117 "
+    reason=f"held-out TTFT median |error| is {_now('ttft_ms')} (29.7 % on 1,212 rows on 2026-11-27, each measurement once; 31.5 % on the 1,117 "
     "before Kimi K2.5, whose 50 NVFP4 rows are at 18.4 % and 45 INT4 weight-only rows at 23.8 % at first "
     "prediction; 32.2 % on 1,381 before the sample's "
     "repeated records were merged, 31.5 % on the 1,350 before the 31 rows of 2026-11-27: B300 SGLang "
@@ -399,7 +410,7 @@ def test_grace_host_makes_the_host_bound_gb200_cell_slower_than_b200() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out max throughput median |error| is 11.2 % on 390 rows (11.0 % until B300's measured all-reduce moved the "
+    reason=f"held-out max throughput median |error| is {_now('output_tokens_per_s')} (11.2 % on 390 rows on 2026-11-27; 11.0 % until B300's measured all-reduce moved the "
     "MLPerf v6.0 B300 Llama 3.1 405B row from -10.1 to -12.7 %, across the median): 8.0 % on the 252 rows held out until "
     "2026-11-26 (8.1 % before RTX PRO 6000's measured bf16 GEMM fraction), 17.4 % on the 138 perf-overview cells added 2026-11-27 (18.2 % at first prediction; RTX PRO 6000 tables, Qwen3-30B-A3B; "
     "the test above)",
@@ -820,7 +831,7 @@ def test_disaggregated_tpot_median_within_20_percent() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="disaggregated TTFT is under-predicted: median |error| 62.2 %, signed -43 % on 234 rows (the 205 "
+    reason=f"disaggregated TTFT is under-predicted: median |error| {_now('ttft_ms', disaggregated=True)} (62.2 %, signed -43 % on 234 rows on 2026-11-27; the 205 "
     "before Kimi K2.5: 63.3 %, 62.3 % before a TP group's all-reduce stayed in its node with only the expert "
     "all-to-all crossing nodes; Kimi's 29 rows 50.7 % at first prediction; 66.4 %, -64 % "
     "at first prediction, before the prefill workers took one prompt per iteration as the rows record); even at "
