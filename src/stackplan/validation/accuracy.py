@@ -59,7 +59,8 @@ QUANTITY_LABELS: dict[str, str] = {"output_tokens_per_s": "throughput", "ttft_ms
 
 _FILE = "inference_accuracy.csv"
 
-#: Targets of the inference engine's validation (issue #3): median |error| per quantity [-].
+#: Targets of the inference engine's validation (issue #3): median |error| per quantity [-];
+#: maximum throughput also asks for no case beyond 25 %.
 MEDIAN_TARGETS: dict[str, float] = {"output_tokens_per_s": 0.10, "ttft_ms": 0.15, "tpot_ms": 0.15}
 
 #: Markers around the generated accuracy table in the documentation.
@@ -67,6 +68,7 @@ TABLE_BEGIN = (
     "<!-- accuracy-table: generated from inference_accuracy.csv by tools/build_inference_accuracy.py -->"
 )
 TABLE_END = "<!-- /accuracy-table -->"
+
 #: Fewest cases of one framework for its own accuracy row (fewer: the all-framework row is used).
 MIN_FRAMEWORK_CASES = 20
 
@@ -257,12 +259,12 @@ def inference_accuracy(
 def render_accuracy_markdown(rows: Sequence[PredictionAccuracy]) -> str:
     """The accuracy rows as a Markdown table, the form the documentation shows.
 
-    One line per row in the given order; the over-all-frameworks rows state the median target
-    (:data:`MEDIAN_TARGETS`) and whether it is met (throughput also asks for no case beyond 25 %).
+    One line per row in the given order; the over-all-frameworks rows state the target
+    (:data:`MEDIAN_TARGETS`; for throughput also none beyond 25 %) and whether it is met.
     """
     head = (
         "| quantity | split | framework | cases | median abs error | 90th percentile | median signed "
-        "| within 25 % | median target |\n"
+        "| within 25 % | target |\n"
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n"
     )
     lines = []
@@ -270,7 +272,12 @@ def render_accuracy_markdown(rows: Sequence[PredictionAccuracy]) -> str:
         target = ""
         if r.framework == "all":
             goal = MEDIAN_TARGETS[r.quantity]
-            target = f"{goal:.0%}: {'met' if r.median_abs_error <= goal else 'not met'}"
+            met = r.median_abs_error <= goal
+            target = f"median {goal:.0%}"
+            if r.quantity == "output_tokens_per_s":
+                met = met and r.within_25_percent >= 1.0
+                target += ", none beyond 25%"
+            target += f": {'met' if met else 'not met'}"
         lines.append(
             f"| {QUANTITY_LABELS[r.quantity]} | {r.split} | {r.framework} | {r.cases:,} "
             f"| {r.median_abs_error:.1%} | {r.p90_abs_error:.1%} | {r.median_signed_error:+.1%} "
