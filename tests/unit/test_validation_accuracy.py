@@ -17,11 +17,11 @@ from stackplan.validation.accuracy import (
     read_inference_accuracy,
     render_accuracy_markdown,
     replace_marked_block,
+    shipped_inference_accuracy,
     write_inference_accuracy,
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "inference-model.md"
-SHIPPED = Path(__file__).resolve().parents[2] / "src/stackplan/validation/data/inference_accuracy.csv"
 
 
 def _case(kind: str, published: float, predicted: float, framework: str = "vllm") -> ValidationCase:
@@ -141,8 +141,7 @@ def test_marked_block_is_replaced_and_missing_markers_are_an_error() -> None:
 def test_documented_accuracy_table_matches_the_shipped_file() -> None:
     # the documentation's current-accuracy table is the shipped file rendered (stale: rerun the tool)
     text = DOCS.read_text(encoding="utf-8")
-    shipped = read_inference_accuracy(SHIPPED.read_text(encoding="utf-8"))
-    expected = replace_marked_block(text, render_accuracy_markdown(shipped))
+    expected = replace_marked_block(text, render_accuracy_markdown(shipped_inference_accuracy()))
     assert text == expected, (
         "docs/inference-model.md accuracy table is stale: run tools/build_inference_accuracy.py"
     )

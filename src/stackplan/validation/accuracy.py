@@ -37,6 +37,7 @@ __all__ = [
     "read_inference_accuracy",
     "render_accuracy_markdown",
     "replace_marked_block",
+    "shipped_inference_accuracy",
     "write_inference_accuracy",
 ]
 
@@ -208,7 +209,8 @@ def write_inference_accuracy(path: Path, rows: Sequence[PredictionAccuracy]) -> 
 
 
 @cache
-def _shipped() -> tuple[PredictionAccuracy, ...]:
+def shipped_inference_accuracy() -> tuple[PredictionAccuracy, ...]:
+    """Every row of the shipped ``inference_accuracy.csv``, in file order."""
     return read_inference_accuracy(
         resources.files("stackplan.validation.data").joinpath(_FILE).read_text(encoding="utf-8")
     )
@@ -245,7 +247,7 @@ def inference_accuracy(
     """
 
     def pick(of_split: str) -> dict[str, PredictionAccuracy]:
-        rows = [r for r in _shipped() if r.split == of_split]
+        rows = [r for r in shipped_inference_accuracy() if r.split == of_split]
         out = {r.quantity: r for r in rows if r.framework == "all"}
         out.update({r.quantity: r for r in rows if framework is not None and r.framework == framework})
         return out
