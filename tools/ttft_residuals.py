@@ -31,14 +31,7 @@ def main() -> None:
     by_band: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     by_shape: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     for r in vi._read("serving_latency_h100.csv"):
-        arch = vi._arch(r["model"])
-        kw = {
-            "kv_precision": "fp8" if (r["framework"] == "trtllm" and r["precision"] == "fp8") else "bf16",
-            "tp": int(r["tp"]),
-            "ep": max(int(r["ep"]), 1) if arch.moe is not None else 1,
-            "pp": int(r["pp"]),
-            "framework": vi._framework(r["framework"], r["accelerator"], r.get("framework_version", "")),
-        }
+        kw = vi.latency_row_setup(r)
         try:
             p = vi._predict_row(r, batch_size=int(r["batch_size"]), **kw)
             lone = vi._predict_row(r, batch_size=1, **kw)

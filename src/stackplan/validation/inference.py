@@ -46,6 +46,7 @@ __all__ = [
     "heldout_latency_cases",
     "heldout_skipped",
     "latency_cases",
+    "latency_row_setup",
     "throughput_cases",
 ]
 
@@ -189,6 +190,21 @@ def heldout_skipped() -> dict[str, int]:
     return dict(_latency_cases("serving_latency_heldout.csv", split="held-out", suffix=" (held-out)")[1])
 
 
+def latency_row_setup(r: dict[str, str]) -> dict[str, Any]:
+    """The keywords of :func:`predict_inference` that one fixed-concurrency row ran with, besides its
+    concurrency: KV precision (the row's, or the framework's default for the weights), layout (EP only
+    for MoE models) and the framework as that version ran."""
+    arch = _arch(r["model"])
+    return {
+        "kv_precision": r.get("kv_precision")
+        or ("fp8" if (r["framework"] == "trtllm" and r["precision"] == "fp8") else "bf16"),
+        "tp": int(r["tp"]),
+        "ep": max(int(r["ep"]), 1) if arch.moe is not None else 1,
+        "pp": int(r["pp"]),
+        "framework": _framework(r["framework"], r["accelerator"], r.get("framework_version", "")),
+    }
+
+
 @cache
 def _latency_cases(
     name: str, *, split: str, suffix: str
@@ -198,22 +214,9 @@ def _latency_cases(
     skipped: dict[str, int] = {}
     source = _LATENCY_SOURCE if split == "in-sample" else _HELDOUT_SOURCE
     for r in _read(name):
-        arch = _arch(r["model"])
-        ep = max(int(r["ep"]), 1) if arch.moe is not None else 1
-        kv = r.get("kv_precision") or (
-            "fp8" if (r["framework"] == "trtllm" and r["precision"] == "fp8") else "bf16"
-        )
         batch = int(r["batch_size"])
         try:
-            p = _predict_row(
-                r,
-                kv_precision=kv,
-                tp=int(r["tp"]),
-                ep=ep,
-                pp=int(r["pp"]),
-                batch_size=batch,
-                framework=_framework(r["framework"], r["accelerator"], r.get("framework_version", "")),
-            )
+            p = _predict_row(r, batch_size=batch, **latency_row_setup(r))
         except StackplanError as exc:
             reason = type(exc).__name__
             skipped[reason] = skipped.get(reason, 0) + 1
