@@ -17,7 +17,6 @@ from collections import defaultdict
 
 import stackplan.validation.inference as vi
 from stackplan.errors import StackplanError
-from stackplan.validation.inference import BENCHMARK_REQUESTS_PER_SLOT
 
 
 def _band(concurrency: int) -> str:
@@ -27,7 +26,6 @@ def _band(concurrency: int) -> str:
 
 
 def main() -> None:
-    n = BENCHMARK_REQUESTS_PER_SLOT
     by_band: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     by_shape: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     for r in vi._read("serving_latency_h100.csv"):
@@ -38,7 +36,7 @@ def main() -> None:
         except StackplanError:
             continue
         t1 = lone.ttft_ms
-        rest = float(r["ttft_ms"]) - (p.burst_ttft_ms + (n - 1) * p.ttft_ms) / n
+        rest = float(r["ttft_ms"]) - vi.benchmark_mean_ttft_ms(p)
         by_band[(r["framework"], r["model"], _band(int(r["batch_size"])))].append(rest / t1)
         if r["framework"] == "vllm" and r["model"] == "qwen3-32b":
             by_shape[(r["tp"], r["input_tokens"])].append((rest, t1))

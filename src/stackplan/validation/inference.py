@@ -41,6 +41,7 @@ from stackplan.validation import ValidationCase, register
 
 __all__ = [
     "BENCHMARK_REQUESTS_PER_SLOT",
+    "benchmark_mean_ttft_ms",
     "disaggregated_latency_cases",
     "disaggregated_skipped",
     "heldout_latency_cases",
@@ -190,6 +191,14 @@ def heldout_skipped() -> dict[str, int]:
     return dict(_latency_cases("serving_latency_heldout.csv", split="held-out", suffix=" (held-out)")[1])
 
 
+def benchmark_mean_ttft_ms(p: InferencePrediction) -> float:
+    """The mean TTFT the fixed-concurrency benchmark reports for a prediction [ms]: one cold-start
+    wave (all clients at once, ``burst_ttft``) among ``BENCHMARK_REQUESTS_PER_SLOT`` requests per
+    client, the rest at the steady state."""
+    n = BENCHMARK_REQUESTS_PER_SLOT
+    return (p.burst_ttft_ms + (n - 1) * p.ttft_ms) / n
+
+
 def latency_row_setup(r: dict[str, str]) -> dict[str, Any]:
     """The keywords of :func:`predict_inference` that one fixed-concurrency row ran with, besides its
     concurrency: KV precision (the row's, or the framework's default for the weights), layout (EP only
@@ -240,8 +249,7 @@ def _latency_pair(
 ) -> list[ValidationCase]:  # fmt: skip
     """The TTFT and TPOT cases of one measured row: TTFT averages the benchmark's first wave (all
     clients at once) into its ``BENCHMARK_REQUESTS_PER_SLOT`` requests per client."""
-    n = BENCHMARK_REQUESTS_PER_SLOT
-    ttft = (p.burst_ttft_ms + (n - 1) * p.ttft_ms) / n
+    ttft = benchmark_mean_ttft_ms(p)
     return [
         ValidationCase(
             id=f"{r['source_id']}-{quantity.lower()}",
