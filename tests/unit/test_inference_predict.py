@@ -183,6 +183,13 @@ def test_bad_input_names_the_option() -> None:
         ({"batch_size": 0}, "--batch-size"),
         ({"max_tpot_ms": -1.0}, "--max-tpot-ms"),
         ({"disaggregated": Disaggregation(prefill_devices=1, decode_devices=1)}, "--prefill-devices"),
+        # a degree of 0 is an error, not "search it"
+        ({"tp": 0}, "--tp"),
+        ({"pp": -1}, "--pp"),
+        (
+            {"disaggregated": Disaggregation(prefill_devices=4, decode_devices=4, prefill_tp=0)},
+            "--prefill-tp",
+        ),
     ]
     for kw, field in cases:
         with pytest.raises(InvalidInputError) as err:

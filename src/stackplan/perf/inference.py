@@ -733,6 +733,21 @@ def predict_inference(
         max_tpot_ms,
         speculative,
     )
+    degrees = [("--tp", tp), ("--ep", ep), ("--pp", pp)]
+    if disaggregated is not None:
+        degrees += [
+            ("--prefill-tp", disaggregated.prefill_tp),
+            ("--prefill-ep", disaggregated.prefill_ep),
+            ("--prefill-pp", disaggregated.prefill_pp),
+        ]
+    for name, degree in degrees:
+        if degree is not None and degree < 1:
+            raise InvalidInputError(
+                name,
+                "must be at least 1",
+                degree,
+                "give a parallel degree of 1 or more, or leave it out to search it",
+            )
     if not (math.isfinite(output_length_cv) and output_length_cv >= 0.0):
         raise InvalidInputError(
             "--output-length-cv",
