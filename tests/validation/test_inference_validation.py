@@ -13,6 +13,7 @@ import statistics
 
 import pytest
 
+from stackplan.perf.inference import predict_inference, serving_framework_for
 from stackplan.validation import ValidationCase, all_cases
 from stackplan.validation.accuracy import inference_accuracy
 from stackplan.validation.inference import (
@@ -310,17 +311,22 @@ def _amd_vllm() -> list[ValidationCase]:
     return [c for c in _heldout_max() if c.id.startswith("amdperf-")]
 
 
+def _issue_reports() -> list[ValidationCase]:
+    return [c for c in _heldout_max() if c.id.startswith("issue13957-")]
+
+
 def _power_limit() -> list[ValidationCase]:
     return [c for c in throughput_cases() if c.id.startswith("powerlimit-")]
 
 
 def test_heldout_max_throughput_set_is_distinct_sourced_and_covers_chips_fp4_moe() -> None:
     cases = _heldout_max()
-    assert len(cases) == 390
+    assert len(cases) == 392
     assert len(_perf_overview()) == 320
     assert len(_perf_overview_2026_11_27()) == 138
     assert len(_mlperf_heldout()) == 16
     assert len(_amd_vllm()) == 8
+    assert len(_issue_reports()) == 2
     assert len(_mlperf6()) == 26
     assert len(_mlperf61()) == 16
     assert len([c for c in _power_limit() if c.kind == "max throughput (held-out)"]) == 4
@@ -348,9 +354,44 @@ def test_heldout_max_throughput_set_is_distinct_sourced_and_covers_chips_fp4_moe
                 "mlcommons/inference_results_v6",
                 "mlcommons/inference_results_v4.1",
                 "rocm-hub/dev-ai/performance-results",
+                "github.com/NVIDIA/TensorRT-LLM/issues/13957",
             )
         )
         assert c.predicted > 0
+
+
+def test_issue_report_rows_at_64_clients_within_25_percent() -> None:
+    # TensorRT-LLM issue #13957: Llama-3.1-8B FP8 on one B200, 1,000/1,000 tokens at 64 clients,
+    # TensorRT-LLM 13,806 and vLLM 0.20.1 15,638 output tokens/s, predicted without refitting
+    cases = {c.framework: c for c in _issue_reports()}
+    assert cases["trtllm"].published == 13806
+    assert cases["vllm"].published == 15638
+    for c in cases.values():
+        assert "batch 64" in c.subject
+        assert abs(c.error) <= 0.25, c.id
+
+
+def test_a_stated_vllm_release_from_0_14_runs_asynchronous_scheduling() -> None:
+    # the vLLM 0.20.1 row is predicted with the framework of that release (async scheduling on by
+    # default since 0.14); an unrecorded release would be predicted synchronously, which costs
+    # each iteration its CPU time on this decode-bound row
+    [case] = [c for c in _issue_reports() if c.framework == "vllm"]
+    fw = serving_framework_for("b200", "vllm")
+    common = {
+        "input_tokens": 1000,
+        "output_tokens": 1000,
+        "batch_size": 64,
+        "precision": "fp8",
+        "kv_precision": "bf16",
+    }
+    on = predict_inference(
+        "llama-3.1-8b", "b200", 1, framework=fw.with_deployment(async_scheduling=True), **common
+    )
+    off = predict_inference(
+        "llama-3.1-8b", "b200", 1, framework=fw.with_deployment(async_scheduling=False), **common
+    )
+    assert on.output_tokens_per_s > off.output_tokens_per_s
+    assert case.predicted == pytest.approx(on.output_tokens_per_s, rel=1e-9)
 
 
 def test_heldout_amd_vllm_rows_run_at_the_sequence_cap_the_source_set() -> None:

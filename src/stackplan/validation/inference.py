@@ -141,7 +141,9 @@ def throughput_cases() -> tuple[ValidationCase, ...]:
             batch_size=_opt_int(r["batch_size"]),
             max_ttft_ms=_opt_float(r["max_ttft_ms"]),
             max_tpot_ms=_opt_float(r["max_tpot_ms"]),
-            framework=_deployed(_framework(r["framework"], r["accelerator"]), r),
+            framework=_deployed(
+                _framework(r["framework"], r["accelerator"], r.get("framework_version", "")), r
+            ),
             latency_percentile=_opt_float(r["latency_percentile"]),
             requests=_opt_int(r.get("requests") or ""),
             output_length_cv=float(r.get("output_length_cv") or 0.0),
