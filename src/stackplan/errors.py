@@ -8,6 +8,7 @@ without a traceback.
 from __future__ import annotations
 
 import difflib
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ __all__ = [
     "SolverError",
     "StackplanError",
     "UnknownIdError",
+    "check_positive_int",
     "closest",
 ]
 
@@ -154,6 +156,17 @@ class LatencyTargetsError(StackplanError):
 
 class CatalogError(StackplanError):
     """A shipped or user-supplied data file is malformed."""
+
+
+def check_positive_int(option: str, value: object, fix: str = "give a positive integer") -> None:
+    """Raise :class:`InvalidInputError` naming ``option`` unless ``value`` is ``None`` or a whole
+    number of at least 1 (``fix`` says what to give instead)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidInputError(option, "must be a whole number", value, fix)
+    if value <= 0:
+        raise InvalidInputError(option, "must be positive", value, fix)
 
 
 def closest(value: str, known: Iterable[str], n: int = 3) -> list[str]:

@@ -24,7 +24,7 @@ from stackplan.catalog.serving import (
     get_serving_framework,
 )
 from stackplan.economics.cloud import TokenCosts, token_costs
-from stackplan.errors import DoesNotFitError, InvalidInputError, LatencyTargetsError
+from stackplan.errors import DoesNotFitError, InvalidInputError, LatencyTargetsError, check_positive_int
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
 from stackplan.perf.inference_model import (
@@ -741,13 +741,7 @@ def predict_inference(
             ("--prefill-pp", disaggregated.prefill_pp),
         ]
     for name, degree in degrees:
-        if degree is not None and degree < 1:
-            raise InvalidInputError(
-                name,
-                "must be at least 1",
-                degree,
-                "give a parallel degree of 1 or more, or leave it out to search it",
-            )
+        check_positive_int(name, degree, "give a parallel degree of 1 or more, or leave it out to search it")
     if not (math.isfinite(output_length_cv) and output_length_cv >= 0.0):
         raise InvalidInputError(
             "--output-length-cv",

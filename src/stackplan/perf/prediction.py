@@ -17,7 +17,7 @@ import numpy as np
 
 from stackplan._numeric import SECONDS_PER_DAY
 from stackplan.catalog.accelerators import Accelerator, get_accelerator
-from stackplan.errors import DoesNotFitError, InvalidInputError
+from stackplan.errors import DoesNotFitError, InvalidInputError, check_positive_int
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
 from stackplan.perf.search import SearchResult, search
@@ -222,15 +222,6 @@ class TrainingPrediction:
 
 
 # ---------------------------------------------------------------------------------------- checks
-def _positive_int(option: str, value: int | None) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise InvalidInputError(option, "must be a whole number", value, "give a positive integer")
-    if value <= 0:
-        raise InvalidInputError(option, "must be positive", value, "give a positive integer")
-
-
 def _check_inputs(
     model: ModelArchitecture,
     count: int,
@@ -274,7 +265,7 @@ def _check_inputs(
         ("--virtual-stages", virtual_stages),
         ("--micro-batch", micro_batch),
     ):
-        _positive_int(opt, val)
+        check_positive_int(opt, val)
     if tokens is not None and not (math.isfinite(tokens) and tokens > 0):
         raise InvalidInputError(
             "--tokens", "must be a positive number of tokens", tokens, "e.g. --tokens 15e12"
