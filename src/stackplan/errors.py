@@ -8,6 +8,7 @@ without a traceback.
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -165,6 +166,18 @@ def check_positive_int(option: str, value: object, fix: str = "give a positive i
         return
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise InvalidInputError(option, "must be a whole number", value, fix)
+    if value <= 0:
+        raise InvalidInputError(option, "must be positive", value, fix)
+
+
+def check_positive_number(option: str, value: float | None, fix: str) -> None:
+    """Raise :class:`InvalidInputError` naming ``option`` unless ``value`` is ``None`` or a finite
+    number above 0 (NaN and infinity included: a comparison with NaN is always false, so a plain
+    ``value <= 0`` check lets it through)."""
+    if value is None:
+        return
+    if not math.isfinite(value):
+        raise InvalidInputError(option, "must be a finite number", value, fix)
     if value <= 0:
         raise InvalidInputError(option, "must be positive", value, fix)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 
@@ -182,6 +183,18 @@ def test_bad_input_names_the_option() -> None:
         ({"speculative": SpeculativeDecoding(draft_tokens=0, acceptance_rate=0.7)}, "--spec-draft-tokens"),
         ({"batch_size": 0}, "--batch-size"),
         ({"max_tpot_ms": -1.0}, "--max-tpot-ms"),
+        # NaN compares false with everything, so a bare "<= 0" check would let it through and the
+        # search would report every configuration as missing the target
+        ({"max_tpot_ms": math.nan}, "--max-tpot-ms"),
+        ({"max_ttft_ms": math.inf}, "--max-ttft-ms"),
+        (
+            {
+                "speculative": SpeculativeDecoding(
+                    draft_tokens=3, acceptance_rate=0.7, draft_cost_fraction=math.nan
+                )
+            },
+            "--spec-draft-cost",
+        ),
         ({"disaggregated": Disaggregation(prefill_devices=1, decode_devices=1)}, "--prefill-devices"),
         # a degree of 0 is an error, not "search it"
         ({"tp": 0}, "--tp"),
@@ -197,6 +210,16 @@ def test_bad_input_names_the_option() -> None:
         problem = err.value.problems[0]
         assert problem.field == field, kw
         assert problem.fix, kw
+
+
+def test_non_finite_rates_and_prices_name_the_option() -> None:
+    for bad in (math.nan, -1.0):
+        with pytest.raises(InvalidInputError) as err:
+            _p().token_costs(bad)
+        assert err.value.problems[0].field == "--usd-per-device-hour"
+    with pytest.raises(InvalidInputError) as err:
+        size_inference_service("llama-3.1-8b", requests_per_s=math.nan, input_tokens=1000, output_tokens=200)
+    assert err.value.problems[0].field == "--requests-per-s"
 
 
 def test_sizing_gives_devices_per_accelerator() -> None:

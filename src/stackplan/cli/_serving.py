@@ -3,6 +3,7 @@ shape, the latency targets, the framework, and which device-hour price a token c
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
@@ -62,9 +63,9 @@ def device_rate(
 ) -> CloudRate | None:
     """The device-hour price a token cost uses: the given one, else the lowest catalogue listing."""
     if usd_per_device_hour is not None:
-        if usd_per_device_hour < 0:
+        if not (math.isfinite(usd_per_device_hour) and usd_per_device_hour >= 0):
             raise InvalidInputError(
-                "--usd-per-device-hour", "must not be negative", usd_per_device_hour, "give a price in USD"
+                "--usd-per-device-hour", "must be 0 or more", usd_per_device_hour, "give a price in USD"
             )
         return CloudRate(
             provider="given",

@@ -24,7 +24,13 @@ from stackplan.catalog.serving import (
     get_serving_framework,
 )
 from stackplan.economics.cloud import TokenCosts, token_costs
-from stackplan.errors import DoesNotFitError, InvalidInputError, LatencyTargetsError, check_positive_int
+from stackplan.errors import (
+    DoesNotFitError,
+    InvalidInputError,
+    LatencyTargetsError,
+    check_positive_int,
+    check_positive_number,
+)
 from stackplan.models.architecture import ModelArchitecture
 from stackplan.models.loader import resolve_model
 from stackplan.perf.inference_model import (
@@ -218,9 +224,9 @@ class InferencePrediction:
         input tokens that come with them (``I / O`` per output token); split by
         :attr:`prefill_time_share` (:func:`stackplan.economics.token_costs`) [USD per million tokens].
         """
-        if usd_per_device_hour < 0:
+        if not (math.isfinite(usd_per_device_hour) and usd_per_device_hour >= 0):
             raise InvalidInputError(
-                "--usd-per-device-hour", "must not be negative", usd_per_device_hour, "give a price in USD"
+                "--usd-per-device-hour", "must be 0 or more", usd_per_device_hour, "give a price in USD"
             )
         out = self.output_tokens_per_s
         return token_costs(
@@ -384,8 +390,7 @@ def _check_inputs(
             "give the share of prompt tokens served from the cache, e.g. 0.5 (at least one token is computed)",
         )
     for name, v in (("--max-ttft-ms", max_ttft_ms), ("--max-tpot-ms", max_tpot_ms)):
-        if v is not None and v <= 0:
-            raise InvalidInputError(name, "must be positive", v, "give the target in milliseconds")
+        check_positive_number(name, v, "give the target in milliseconds, or leave it out for no limit")
     if speculative is not None:
         for name, bad, v, fix in (
             ("--spec-draft-tokens", speculative.draft_tokens < 1, speculative.draft_tokens, "at least 1"),
@@ -397,7 +402,9 @@ def _check_inputs(
             ),
             (
                 "--spec-draft-cost",
-                speculative.draft_cost_fraction < 0.0,
+                not (
+                    math.isfinite(speculative.draft_cost_fraction) and speculative.draft_cost_fraction >= 0.0
+                ),
                 speculative.draft_cost_fraction,
                 "0 or more (a draft token's cost relative to a target decode step)",
             ),
@@ -1470,10 +1477,7 @@ def size_inference_service(
             power_limit_fraction,
             "give the board power limit as a share of each accelerator's TDP, e.g. 0.7",
         )
-    if requests_per_s <= 0:
-        raise InvalidInputError(
-            "--requests-per-s", "must be positive", requests_per_s, "give the service's peak request rate"
-        )
+    check_positive_number("--requests-per-s", requests_per_s, "give the service's peak request rate")
     ids = accelerators or [a.id for a in list_accelerators()]
     out = []
     for acc_id in ids:
