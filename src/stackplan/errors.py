@@ -170,16 +170,16 @@ def check_positive_int(option: str, value: object, fix: str = "give a positive i
         raise InvalidInputError(option, "must be positive", value, fix)
 
 
-def check_positive_number(option: str, value: float | None, fix: str) -> None:
+def check_positive_number(option: str, value: float | None, fix: str, *, allow_zero: bool = False) -> None:
     """Raise :class:`InvalidInputError` naming ``option`` unless ``value`` is ``None`` or a finite
-    number above 0 (NaN and infinity included: a comparison with NaN is always false, so a plain
-    ``value <= 0`` check lets it through)."""
+    number above 0 (0 or more with ``allow_zero``). NaN and infinity are errors too: a comparison
+    with NaN is always false, so a plain ``value <= 0`` check lets it through."""
     if value is None:
         return
     if not math.isfinite(value):
         raise InvalidInputError(option, "must be a finite number", value, fix)
-    if value <= 0:
-        raise InvalidInputError(option, "must be positive", value, fix)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise InvalidInputError(option, "must be 0 or more" if allow_zero else "must be positive", value, fix)
 
 
 def closest(value: str, known: Iterable[str], n: int = 3) -> list[str]:

@@ -3,14 +3,13 @@ shape, the latency targets, the framework, and which device-hour price a token c
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 import typer
 
 from stackplan.catalog.cloud import PRICING_OPTIONS
 from stackplan.economics.cloud import CloudRate, TokenCosts, lowest_cloud_rate
-from stackplan.errors import InvalidInputError
+from stackplan.errors import check_positive_number
 
 ModelOpt = Annotated[str, typer.Option("--model", help="Catalogue model id or model-file path.")]
 InputTokensOpt = Annotated[int, typer.Option("--input-tokens", help="Prompt tokens per request.")]
@@ -63,10 +62,9 @@ def device_rate(
 ) -> CloudRate | None:
     """The device-hour price a token cost uses: the given one, else the lowest catalogue listing."""
     if usd_per_device_hour is not None:
-        if not (math.isfinite(usd_per_device_hour) and usd_per_device_hour >= 0):
-            raise InvalidInputError(
-                "--usd-per-device-hour", "must be 0 or more", usd_per_device_hour, "give a price in USD"
-            )
+        check_positive_number(
+            "--usd-per-device-hour", usd_per_device_hour, "give a price in USD", allow_zero=True
+        )
         return CloudRate(
             provider="given",
             region="",

@@ -224,10 +224,9 @@ class InferencePrediction:
         input tokens that come with them (``I / O`` per output token); split by
         :attr:`prefill_time_share` (:func:`stackplan.economics.token_costs`) [USD per million tokens].
         """
-        if not (math.isfinite(usd_per_device_hour) and usd_per_device_hour >= 0):
-            raise InvalidInputError(
-                "--usd-per-device-hour", "must be 0 or more", usd_per_device_hour, "give a price in USD"
-            )
+        check_positive_number(
+            "--usd-per-device-hour", usd_per_device_hour, "give a price in USD", allow_zero=True
+        )
         out = self.output_tokens_per_s
         return token_costs(
             self.count * usd_per_device_hour / 3600.0,
