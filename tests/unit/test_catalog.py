@@ -14,6 +14,8 @@ REQUIRED_ACCELERATORS = [
     "h800",
     "h200",
     "h200-nvl",
+    "h100-nvl",
+    "gh200",
     "b200",
     "b300",
     "gb200",

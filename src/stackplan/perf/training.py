@@ -113,7 +113,7 @@ GEMM_TILE_K = 64
 #: Streaming multiprocessors (or compute units) per device, over which output tiles are spread in
 #: waves [-] (wave quantisation: a last, partly filled wave costs a whole wave; NVIDIA "Matrix
 #: Multiplication Background User's Guide", sec. "Wave quantization"). From the vendors' data
-#: sheets / whitepapers (H100 SXM 132 SMs, H800 132, H200 132, H200 NVL 132, A100 108, B200 148 (2 x 74), B300 160,
+#: sheets / whitepapers (H100 SXM 132 SMs, H800 132, H200 132, H200 NVL 132, H100 NVL 132, GH200 132, A100 108, B200 148 (2 x 74), B300 160,
 #: GB200/GB300 148/160, RTX PRO 6000 Blackwell 188, L40S 142, L4 58, MI300X 304 CUs, MI325X 304, MI355X / MI350X 256, Gaudi 3 64 MMEs x TPC groups treated as 64).
 #: Chips not listed use :data:`DEFAULT_COMPUTE_UNITS`.
 COMPUTE_UNITS: dict[str, int] = {
@@ -122,6 +122,8 @@ COMPUTE_UNITS: dict[str, int] = {
     "h800": 132,
     "h200": 132,
     "h200-nvl": 132,
+    "h100-nvl": 132,
+    "gh200": 132,
     "b200": 148,
     "b300": 160,
     "gb200": 148,
