@@ -13,7 +13,10 @@ import statistics
 
 import pytest
 
+from stackplan.catalog import get_accelerator
+from stackplan.catalog.serving import get_inference_efficiency
 from stackplan.perf.inference import predict_inference, serving_framework_for
+from stackplan.perf.power_cap import sustained_clock_ratio
 from stackplan.validation import ValidationCase, all_cases
 from stackplan.validation.accuracy import inference_accuracy
 from stackplan.validation.inference import (
@@ -635,10 +638,6 @@ def test_nvl_rows_with_the_clock_of_the_power_limit_law() -> None:
 
 
 def test_nvl_matmul_fractions_are_the_sxm_rates_at_the_power_limit_clock() -> None:
-    from stackplan.catalog import get_accelerator
-    from stackplan.catalog.serving import get_inference_efficiency
-    from stackplan.perf.power_cap import sustained_clock_ratio
-
     for nvl, sxm in (("h100-nvl", "h100-sxm"), ("h200-nvl", "h200")):
         a, b = get_accelerator(nvl), get_accelerator(sxm)
         k = sustained_clock_ratio(a.tdp_w, b.tdp_w)
