@@ -186,6 +186,56 @@ def test_prompt_longer_than_the_chunk_ends_with_its_remainder() -> None:
     assert t(401.0) < t(599.0)  # the old count, two full chunks, was longer
 
 
+def test_running_decodes_are_held_to_what_the_budgets_prompts_refill() -> None:
+    # Mixed scheduling advances every running decode in every iteration, so over the N = O - 1 decode
+    # steps of a lifetime the iterations must also carry the B I prompt tokens that refill the slots,
+    # in chunks of c = M - B next to the decodes: B I / (M - B) <= N, B_sat = M N / (I + N). With
+    # M = 1,536, I = 871, O = 129 (MLPerf's Llama 3.1 8B lengths at NVIDIA's small budget) that is
+    # 1,536 x 128 / 999 = 196.80 sequences. 400 clients: 196.80 decode, the rest queue for a slot
+    # (Little's law), so throughput and TPOT are those of 196.80 and TTFT adds (400 / 196.80 - 1)
+    # lifetimes. (Until 2026-11-27 the 400 all "decoded", a token only every n_c / N iterations,
+    # and the model priced a 1,536-token budget like a 12,000-token one.)
+    cost, inp, out, budget = _toy_cost(), 871, 129, 1536
+    sat = budget * (out - 1) / (inp + out - 1)
+    assert sat == pytest.approx(196.80, abs=0.01)
+    at_sat, _ = _mixed_by_hand(cost, sat, inp, out, budget)
+    over, _ = _mixed_by_hand(cost, 400.0, inp, out, budget)
+    assert float(over.output_tokens_per_s[0]) == pytest.approx(float(at_sat.output_tokens_per_s[0]), rel=1e-9)
+    assert float(over.tpot_s[0]) == pytest.approx(float(at_sat.tpot_s[0]), rel=1e-9)
+    lifetime = float(at_sat.request_latency_s[0])
+    assert float(over.ttft_s[0]) == pytest.approx(
+        float(at_sat.ttft_s[0]) + (400.0 / sat - 1.0) * lifetime, rel=1e-9
+    )
+    # below B_sat more clients still add throughput
+    below, _ = _mixed_by_hand(cost, 150.0, inp, out, budget)
+    assert float(below.output_tokens_per_s[0]) < float(at_sat.output_tokens_per_s[0])
+
+
+def test_whole_prompts_bound_the_decoding_batch_by_hand() -> None:
+    # Without chunked prefill an iteration carries floor((M - B) / I) whole prompts: M = 8,192,
+    # I = 1,000, O = 11 (N = 10). B = 80 fits (8 prompts per iteration, n_c = 80 / 8 = 10 <= 10),
+    # B = 81 does not (10.125), so 120 clients run as 80 decoding and 40 queued.
+    cost = _toy_cost()
+
+    def at(b: float) -> SteadyState:
+        return steady_state(
+            cost,
+            _RATES,
+            concurrency=np.array([b]),
+            input_tokens=1000,
+            output_tokens=11,
+            prefill_chunk_tokens=8192,
+            scheduling="mixed",
+            chunked_prefill=False,
+        )
+
+    held, full = at(120.0), at(80.0)
+    assert float(held.output_tokens_per_s[0]) == pytest.approx(float(full.output_tokens_per_s[0]), rel=1e-6)
+    assert float(held.ttft_s[0]) == pytest.approx(
+        float(full.ttft_s[0]) + 0.5 * float(full.request_latency_s[0]), rel=1e-6
+    )
+
+
 def test_mixed_tpot_counts_each_other_prompt_once_per_lifetime_by_hand() -> None:
     # B = 4 clients, I = 4000, O = 11, budget M = 2048: chunk c = M - B = 2044 tokens, so one
     # lifetime holds n_c = B I / c heavy iterations, I / c of them the request's own prompt. Its

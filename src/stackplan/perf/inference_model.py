@@ -779,7 +779,14 @@ def steady_state(
     (with ``pp`` stages each of the own prompt's chunks also crosses the stages before the next one
     starts: ``+ k (t_p_own - t_p)``).
 
-    When prefill demand exceeds what decode iterations can carry (``n_c > O - 1``) the instance is
+    A mixed iteration advances every running decode, so no more than ``B_sat`` sequences decode at
+    once, those whose prompts the spare budget of their ``N`` decode steps can carry (``n_c <= N``;
+    ``B_sat = M N / (I_p + N)`` with chunked prefill, :func:`_budget_bound_batch`); a closed loop of
+    more requests runs ``B_sat`` of them and queues the rest for a slot, ``B / B_sat - 1`` lifetimes
+    added to TTFT (Little's law). A small token budget thus caps the decoding batch and the
+    throughput (MLPerf Llama 3.1 8B at ``M = 1,536``: 196.8 sequences per GPU). Not applied under
+    attention DP, whose ranks have their own chunking (``_attention_dp_steady_state``).
+    When prefill demand still exceeds what decode iterations can carry the instance is
     prefill-bound and TPOT is at least ``t_h``. Along a sorted concurrency array, points where more
     concurrency would lower throughput (by more than :data:`ADMISSION_TOLERANCE`) are served by
     admission control instead: the extra requests wait ``(B / B' - 1)`` lifetimes for a slot and
@@ -792,6 +799,17 @@ def steady_state(
     bsz = np.maximum(occupancy, 1.0)
     i_p = max(float(input_tokens) * (1.0 - prefix_hit_rate), 1.0)
     o_steps = max(float(output_tokens) - 1.0, 1.0)
+    queued_lifetimes = np.zeros_like(bsz)
+    if scheduling == "mixed" and cost.attn_dp <= 1:
+        # a mixed iteration advances every running decode, so the prompts must keep up: at most the
+        # B_sat sequences whose prompts fit the spare budget of their decode steps (n_c <= N) decode
+        # at once; a closed loop with more requests queues the rest for a slot (Little's law)
+        per_step = speculative_tokens_per_step(draft_tokens, acceptance_rate) if draft_tokens > 0 else 1.0
+        steps = o_steps / per_step
+        sat = _budget_bound_batch(float(prefill_chunk_tokens), i_p, steps, chunked_prefill)
+        capped = np.minimum(bsz, sat)
+        queued_lifetimes = bsz / capped - 1.0
+        bsz = capped
     decode_ctx = token_weighted_decode_context(input_tokens, output_tokens, output_length_cv)
     prefill_ctx = prefill_attention_context(cost, input_tokens, prefix_hit_rate)
     t_d = iteration_time_s(cost, rates, decode_sequences=bsz, decode_context=decode_ctx)
@@ -928,7 +946,39 @@ def steady_state(
         tpot = t_d / tau + np.maximum(n_c - 1.0, 0.0) / 2.0 * t_p / o_steps
         burst_ttft = ttft
         share = n_c * t_p / np.maximum(n_c * t_p + o_steps / tau * t_d, 1e-30)
-    return _finish(occupancy, ttft, burst_ttft, tpot, t_d, t_h, o_steps, output_tokens, share)
+    wait = queued_lifetimes * (ttft + o_steps * tpot)
+    return _finish(occupancy, ttft + wait, burst_ttft + wait, tpot, t_d, t_h, o_steps, output_tokens, share)
+
+
+def _budget_bound_batch(budget: float, i_p: float, steps: float, chunked: bool) -> float:
+    """Most sequences that can decode at once under mixed scheduling with token budget ``M`` [-].
+
+    Every mixed iteration advances each running decode by a token, so in the ``N`` decode steps of
+    a lifetime the iterations must also carry the ``B I_p`` prompt tokens that refill the ``B``
+    slots: ``n_c = B I_p / c(B) <= N`` with ``c(B)`` the chunk left next to ``B`` decodes
+    (:func:`_prefill_chunk`). With chunked prefill and ``c = M - B`` that gives
+    ``B_sat = M N / (I_p + N)`` (196.8 for 871 / 129 tokens at ``M = 1,536``), or ``M N / (8 I_p)``
+    where the chunk is held at its floor ``M / 8``. Without chunking the chunk is whole prompts, so
+    ``B_sat`` is found by bisection (``n_c`` grows with ``B``). Never below one sequence.
+    """
+    if chunked:
+        sat = budget * steps / (i_p + steps)
+        if budget - sat < budget / 8.0:
+            sat = budget * steps / (8.0 * i_p)
+        return max(sat, 1.0)
+
+    def fits(b: float) -> bool:
+        return float(b * i_p / _prefill_chunk(budget, np.array([b]), i_p, chunked)[0]) <= steps * (
+            1.0 + 1e-12
+        )
+
+    lo, hi = 1.0, max(budget, 1.0) * max(steps, 1.0) + 1.0
+    if not fits(lo):
+        return 1.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    return lo
 
 
 def own_chunk_latency_s(

@@ -99,9 +99,12 @@ def _framework(framework: str, accelerator: str, version: str = "") -> ServingFr
 
 
 def _deployed(framework: ServingFramework, row: dict[str, str]) -> ServingFramework:
-    """The framework with the sequence cap the source set (``max_batch_size`` column), if any."""
-    cap = _opt_int(row.get("max_batch_size") or "")
-    return framework if cap is None else framework.with_deployment(max_batch_size=cap)
+    """The framework with the sequence cap and the token budget the source set (``max_batch_size``
+    and ``max_num_tokens`` columns), where it states them."""
+    return framework.with_deployment(
+        max_batch_size=_opt_int(row.get("max_batch_size") or ""),
+        max_num_tokens=_opt_int(row.get("max_num_tokens") or ""),
+    )
 
 
 def _predict_row(r: dict[str, str], **kw: Any) -> InferencePrediction:
