@@ -142,6 +142,7 @@ def _mixed_by_hand(
     out: int,
     budget: int,
     cohort_prompts: bool = False,
+    chunked_prefill: bool = True,
 ) -> tuple[SteadyState, Callable[[float], float]]:
     """The mixed steady state of one concurrency, and the iteration time ``t(prompt tokens)`` of
     its decodes (context ``I + O / 2``) carrying that many prompt tokens (context ``I / 2``)."""
@@ -154,6 +155,7 @@ def _mixed_by_hand(
         prefill_chunk_tokens=budget,
         scheduling="mixed",
         cohort_prompts=cohort_prompts,
+        chunked_prefill=chunked_prefill,
     )
 
     def t(prompt_tokens: float) -> float:
@@ -215,19 +217,8 @@ def test_whole_prompts_bound_the_decoding_batch_by_hand() -> None:
     # Without chunked prefill an iteration carries floor((M - B) / I) whole prompts: M = 8,192,
     # I = 1,000, O = 11 (N = 10). B = 80 fits (8 prompts per iteration, n_c = 80 / 8 = 10 <= 10),
     # B = 81 does not (10.125), so 120 clients run as 80 decoding and 40 queued.
-    cost = _toy_cost()
-
     def at(b: float) -> SteadyState:
-        return steady_state(
-            cost,
-            _RATES,
-            concurrency=np.array([b]),
-            input_tokens=1000,
-            output_tokens=11,
-            prefill_chunk_tokens=8192,
-            scheduling="mixed",
-            chunked_prefill=False,
-        )
+        return _mixed_by_hand(_toy_cost(), b, 1000, 11, 8192, chunked_prefill=False)[0]
 
     held, full = at(120.0), at(80.0)
     assert float(held.output_tokens_per_s[0]) == pytest.approx(float(full.output_tokens_per_s[0]), rel=1e-6)
