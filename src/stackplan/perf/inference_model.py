@@ -799,25 +799,22 @@ def steady_state(
     bsz = np.maximum(occupancy, 1.0)
     i_p = max(float(input_tokens) * (1.0 - prefix_hit_rate), 1.0)
     o_steps = max(float(output_tokens) - 1.0, 1.0)
+    tau = speculative_tokens_per_step(draft_tokens, acceptance_rate) if draft_tokens > 0 else 1.0
     queued_lifetimes = np.zeros_like(bsz)
     if scheduling == "mixed" and cost.attn_dp <= 1:
         # a mixed iteration advances every running decode, so the prompts must keep up: at most the
         # B_sat sequences whose prompts fit the spare budget of their decode steps (n_c <= N) decode
         # at once; a closed loop with more requests queues the rest for a slot (Little's law)
-        per_step = speculative_tokens_per_step(draft_tokens, acceptance_rate) if draft_tokens > 0 else 1.0
-        steps = o_steps / per_step
-        sat = _budget_bound_batch(float(prefill_chunk_tokens), i_p, steps, chunked_prefill)
+        sat = _budget_bound_batch(float(prefill_chunk_tokens), i_p, o_steps / tau, chunked_prefill)
         capped = np.minimum(bsz, sat)
         queued_lifetimes = bsz / capped - 1.0
         bsz = capped
     decode_ctx = token_weighted_decode_context(input_tokens, output_tokens, output_length_cv)
     prefill_ctx = prefill_attention_context(cost, input_tokens, prefix_hit_rate)
     t_d = iteration_time_s(cost, rates, decode_sequences=bsz, decode_context=decode_ctx)
-    tau = 1.0
     verify = bsz * draft_tokens
     drafts = np.zeros_like(bsz)
     if draft_tokens > 0:
-        tau = speculative_tokens_per_step(draft_tokens, acceptance_rate)
         t_verify = iteration_time_s(
             cost,
             rates,
