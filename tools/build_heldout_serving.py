@@ -76,8 +76,32 @@ FIELDS = [
     "count",
     "ttft_ms",
     "tpot_ms",
+    "speculative_draft_tokens",
+    "speculative_acceptance",
     "source_id",
 ]
+
+#: Speculative decoding of AIConfigurator's generated DeepSeek deployments: its SDK gave the DeepSeek
+#: family one MTP draft token (``nextn = 1``) with an assumed acceptance of 0.85
+#: (``sdk/task.py``, ``nextn = 1 if ctx.model_family == "DEEPSEEK" else 0`` and
+#: ``nextn_accept_rates [0.85, 0, 0, 0, 0]`` at commit 5ef50c9 of 2026-01), and its TensorRT-LLM
+#: rule turns ``nextn > 0`` into ``speculative_config: MTP`` (``generator/rule_plugin/trtllm.rule``).
+#: Applied to the TensorRT-LLM DeepSeek-R1 rows of the dated sweep exports (``source_file=2026-...``),
+#: whose TPOT is a median 0.58 of the database dump's DeepSeek-V3-named runs of the same
+#: architecture, chip, layout, lengths and clients at 4-32 clients (21 pairs), 0.66 at 64 and 0.76 at
+#: 128-256: a gain that shrinks as the decode step turns compute-bound, as verifying drafted tokens
+#: does (the patch release between the two, 1.2.0rc6.post2 -> post3, would not halve a decode step).
+#: The dump's runs and the SGLang sweep rows (0.67-0.91 of the dump's) keep none.
+MTP_DRAFT_TOKENS = 1
+MTP_ACCEPTANCE = 0.85
+
+
+def _speculative(r: dict[str, str]) -> tuple[object, object]:
+    """``(draft tokens, acceptance)`` of the deployment a record ran, or empty (see MTP_DRAFT_TOKENS)."""
+    sweep = r["silicon_data_source"].startswith("source_file=2026-")
+    if sweep and r["backend"] == "trtllm" and MODELS.get(r["model_path"]) == "deepseek-r1":
+        return MTP_DRAFT_TOKENS, MTP_ACCEPTANCE
+    return "", ""
 
 
 #: The largest TP degree of one aggregated worker taken as such. The 2026-04-06 export records DeepSeek-R1
@@ -206,7 +230,9 @@ def main(path: str, commit: str) -> None:
     )
     print(
         "# units: ttft_ms, tpot_ms mean over the benchmark's requests [ms]; batch_size = concurrent "
-        "requests of the whole deployment; count = devices; ep = expert-parallel degree (1 dense)"
+        "requests of the whole deployment; count = devices; ep = expert-parallel degree (1 dense); "
+        "speculative_draft_tokens, speculative_acceptance: MTP draft tokens per step and their assumed "
+        "acceptance where the deployment speculated (empty: none; see tools/build_heldout_serving.py)"
     )
     out.writeheader()
     keep = _one_record_per_measurement(rows, seen, _agg_layout)
@@ -225,6 +251,8 @@ def main(path: str, commit: str) -> None:
                 "count": count,
                 "ttft_ms": f"{float(r['silicon_ttft_ms']):.3f}",
                 "tpot_ms": f"{float(r['silicon_tpot_ms']):.4f}",
+                "speculative_draft_tokens": _speculative(r)[0],
+                "speculative_acceptance": _speculative(r)[1],
                 "source_id": r["id"],
             }
         )
@@ -335,6 +363,8 @@ def disaggregated(path: str, commit: str) -> None:
                 "count": pre[0] + dec[0],
                 "ttft_ms": f"{float(r['silicon_ttft_ms']):.3f}",
                 "tpot_ms": f"{float(r['silicon_tpot_ms']):.4f}",
+                "speculative_draft_tokens": _speculative(r)[0],
+                "speculative_acceptance": _speculative(r)[1],
                 "source_id": r["id"],
             }
         )

@@ -214,8 +214,44 @@ def _prediction_inputs(row: dict[str, str]) -> tuple[object, ...]:
     arch.pop("name")
     arch.pop("source")
     columns = ("accelerator", "framework", "framework_version", "precision", "kv_precision")
+    columns += ("speculative_draft_tokens", "speculative_acceptance")
     numbers = ("input_tokens", "output_tokens", "batch_size", "tp", "pp", "ep", "count")
     return (repr(sorted(arch.items())), *(row[c] for c in columns), *(int(row[c]) for c in numbers))
+
+
+def test_heldout_mtp_rows_decode_faster_at_small_batch_than_the_same_runs_without() -> None:
+    # The TensorRT-LLM DeepSeek-R1 rows marked as running one MTP draft token (AIConfigurator's
+    # default for the DeepSeek family) against the dump's runs of the same architecture, chip,
+    # precision, layout, lengths and clients, measured values only: speculative decoding gains most
+    # where the decode step is memory-bound and less once verifying the drafts costs compute, so the
+    # TPOT ratio is well under 1 at few clients and nearer 1 at many. One MTP token accepted at 0.85
+    # cannot give less than 1 / 1.85 = 0.54 with free drafts, so a median far below would mean the
+    # rows ran something else.
+    same = ("accelerator", "precision", "tp", "pp", "ep", "count", "input_tokens", "output_tokens")
+    runs: dict[tuple[object, ...], dict[bool, float]] = {}
+    for row in _read("serving_latency_heldout.csv"):
+        if row["model"] not in ("deepseek-r1", "deepseek-v3") or row["framework"] != "trtllm":
+            continue
+        key = (*(row[c] for c in same), int(row["batch_size"]))
+        runs.setdefault(key, {})[bool(row["speculative_draft_tokens"])] = float(row["tpot_ms"])
+    pairs = [(int(k[-1]), v[True] / v[False]) for k, v in runs.items() if len(v) == 2]
+    few = [ratio for clients, ratio in pairs if clients <= 32]
+    many = [ratio for clients, ratio in pairs if clients >= 128]
+    assert len(few) >= 15
+    assert len(many) >= 3
+    assert 0.5 < statistics.median(few) < 0.65
+    assert statistics.median(many) > statistics.median(few) + 0.1
+
+
+def test_heldout_deepseek_r1_trtllm_tpot_with_its_mtp_deployment() -> None:
+    # The 87 TensorRT-LLM DeepSeek-R1 rows predicted with the MTP draft token their deployment ran
+    # (median |error| 62 % without it: the model decoded one token per step where the runs took ~1.85).
+    ids = {r["source_id"] for r in _read("serving_latency_heldout.csv") if r["speculative_draft_tokens"]}
+    errors = [
+        c.error for c in heldout_latency_cases() if c.quantity == "TPOT" and c.id.rsplit("-", 1)[0] in ids
+    ]
+    assert len(errors) == 87
+    assert statistics.median(abs(e) for e in errors) < 0.25
 
 
 def test_heldout_latency_rows_the_columns_cannot_tell_apart() -> None:

@@ -34,6 +34,7 @@ from stackplan.models.loader import resolve_model
 from stackplan.perf.inference import (
     Disaggregation,
     InferencePrediction,
+    SpeculativeDecoding,
     predict_inference,
     serving_framework_for,
 )
@@ -207,9 +208,10 @@ def benchmark_mean_ttft_ms(p: InferencePrediction) -> float:
 def latency_row_setup(r: dict[str, str]) -> dict[str, Any]:
     """The keywords of :func:`predict_inference` that one fixed-concurrency row ran with, besides its
     concurrency: KV precision (the row's, or the framework's default for the weights), layout (EP only
-    for MoE models) and the framework as that version ran."""
+    for MoE models), the framework as that version ran, and speculative decoding where the row's
+    deployment ran it (``speculative_draft_tokens``)."""
     arch = _arch(r["model"])
-    return {
+    setup: dict[str, Any] = {
         "kv_precision": r.get("kv_precision")
         or ("fp8" if (r["framework"] == "trtllm" and r["precision"] == "fp8") else "bf16"),
         "tp": int(r["tp"]),
@@ -217,6 +219,15 @@ def latency_row_setup(r: dict[str, str]) -> dict[str, Any]:
         "pp": int(r["pp"]),
         "framework": _framework(r["framework"], r["accelerator"], r.get("framework_version", "")),
     }
+    if (r.get("speculative_draft_tokens") or "").strip():
+        # MTP: each draft token runs one more transformer block of the model (DeepSeek-V3 report,
+        # sec. 2.2), so drafting costs 1 / layers of a decode iteration per token
+        setup["speculative"] = SpeculativeDecoding(
+            draft_tokens=int(r["speculative_draft_tokens"]),
+            acceptance_rate=float(r["speculative_acceptance"]),
+            draft_cost_fraction=1.0 / arch.layers,
+        )
+    return setup
 
 
 @cache
