@@ -242,6 +242,7 @@ def main(path: str, commit: str) -> None:
         if layout is None or r["id"] not in keep:
             continue
         tp, pp, ep, count, conc = layout
+        draft_tokens, acceptance = _speculative(r)
         out.writerow(
             {
                 **_measurement_fields(r, conc),
@@ -251,8 +252,8 @@ def main(path: str, commit: str) -> None:
                 "count": count,
                 "ttft_ms": f"{float(r['silicon_ttft_ms']):.3f}",
                 "tpot_ms": f"{float(r['silicon_tpot_ms']):.4f}",
-                "speculative_draft_tokens": _speculative(r)[0],
-                "speculative_acceptance": _speculative(r)[1],
+                "speculative_draft_tokens": draft_tokens,
+                "speculative_acceptance": acceptance,
                 "source_id": r["id"],
             }
         )
@@ -363,8 +364,8 @@ def disaggregated(path: str, commit: str) -> None:
                 "count": pre[0] + dec[0],
                 "ttft_ms": f"{float(r['silicon_ttft_ms']):.3f}",
                 "tpot_ms": f"{float(r['silicon_tpot_ms']):.4f}",
-                "speculative_draft_tokens": _speculative(r)[0],
-                "speculative_acceptance": _speculative(r)[1],
+                "speculative_draft_tokens": draft_tokens,
+                "speculative_acceptance": acceptance,
                 "source_id": r["id"],
             }
         )

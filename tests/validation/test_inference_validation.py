@@ -225,8 +225,8 @@ def test_heldout_mtp_rows_decode_faster_at_small_batch_than_the_same_runs_withou
     # precision, layout, lengths and clients, measured values only: speculative decoding gains most
     # where the decode step is memory-bound and less once verifying the drafts costs compute, so the
     # TPOT ratio is well under 1 at few clients and nearer 1 at many. One MTP token accepted at 0.85
-    # cannot give less than 1 / 1.85 = 0.54 with free drafts, so a median far below would mean the
-    # rows ran something else.
+    # gives at best 1 / 1.85 = 0.54 (free drafts), so a median far below that would mean more drafted
+    # tokens or another difference; single pairs scatter (0.43-0.80 at 4-32 clients).
     same = ("accelerator", "precision", "tp", "pp", "ep", "count", "input_tokens", "output_tokens")
     runs: dict[tuple[object, ...], dict[bool, float]] = {}
     for row in _read("serving_latency_heldout.csv"):

@@ -250,6 +250,8 @@ def _latency_cases(
             f"{r['model']} {r['framework']} {r['precision']} TP{r['tp']} EP{r['ep']} "
             f"{r['input_tokens']}/{r['output_tokens']} c{batch}"
         )
+        if (r.get("speculative_draft_tokens") or "").strip():
+            subject += f" MTP{r['speculative_draft_tokens']}"
         group = f"{r['model']} / {r['framework']} {r['precision']}"
         if split == "held-out":
             subject, group = f"{r['accelerator']} {subject}", f"{r['accelerator']} {group}"
