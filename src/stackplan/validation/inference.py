@@ -241,7 +241,8 @@ def _latency_cases(
     for r in _read(name):
         batch = int(r["batch_size"])
         try:
-            p = _predict_row(r, batch_size=batch, **latency_row_setup(r))
+            setup = latency_row_setup(r)
+            p = _predict_row(r, batch_size=batch, **setup)
         except StackplanError as exc:
             reason = type(exc).__name__
             skipped[reason] = skipped.get(reason, 0) + 1
@@ -250,8 +251,8 @@ def _latency_cases(
             f"{r['model']} {r['framework']} {r['precision']} TP{r['tp']} EP{r['ep']} "
             f"{r['input_tokens']}/{r['output_tokens']} c{batch}"
         )
-        if (r.get("speculative_draft_tokens") or "").strip():
-            subject += f" MTP{r['speculative_draft_tokens']}"
+        if "speculative" in setup:
+            subject += f" MTP{setup['speculative'].draft_tokens}"
         group = f"{r['model']} / {r['framework']} {r['precision']}"
         if split == "held-out":
             subject, group = f"{r['accelerator']} {subject}", f"{r['accelerator']} {group}"
