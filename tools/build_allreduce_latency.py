@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -121,8 +122,8 @@ def rows(root: Path, only: str | None = None, label: str | None = None) -> list[
                     {
                         "framework": framework,
                         "accelerator": accelerator,
-                        "devices": int(gpus),
-                        "message_bytes": int(size) * 2,
+                        "devices": int(cast(int, gpus)),
+                        "message_bytes": int(cast(int, size)) * 2,
                         "latency_us": round(float(g.latency.median()) * 1e3, 3),
                         "framework_version": version,
                         "source": f"NVIDIA {label or 'AIConfigurator 0.12.0 (aiconfigurator-core, Apache-2.0)'} measured "

@@ -364,8 +364,6 @@ def disaggregated(path: str, commit: str) -> None:
                 "count": pre[0] + dec[0],
                 "ttft_ms": f"{float(r['silicon_ttft_ms']):.3f}",
                 "tpot_ms": f"{float(r['silicon_tpot_ms']):.4f}",
-                "speculative_draft_tokens": draft_tokens,
-                "speculative_acceptance": acceptance,
                 "source_id": r["id"],
             }
         )

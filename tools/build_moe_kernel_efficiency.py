@@ -37,11 +37,12 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
 #: (hidden, expert FFN, experts, top-k) of the catalogue's MoE models.
-SHAPES = {
+SHAPES: dict[tuple[int, ...], str] = {
     (5120, 8192, 16, 1): "llama-4-scout",
     (5120, 8192, 128, 1): "llama-4-maverick",
     (7168, 2048, 256, 8): "deepseek-v3/r1",
@@ -175,7 +176,7 @@ INT4_BACKENDS: dict[tuple[str, bool], tuple[tuple[str, bool, tuple[str, ...], st
     ): (("marlin", True, ("vllm_compressedtensorswna16marlinmoe_marlin_marlinexperts",), "int4_wo"),)
     for hopper in (True, False)
 }
-INT4_SHAPES = {(7168, 2048, 384, 8): "kimi-k2.5"}
+INT4_SHAPES: dict[tuple[int, ...], str] = {(7168, 2048, 384, 8): "kimi-k2.5"}
 #: The default backend's kernels, by (framework, Hopper?).
 DEFAULT_KERNELS: dict[tuple[str, bool], tuple[str, ...]] = {
     key: next(kernels for _, default, kernels in backends if default) for key, backends in BACKENDS.items()
@@ -235,7 +236,9 @@ def rows(data_dir: Path) -> list[dict[str, object]]:
             if not versions:
                 continue
             hopper = system in HOPPER
-            specs = [(b, d, k, None) for b, d, k in BACKENDS[(framework, hopper)]]
+            specs: list[tuple[str, bool, tuple[str, ...], str | None]] = [
+                (b, d, k, None) for b, d, k in BACKENDS[(framework, hopper)]
+            ]
             specs += list(MXFP4_BACKENDS.get((framework, hopper), ()))
             specs += list(INT4_BACKENDS.get((framework, hopper), ()))
             for backend, default, kernels, mode in specs:
@@ -327,7 +330,7 @@ def held_aside(data_dir: Path) -> list[dict[str, object]]:
                         "framework": framework,
                         "framework_version": version,
                         "accelerator": accelerator,
-                        "precision": PRECISION[r.moe_dtype],
+                        "precision": PRECISION[str(r.moe_dtype)],
                         "moe_dtype": r.moe_dtype,
                         "kernel": r.kernel_source,
                         "hidden_size": r.hidden_size,
@@ -337,7 +340,7 @@ def held_aside(data_dir: Path) -> list[dict[str, object]]:
                         "moe_tp": r.moe_tp_size,
                         "moe_ep": r.moe_ep_size,
                         "tokens": r.num_tokens,
-                        "latency_ms": round(float(r.latency), 5),
+                        "latency_ms": round(float(cast(float, r.latency)), 5),
                     }
                 )
     return out

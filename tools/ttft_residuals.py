@@ -48,9 +48,11 @@ def main() -> None:
             f"  {fw:7s} {model:16s} {band:7s} n={len(v):3d} {statistics.median(v):+6.2f} [{q[0]:+.2f}, {q[2]:+.2f}]"
         )
     print("vLLM Qwen3-32B: the rest in ms by TP and input length (median), and t1")
-    for (tp, inp), v in sorted(by_shape.items(), key=lambda kv: (int(kv[0][1]), int(kv[0][0]))):
-        rest_ms = statistics.median(x for x, _ in v)
-        print(f"  TP{tp} {inp:>5s} tokens n={len(v):2d} rest {rest_ms:+7.0f} ms  t1 {v[0][1]:6.0f} ms")
+    for (tp, inp), pairs in sorted(by_shape.items(), key=lambda kv: (int(kv[0][1]), int(kv[0][0]))):
+        rest_ms = statistics.median(x for x, _ in pairs)
+        print(
+            f"  TP{tp} {inp:>5s} tokens n={len(pairs):2d} rest {rest_ms:+7.0f} ms  t1 {pairs[0][1]:6.0f} ms"
+        )
 
 
 if __name__ == "__main__":
