@@ -27,7 +27,19 @@ def main() -> None:
     for r in vi._read("serving_latency_h100.csv"):
         c, out = int(r["batch_size"]), int(r["output_tokens"])
         ttft, tpot = float(r["ttft_ms"]) / 1e3, float(r["tpot_ms"]) / 1e3
-        key = (r["framework"], r["model"], r["precision"], r["tp"], r["ep"], r["input_tokens"])
+        key = tuple(
+            r[f]
+            for f in (
+                "framework",
+                "framework_version",
+                "model",
+                "precision",
+                "tp",
+                "ep",
+                "pp",
+                "input_tokens",
+            )
+        )
         if key not in lone:
             try:
                 kw = vi.latency_row_setup(r)
